@@ -1,0 +1,45 @@
+# The whole set-up on a fresh machine is `make run` or `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STORE  := data/demo.duckdb
+PORT   ?= 8501
+
+.PHONY: run test lint bench shots clean
+
+run: $(VENV)/.installed-run $(STORE)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check analytics ui pages app.py tests benchmarks
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format analytics ui pages app.py tests benchmarks
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m benchmarks
+
+shots: $(VENV)/.installed-dev $(STORE)
+	$(PY) ../shared/tools/shoot.py
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Quarterdeck needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.installed-run $@
+
+# Built only when missing: an existing store (with your imports in it) is never replaced by `make run`.
+$(STORE): | $(VENV)/.installed-run
+	$(PY) -m analytics demo --db $(STORE)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Quarterdeck analytics: the store, every formula and figure builder; no Streamlit here."""

@@ -1,0 +1,73 @@
+"""The command line: ``python -m analytics demo | import | export`` (see CONTRACT.md).
+
+Exit codes: 0 done; 2 rejected input or a store that cannot be opened, with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics.store import StoreError, resolve_path
+
+EXIT_OK = 0
+EXIT_REJECTED = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="Quarterdeck's store from the shell.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="build the demo store (replaces --db)")
+    demo.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    demo.add_argument("--scale", choices=("demo", "bench"), default="demo")
+    demo.add_argument("--seed", type=int, default=7)
+
+    load = commands.add_parser("import", help="load a .csv or .xlsx into a table: all rows or none")
+    load.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    load.add_argument("--by", help="who imports (recorded in import_log)")
+    load.add_argument("table")
+    load.add_argument("file", type=Path)
+
+    export = commands.add_parser("export", help="write every table to a folder")
+    export.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    export.add_argument("--out", required=True, type=Path)
+    export.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    args = _parser().parse_args(argv)
+    store = resolve_path(args.db)
+    try:
+        if args.command == "demo":
+            from analytics.demo import build_demo
+
+            summary = build_demo(store, scale=args.scale, seed=args.seed)
+            print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
+            return EXIT_OK
+        if args.command == "import":
+            from analytics.ingest import import_file
+
+            result = import_file(store, args.table, args.file, imported_by=args.by)
+            if result.problems:
+                for problem in result.problems_as_lines():
+                    print(problem, file=sys.stderr)  # noqa: T201
+                print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
+                return EXIT_REJECTED
+            print(f"imported {result.rows} rows into {args.table} from {args.file}")  # noqa: T201
+            return EXIT_OK
+        from analytics.ingest import export_store
+
+        written = export_store(store, args.out, fmt=args.format)
+        print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
+        return EXIT_OK
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Open or create the Quarterdeck store, migrate its schema in place, and run writes as transactions.
+
+The store is one DuckDB file. Its schema is the list ``MIGRATIONS``: each entry moves a store from the
+previous version to its own, and ``connect`` applies the ones a store has not seen yet, each in one
+transaction, so an older store is upgraded where it lies and keeps its data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STORE = PROJECT_ROOT / "data" / "demo.duckdb"
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+
+#: The tables of CONTRACT.md, in an order where a table comes after the ones it refers to.
+CONTRACT_TABLES = (
+    "settings",
+    "objectives",
+    "products",
+    "teams",
+    "team_capacity",
+    "projects",
+    "project_cashflows",
+    "project_alignment",
+    "project_demand",
+    "project_dependencies",
+    "project_progress",
+    "risks",
+    "kpi_definitions",
+    "kpi_history",
+    "kpi_targets",
+    "features",
+    "feedback",
+    "retention_cohorts",
+    "scenarios",
+    "scenario_projects",
+    "import_log",
+)
+
+# Bookkeeping that is not part of the contract: the schema version and a counter bumped by every write,
+# which keys the app's caches so an import shows up on the next rerun.
+META_DDL = "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)"
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or written; the message is one sentence that says what to do."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: ``apply(con)`` turns a store of ``version - 1`` into ``version``."""
+
+    version: int
+    description: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _create_contract_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "the tables of CONTRACT.md", _create_contract_tables),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    """Return the store to open: ``path``, else ``$QUARTERDECK_DB``, else ``data/demo.duckdb``."""
+    chosen = path if path not in (None, "") else os.environ.get("QUARTERDECK_DB") or DEFAULT_STORE
+    return Path(chosen).expanduser()
+
+
+def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store, creating it and migrating its schema when opened read-write.
+
+    Parameters
+    ----------
+    path
+        The DuckDB file; ``None`` means ``$QUARTERDECK_DB`` or ``data/demo.duckdb``.
+    read_only
+        Open without writing. The store must exist and be at the current schema version.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        A connection; give each thread its own ``.cursor()``.
+
+    Raises
+    ------
+    StoreError
+        With a one-line message saying what is wrong and what to do.
+
+    """
+    store = resolve_path(path)
+    if read_only and not store.exists():
+        raise StoreError(
+            f"No store at {store}: build the demo with `python -m analytics demo --db {store}` "
+            "or set QUARTERDECK_DB to an existing store."
+        )
+    if not read_only and not store.parent.is_dir():
+        raise StoreError(f"Cannot create a store at {store}: the folder {store.parent} does not exist.")
+    try:
+        con = duckdb.connect(str(store), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(_explain_open_error(store, exc)) from None
+    try:
+        if read_only:
+            _check_version(con, store)
+        else:
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _explain_open_error(store: Path, exc: duckdb.Error) -> str:
+    text = str(exc)
+    holder = re.search(r"held in (.+?) \(PID (\d+)\)", text)
+    if holder:
+        return (
+            f"The store {store} is open for writing by another process ({holder.group(1)}, PID "
+            f"{holder.group(2)}): close that process, or open the store read-only."
+        )
+    if "not a valid DuckDB database" in text or "Wrong magic" in text or "not a DuckDB" in text:
+        return f"{store} is not a Quarterdeck store (not a DuckDB file): point QUARTERDECK_DB at a .duckdb store."
+    if isinstance(exc, duckdb.IOException) or "Permission denied" in text:
+        return f"Cannot open the store {store}: {text.splitlines()[0]} Check the path and its permissions."
+    return f"Cannot open the store {store}: {text.splitlines()[0]}"
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version a store is at (0 for a store that has never been migrated)."""
+    has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'").fetchone()[
+        0
+    ]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> int:
+    """Apply, each in its own transaction, the migrations the store has not seen; return the new version."""
+    steps = MIGRATIONS if migrations is None else migrations
+    con.execute(META_DDL)
+    current = schema_version(con)
+    for step in steps:
+        if step.version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            step.apply(con)
+            con.execute(
+                "INSERT INTO store_meta VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [step.version],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        current = step.version
+    return current
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    found = schema_version(con)
+    if found < SCHEMA_VERSION:
+        raise StoreError(
+            f"The store {store} is at schema version {found} and this Quarterdeck needs {SCHEMA_VERSION}: "
+            "open it once read-write (for example `make run`) to migrate it in place."
+        )
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"The store {store} is at schema version {found}, newer than this Quarterdeck "
+            f"({SCHEMA_VERSION}): update Quarterdeck."
+        )
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the store's write counter: it changes whenever a write through ``transaction`` commits."""
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block as one transaction that also bumps the store's data version; roll back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute(
+            "INSERT INTO store_meta VALUES ('data_version', 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = store_meta.value + 1"
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The store's ``settings`` table, typed."""
+
+    as_of: date
+    currency: str
+    company: str
+    discount_rate: float
+    fiscal_year_start_month: int
+
+
+SETTINGS_DEFAULTS = {
+    "currency": "USD",
+    "company": "Your company",
+    "discount_rate": "0.08",
+    "fiscal_year_start_month": "1",
+}
+
+
+def read_settings(con: duckdb.DuckDBPyConnection) -> Settings:
+    """Return the store's settings; a store without ``as_of`` is valued as of today."""
+    stored = dict(con.execute("SELECT key, value FROM settings").fetchall())
+    values = {**SETTINGS_DEFAULTS, **stored}
+    as_of_text = values.get("as_of")
+    return Settings(
+        as_of=date.fromisoformat(as_of_text) if as_of_text else date.today(),
+        currency=values["currency"],
+        company=values["company"],
+        discount_rate=float(values["discount_rate"]),
+        fiscal_year_start_month=int(values["fiscal_year_start_month"]),
+    )
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return the number of rows of every contract table."""
+    # Table names come from the fixed CONTRACT_TABLES list, never from user input.
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CONTRACT_TABLES}  # noqa: S608
