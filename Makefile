@@ -12,12 +12,12 @@ run: $(VENV)/.installed-run $(STORE)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check analytics ui pages app.py tests benchmarks
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .
-	$(PY) -m ruff format analytics ui pages app.py tests benchmarks
+	$(PY) -m ruff format .
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks
