@@ -1,0 +1,9 @@
+"""Quarterdeck: the frame around every page (router, sidebar, theme, presentation mode)."""
+
+from ui import nav, shell
+
+shell.configure_page()
+page = nav.navigation()
+with shell.errors_as_sentences():
+    shell.sidebar()
+    page.run()

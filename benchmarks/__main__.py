@@ -1,0 +1,135 @@
+"""Time every benchmark case and record medians in benchmarks/results.md.
+
+Each `benchmarks/bench_<area>.py` exposes `cases()` or `cases(con)` returning `[(name, callable), ...]`;
+those that take `con` get a read-only connection to the bench-scale store (built once into
+benchmarks/bench.duckdb). A case named "X (pandas)" is the plain-pandas twin of case "X": the report gives the
+ratio of their medians. Results are merged into benchmarks/results.json so a partial run (`--only`) keeps the
+others, then the whole of results.md is written again from it.
+
+    python -m benchmarks [--only AREA ...] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import platform
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analytics import store
+
+HERE = Path(__file__).resolve().parent
+BENCH_STORE = HERE / "bench.duckdb"
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "results.md"
+SLOW_CASE_SECONDS = 5.0
+
+
+def bench_store() -> Path:
+    """The bench-scale store, built on first use."""
+    if not BENCH_STORE.exists():
+        from analytics.demo import build_demo
+
+        print(f"building the bench store {BENCH_STORE} ...", flush=True)
+        build_demo(BENCH_STORE, scale="bench", seed=7)
+    return BENCH_STORE
+
+
+def time_case(fn, repeat: int) -> list[float]:
+    """Seconds per run: one warm-up, then `repeat` runs (fewer when one run is slow)."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    runs = 3 if first > SLOW_CASE_SECONDS else repeat
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def areas(only: list[str] | None) -> list[str]:
+    found = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    return [a for a in found if not only or a in only]
+
+
+def run(only: list[str] | None, repeat: int) -> dict:
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    con = None
+    for area in areas(only):
+        module = importlib.import_module(f"benchmarks.bench_{area}")
+        if inspect.signature(module.cases).parameters:
+            con = con or store.connect(bench_store(), read_only=True)
+            cases = module.cases(con)
+        else:
+            cases = module.cases()
+        area_results = {}
+        for name, fn in cases:
+            timings = time_case(fn, repeat)
+            area_results[name] = {
+                "median_ms": statistics.median(timings) * 1000,
+                "min_ms": min(timings) * 1000,
+                "runs": len(timings),
+            }
+            print(f"{area:>12} | {name:<60} median {area_results[name]['median_ms']:10.1f} ms", flush=True)
+        results[area] = {
+            "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
+            "cases": area_results,
+        }
+    if con is not None:
+        con.close()
+    RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    RESULTS_MD.write_text(render(results))
+    return results
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def render(results: dict) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m benchmarks`); medians over repeated runs after one warm-up.",
+        "A case named “X (pandas)” is the same computation in plain pandas on frames already in memory;",
+        "the ratio is pandas median ÷ Quarterdeck median.",
+        "",
+    ]
+    for area in sorted(results):
+        entry = results[area]
+        lines += [f"## {area}", "", f"Measured {entry['measured_at']} on {entry['machine']}.", ""]
+        lines += ["| case | median | min | runs | pandas ÷ this |", "|---|---:|---:|---:|---:|"]
+        cases = entry["cases"]
+        for name, stats in cases.items():
+            twin = cases.get(f"{name} (pandas)")
+            ratio = f"{twin['median_ms'] / stats['median_ms']:.1f}×" if twin else ""
+            lines.append(f"| {name} | {_ms(stats['median_ms'])} | {_ms(stats['min_ms'])} | {stats['runs']} | {ratio} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _ms(value: float) -> str:
+    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--only", nargs="*", help="areas to run (file names bench_<area>.py)")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    run(args.only, args.repeat)
+    print(f"wrote {RESULTS_MD}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Serving the real app and driving it in the system's headless Chromium (Playwright's own download does not
+work here). Browser tests skip with a reason when no Chromium is found, and fail instead under REQUIRE_BROWSER=1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def chromium_path() -> str | None:
+    """The system Chromium: $CHROMIUM_PATH, else `chromium` on PATH, else /usr/bin/chromium."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def require_chromium() -> str:
+    """Return Chromium's path, or skip (fail under REQUIRE_BROWSER=1) saying why."""
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium found ($CHROMIUM_PATH, chromium on PATH, /usr/bin/chromium): browser tests skipped"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message.replace("skipped", "required by REQUIRE_BROWSER=1"))
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served_app(store_path: Path, log_path: Path):
+    """Run `streamlit run app.py` on a free loopback port against ``store_path``; yield its base URL."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=dict(os.environ, QUARTERDECK_DB=str(store_path)), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"streamlit did not start: {log_path.read_text(errors='replace')}") from None
+                    time.sleep(0.25)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+@contextmanager
+def chromium_page(width: int = 1920, height: int = 1080):
+    """A fresh page in headless system Chromium; collects console errors on ``page.console_errors``."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.console_errors = []
+            page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+            page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+            yield page
+        finally:
+            browser.close()
+
+
+def open_and_wait(page, url: str, timeout_ms: int = 90_000) -> None:
+    """Open ``url`` and wait until the script has finished running (never a fixed sleep)."""
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=timeout_ms)

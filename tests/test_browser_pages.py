@@ -1,0 +1,51 @@
+"""Every page opens directly from its URL in headless Chromium, as a shared link would."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+from ui import nav
+
+PATHS = ["/" + spec.url_path for spec in nav.available()]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store_path, tmp_path_factory):
+    require_chromium()
+    folder = tmp_path_factory.mktemp("served")
+    # The app opens its store read-write, so it gets a copy: other tests keep reading the shared one.
+    store_copy = folder / "store.duckdb"
+    shutil.copyfile(demo_store_path, store_copy)
+    with served_app(store_copy, folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_page_opens_from_a_deep_link(app_url, path, tmp_path):
+    with chromium_page() as page:
+        open_and_wait(page, app_url + path)
+        page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'overview'}.png"), full_page=True)
+        body = page.inner_text("body")
+        assert "Page not found" not in body
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentError']").count() == 0, body[:2000]
+        assert page.console_errors == []
+        assert page.url.rstrip("/") == (app_url + path).rstrip("/")
+
+
+def test_presentation_mode_follows_the_url_and_the_toggle(app_url):
+    with chromium_page() as page:
+        open_and_wait(page, app_url + "/?present=1")
+        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+        # The sidebar starts collapsed in front of a room; open it and switch presentation mode off.
+        page.get_by_test_id("stExpandSidebarButton").click()
+        page.get_by_text("Presentation mode").click()
+        page.wait_for_url(lambda url: "present=1" not in url)
+        page.wait_for_selector(READY)
+        assert not page.get_by_role("switch", name="Presentation mode").is_checked()
+        page.get_by_text("Presentation mode").click()
+        page.wait_for_url(lambda url: "present=1" in url)
+        assert page.console_errors == []

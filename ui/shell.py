@@ -1,0 +1,102 @@
+"""What frames every page: page config, presentation mode, the sidebar, and turning errors into sentences."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import charts, formatting
+from analytics.store import StoreError
+from ui import data
+
+log = logging.getLogger("quarterdeck")
+
+PRESENT_KEY = "present"
+ROOT = Path(__file__).resolve().parent.parent
+
+# Presentation mode: bigger type and roomier tiles for a projector. Static CSS; no stored text goes in here.
+PRESENT_CSS = """
+<style>
+html, body, [data-testid="stApp"] { font-size: 20px; }
+[data-testid="stMetricValue"] { font-size: 3.1rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
+[data-testid="stMetricDelta"] { font-size: 1.15rem !important; }
+h1 { font-size: 2.9rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.6rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; max-width: 100%; }
+</style>
+"""
+PLAIN_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
+[data-testid="stMetricValue"] { font-size: 2.1rem; }
+</style>
+"""
+
+
+def presentation_mode() -> bool:
+    """Whether the room is watching: the sidebar toggle, seeded once per session from ``?present=1``."""
+    if PRESENT_KEY not in st.session_state:
+        st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_KEY, "").lower() in ("1", "true", "yes")
+    return bool(st.session_state[PRESENT_KEY])
+
+
+def _sync_present_to_url() -> None:
+    # The contract spells the flag `present=1`, which a bound toggle ("true"/"false") cannot read, so it is kept
+    # in the URL by hand, and re-added after a page switch clears the query string.
+    if st.session_state.get(PRESENT_KEY):
+        st.query_params[PRESENT_KEY] = "1"
+    elif PRESENT_KEY in st.query_params:
+        del st.query_params[PRESENT_KEY]
+
+
+def configure_page() -> bool:
+    """Set the page config and styles; return whether presentation mode is on."""
+    present = presentation_mode()
+    st.set_page_config(
+        page_title="Quarterdeck",
+        page_icon=str(ROOT / "ui" / "assets" / "icon.png"),
+        layout="wide",
+        initial_sidebar_state="collapsed" if present else "expanded",
+    )
+    charts.register_templates()
+    st.html(PRESENT_CSS if present else PLAIN_CSS)
+    return present
+
+
+def sidebar() -> None:
+    """The sidebar shared by every page: which company and store, the valuation date, presentation mode."""
+    with st.sidebar:
+        settings = data.settings()
+        st.markdown(f"**{settings.company}**")
+        st.caption(
+            f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
+            f"discount rate {formatting.percent(settings.discount_rate)}"
+        )
+        st.toggle(
+            "Presentation mode",
+            key=PRESENT_KEY,
+            on_change=_sync_present_to_url,
+            help="Bigger type and thicker lines for a projector. Share it as a link with `?present=1`.",
+        )
+        _sync_present_to_url()
+        st.caption(f"Store: `{Path(data.store_path()).name}`", help=data.store_path())
+
+
+@contextmanager
+def errors_as_sentences() -> Iterator[None]:
+    """Show a failure as a sentence and a next step instead of a traceback (the log keeps the details)."""
+    try:
+        yield
+    except StoreError as exc:
+        st.error(f"{exc}", icon=":material/database:")
+    except Exception:
+        log.exception("page failed")
+        st.error(
+            "This view could not be drawn because of an unexpected problem. Reload the page; if it comes back, "
+            "the server log has the details for whoever maintains this Quarterdeck.",
+            icon=":material/error:",
+        )
