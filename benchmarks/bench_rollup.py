@@ -21,8 +21,7 @@ def cases(con):
     def duckdb_rollup():
         return con.execute(ROLLUP_SQL, ["revenue"]).fetchnumpy()
 
-    history = con.execute("SELECT product_id, metric, date, value FROM kpi_history").arrow()
-    frame = history.read_all().to_pandas() if hasattr(history, "read_all") else history.to_pandas()
+    frame = con.execute("SELECT product_id, metric, date, value FROM kpi_history").to_arrow_table().to_pandas()
     frame["date"] = pd.to_datetime(frame["date"])
 
     def pandas_rollup():

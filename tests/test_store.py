@@ -276,3 +276,25 @@ def test_settings_are_typed_with_defaults(empty_con):
     assert settings.discount_rate == pytest.approx(0.1)
     assert settings.currency == "USD"
     assert settings.fiscal_year_start_month == 1
+
+
+def test_a_store_held_by_another_process_is_a_sentence_naming_it(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "held.duckdb"
+    store.connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ready', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(store.StoreError) as info:
+            store.connect(path)
+        assert f"PID {holder.pid}" in str(info.value)
+        assert "open for writing by another process" in str(info.value)
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
