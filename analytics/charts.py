@@ -137,6 +137,8 @@ def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figu
     committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
     planned = frame["forward_cost"].sum()
     title = f"Forward spend: {money(planned, currency)} planned, {money(committed, currency)} committed"
-    fig.update_layout(barmode="stack", yaxis_title=None, xaxis_title=f"Planned cost from this month on ({currency})")
+    fig.update_layout(
+        barmode="stack", yaxis_title=None, xaxis_title=f"Planned cost from the valuation date on ({currency})"
+    )
     fig.update_xaxes(**money_axis(currency))
     return styled(fig, present=present, title=title, height=420)

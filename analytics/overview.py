@@ -162,8 +162,9 @@ def monthly_revenue_by_product(con: duckdb.DuckDBPyConnection, months: int = 24)
 def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dict[str, float]:
     """Headline numbers of the project portfolio as of the store's ``as_of``.
 
-    - ``forward_budget``: Σ planned cost dated on or after the month of ``as_of`` over live projects
-      (proposed, approved, active, on hold); ``committed_budget`` the same over approved and active only.
+    - ``forward_budget``: Σ planned cost dated on or after ``as_of`` (DESIGN.md: earlier flows are sunk) over
+      live projects (proposed, approved, active, on hold); ``committed_budget`` the same over approved and
+      active only.
     - ``live_projects`` and ``active_projects``: counts by stage.
     - ``red_projects``: active projects whose health is red: the stored health where there is one, else the
       EVM rule from the latest progress snapshot (green when CPI and SPI ≥ 0.95, amber when both ≥ 0.85,
@@ -205,9 +206,9 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
             WHERE c.period >= $month0 AND c.period < $horizon_end
         )
         SELECT
-            (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id) WHERE period >= $month0),
+            (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id) WHERE period >= $as_of),
             (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id)
-             WHERE period >= $month0 AND stage IN ('approved', 'active')),
+             WHERE period >= $as_of AND stage IN ('approved', 'active')),
             (SELECT count(*) FROM live),
             (SELECT count(*) FROM live WHERE stage = 'active'),
             (SELECT count(*) FROM health WHERE health = 'red'),
@@ -216,7 +217,7 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
             (SELECT sum(probability * impact) FROM risks JOIN live USING (project_id)
              WHERE status IN ('open', 'mitigating'))
         """,
-        {"month0": month0, "horizon_end": horizon_end},
+        {"as_of": as_of, "month0": month0, "horizon_end": horizon_end},
     ).fetchone()
     keys = ("forward_budget", "committed_budget", "live_projects", "active_projects", "red_projects",
             "capacity_utilisation", "overbooked_team_months", "open_risk_exposure")  # fmt: skip
@@ -224,11 +225,11 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
 
 
 def forward_budget_by_program(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Planned cost from the month of ``as_of`` on, per program and stage, over live projects.
+    """Planned cost dated on or after ``as_of``, per program and stage, over live projects.
 
     Columns ``program``, ``stage``, ``forward_cost``, ``projects``; programs ordered by total forward cost.
     """
-    month0 = read_settings(con).as_of.replace(day=1)
+    as_of = read_settings(con).as_of
     return con.execute(
         """
         WITH by_stage AS (
@@ -241,7 +242,7 @@ def forward_budget_by_program(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT * FROM by_stage
         ORDER BY sum(forward_cost) OVER (PARTITION BY program) DESC, program, stage
         """,
-        [month0],
+        [as_of],
     ).df()
 
 
@@ -251,8 +252,8 @@ DEFINITIONS = {
     "active_users": "Sum over products of active users on the last day of the window with data (KPI roll-up 'last').",
     "nps": "Net Promoter Score over every answer in the window: 100 × (promoters 9–10 − detractors 0–6) / answers.",
     "csat": "Customer satisfaction over every answer in the window: 100 × answers scoring 4 or 5 / answers (1–5).",
-    "forward_budget": "Planned cost from this month on of live projects (proposed, approved, active, on hold); "
-    "committed = approved and active only.",
+    "forward_budget": "Planned cost dated on or after the valuation date (earlier spend is sunk) of live projects "
+    "(proposed, approved, active, on hold); committed = approved and active only.",
     "red_projects": "Active projects in red: stored health, else EVM from the latest snapshot (CPI = EV / AC, "
     "SPI = EV / PV; green when both ≥ 0.95, amber when both ≥ 0.85, red otherwise).",
     "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity, all teams, next 12 "

@@ -16,11 +16,15 @@ REPEAT = 3
 def cases():
     folder = Path(tempfile.mkdtemp(prefix="quarterdeck-bench-build-"))
 
-    def demo_store():
-        build_demo(folder / "demo.duckdb", scale="demo", seed=7)
+    def build(name: str, scale: str):
+        def run():
+            path = folder / f"{name}.duckdb"
+            build_demo(path, scale=scale, seed=7)
+            path.unlink()  # a bench store is a gigabyte: do not leave one per run in /tmp
 
-    def bench_store():
-        build_demo(folder / "bench.duckdb", scale="bench", seed=7)
+        return run
+
+    demo_store, bench_store = build("demo", "demo"), build("bench", "bench")
 
     return [("demo store build (6 products, 64 projects)", demo_store),
             ("bench store build (2,000 projects, 10M+ KPI rows)", bench_store)]  # fmt: skip

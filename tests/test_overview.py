@@ -87,9 +87,9 @@ def test_product_scorecard(small_con):
 
 def test_portfolio_headlines(small_con):
     h = overview.portfolio_headlines(small_con, months=12)
-    # From March 2026 on, live projects P1 (100 + 200) and P2 (1000); committed is P1 only.
-    assert h["forward_budget"] == 1300
-    assert h["committed_budget"] == 300
+    # Dated on or after 31 March 2026: P1's April 200 and P2's 1000 (P1's March flow, dated 1 March, is sunk).
+    assert h["forward_budget"] == 1200
+    assert h["committed_budget"] == 200
     assert h["live_projects"] == 3 and h["active_projects"] == 2
     # P1: CPI = 90 / 100 = 0.9, SPI = 90 / 100 = 0.9 -> amber; P4 is red by its stored health.
     assert h["red_projects"] == 1
@@ -103,7 +103,7 @@ def test_portfolio_headlines(small_con):
 def test_forward_budget_by_program(small_con):
     frame = overview.forward_budget_by_program(small_con)
     assert frame.to_dict("records") == [
-        {"program": "G", "stage": "active", "forward_cost": 300.0, "projects": 1},
+        {"program": "G", "stage": "active", "forward_cost": 200.0, "projects": 1},
         {"program": "G", "stage": "proposed", "forward_cost": 1000.0, "projects": 1},
     ]
 
