@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "C$", "AUD": "A$"}
 
 
 def is_missing(value: float | None) -> bool:
     """Return True for None and NaN: a figure that does not exist."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def money(value: float | None, currency: str = "USD", digits: int = 1) -> str:

@@ -3,6 +3,8 @@ import streamlit as st
 from analytics import charts, formatting, overview
 from ui import data, layout, nav, shell
 
+shell.ensure_framed()
+
 WINDOW_DAYS = 90
 present = shell.presentation_mode()
 settings = data.settings()

@@ -100,3 +100,18 @@ def errors_as_sentences() -> Iterator[None]:
             "the server log has the details for whoever maintains this Quarterdeck.",
             icon=":material/error:",
         )
+
+
+def ensure_framed() -> None:
+    """Make sure app.py frames this page; call first thing in every page file.
+
+    With a pages/ folder beside app.py, Streamlit starts each server in its legacy multipage mode until a run
+    calls ``st.navigation``. If the very first request after a start is a deep link (a shared /portfolio?...),
+    Streamlit runs that page file bare: no wide layout, no sidebar, its own file-name navigation. Leaving the
+    legacy mode and rerunning once hands the request to app.py, which routes it to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # private, hence the browser test that pins it
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

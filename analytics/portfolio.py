@@ -1,0 +1,528 @@
+"""The portfolio view's numbers: filters, summary, value map, strategy, capacity, risk, dependencies, health.
+
+Every function takes a ``PortfolioFilter`` so the page's filters apply to all of them the same way. Money
+comes from ``analytics.finance`` (one definition of NPV and friends); "forward" means flows dated on or
+after ``settings.as_of``, as in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import finance
+from analytics.store import read_settings
+
+LIVE_STAGES = ("proposed", "approved", "active", "on_hold")
+COMMITTED_STAGES = ("approved", "active")
+STAGE_ORDER = ("proposed", "approved", "active", "on_hold", "completed", "cancelled")
+HEALTH_LEVELS = ("green", "amber", "red")
+RISK_OPEN = ("open", "mitigating")
+
+
+@dataclass(frozen=True)
+class PortfolioFilter:
+    """Which projects a view looks at; an empty tuple means no restriction on that field."""
+
+    programs: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    sponsors: tuple[str, ...] = ()
+    health: tuple[str, ...] = ()
+
+    def project_ids(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """Return the ids of the projects that pass the filter (health is the effective health, see ``evm_health``)."""
+        clauses, params = [], []
+        for column, values in (("program", self.programs), ("product_id", self.products), ("stage", self.stages),
+                               ("sponsor", self.sponsors)):  # fmt: skip
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        where = " AND ".join(clauses) or "TRUE"
+        # Column names come from the fixed list above; values are bound parameters.
+        ids = [r[0] for r in con.execute(f"SELECT project_id FROM projects WHERE {where}", params).fetchall()]  # noqa: S608
+        if self.health:
+            health = effective_health(con).set_index("project_id")["health"]
+            ids = [i for i in ids if health.get(i) in self.health]
+        return sorted(ids)
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Return the values each filter can take, for the page's multiselects."""
+
+    def distinct(column: str) -> list[str]:
+        rows = con.execute(f"SELECT DISTINCT {column} FROM projects WHERE {column} IS NOT NULL ORDER BY 1")  # noqa: S608
+        return [r[0] for r in rows.fetchall()]
+
+    return {"programs": distinct("program"), "products": distinct("product_id"),
+            "stages": [s for s in STAGE_ORDER if s in distinct("stage")], "sponsors": distinct("sponsor"),
+            "health": list(HEALTH_LEVELS)}  # fmt: skip
+
+
+def _ids_frame(ids: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"project_id": pd.Series(ids, dtype=object)})
+
+
+def effective_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return each project's latest EVM figures and health (DESIGN.md).
+
+    CPI = EV / AC and SPI = EV / PV from the latest progress snapshot; EAC = budget / CPI. Health is green
+    when CPI and SPI are both ≥ 0.95, amber when both ≥ 0.85, red otherwise; a stored ``projects.health``
+    overrides; NaN/None where a project has no snapshot and no stored health. Columns: project_id, snapshot,
+    percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget, eac, health, health_source.
+    """
+    return con.execute(
+        """
+        WITH latest AS (
+            SELECT project_id, as_of AS snapshot, percent_complete, planned_value, earned_value, actual_cost
+            FROM project_progress
+            QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY as_of DESC) = 1
+        ),
+        evm AS (
+            SELECT p.project_id, l.snapshot, l.percent_complete, l.planned_value, l.earned_value, l.actual_cost,
+                   l.earned_value / nullif(l.actual_cost, 0) AS cpi,
+                   l.earned_value / nullif(l.planned_value, 0) AS spi,
+                   p.budget, p.health AS stored_health
+            FROM projects p LEFT JOIN latest l USING (project_id)
+        )
+        SELECT project_id, snapshot, percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget,
+               budget / nullif(cpi, 0) AS eac,
+               coalesce(stored_health, CASE
+                   WHEN cpi IS NULL OR spi IS NULL THEN NULL
+                   WHEN cpi >= 0.95 AND spi >= 0.95 THEN 'green'
+                   WHEN cpi >= 0.85 AND spi >= 0.85 THEN 'amber'
+                   ELSE 'red' END) AS health,
+               CASE WHEN stored_health IS NOT NULL THEN 'stored'
+                    WHEN cpi IS NOT NULL AND spi IS NOT NULL THEN 'evm' END AS health_source
+        FROM evm ORDER BY project_id
+        """
+    ).df()
+
+
+def project_table(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None) -> pd.DataFrame:
+    """Return one row per filtered project: who and what it is, its money (``finance``), health and forward cost.
+
+    Columns: project_id, name, program, product_id, sponsor, manager, stage, start_date, end_date, budget,
+    probability_of_success, mandatory, forward_cost (Σ cost dated on or after as_of), npv, rnpv, irr, roi,
+    payback_months, profitability_index, strategic_score, cpi, spi, eac, health.
+    """
+    as_of = read_settings(con).as_of
+    ids = flt.project_ids(con)
+    con.register("selected_projects", _ids_frame(ids))
+    try:
+        base = con.execute(
+            """
+            SELECT p.project_id, p.name, p.program, p.product_id, p.sponsor, p.manager, p.stage, p.start_date,
+                   p.end_date, p.budget, p.probability_of_success, p.mandatory,
+                   coalesce((SELECT sum(cost) FROM project_cashflows c
+                             WHERE c.project_id = p.project_id AND c.period >= ?), 0) AS forward_cost
+            FROM projects p JOIN selected_projects USING (project_id) ORDER BY p.project_id
+            """,
+            [as_of],
+        ).df()
+    finally:
+        con.unregister("selected_projects")
+    money = finance.project_financials(con, rate=rate)
+    health = effective_health(con)[["project_id", "cpi", "spi", "eac", "health"]]
+    return base.merge(money, on="project_id", how="left").merge(health, on="project_id", how="left")
+
+
+def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None) -> dict:
+    """Return the portfolio's headline figures over the filtered projects.
+
+    - ``projects_by_stage``: count per stage; ``live_projects``.
+    - ``forward_budget``: Σ cost dated on or after as_of of live projects (proposed, approved, active, on hold).
+    - ``npv`` and ``rnpv``: Σ over live projects of ``finance`` NPV and rNPV at ``rate``.
+    - ``strategic_score``: live projects' strategic scores weighted by their forward cost (a project that spends
+      more of the money counts more); the plain mean when none has forward cost.
+    - ``capacity_utilisation``: over the 12 months from the month of as_of, Σ FTE demanded by the filtered
+      approved and active projects / Σ capacity of every team (teams are shared, so capacity is not filtered).
+    - ``red_projects``: live projects whose effective health is red.
+    - ``risk_exposure``: Σ probability × impact over open and mitigating risks of live projects.
+    """
+    table = project_table(con, flt, rate)
+    live = table[table["stage"].isin(LIVE_STAGES)]
+    weights = live["forward_cost"].to_numpy()
+    scores = live["strategic_score"].to_numpy()
+    weighted = float(np.average(scores, weights=weights)) if weights.sum() > 0 else (
+        float(scores.mean()) if len(scores) else float("nan"))  # fmt: skip
+    capacity = capacity_vs_demand(con, flt, months=12)
+    committed = capacity["committed_fte"].sum()
+    total_capacity = capacity["capacity_fte"].sum()
+    risks = risk_register(con, flt)
+    open_live = risks[risks["status"].isin(RISK_OPEN) & risks["stage"].isin(LIVE_STAGES)]
+    by_stage = table["stage"].value_counts()
+    return {
+        "projects_by_stage": {s: int(by_stage.get(s, 0)) for s in STAGE_ORDER},
+        "live_projects": int(len(live)),
+        "forward_budget": float(live["forward_cost"].sum()),
+        "npv": float(live["npv"].sum()),
+        "rnpv": float(live["rnpv"].sum()),
+        "strategic_score": weighted,
+        "capacity_utilisation": float(committed / total_capacity) if total_capacity > 0 else float("nan"),
+        "red_projects": int((live["health"] == "red").sum()),
+        "risk_exposure": float(open_live["exposure"].sum()),
+    }
+
+
+def capacity_vs_demand(
+    con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, months: int = 12, start: date | None = None
+) -> pd.DataFrame:
+    """Return demand against capacity per team and month, from the month of ``start`` (default as_of) on.
+
+    Columns: team_id, team, period, capacity_fte, committed_fte (approved + active projects), proposed_fte
+    (proposed projects, not yet committed), utilisation = committed / capacity (NaN without capacity),
+    overbooked (committed > capacity). Demand counts only the filtered projects; capacity is the team's.
+    """
+    month0 = (start or read_settings(con).as_of).replace(day=1)
+    end = (pd.Timestamp(month0) + pd.DateOffset(months=months)).date()
+    con.register("selected_projects", _ids_frame(flt.project_ids(con)))
+    try:
+        frame = con.execute(
+            """
+            WITH demand AS (
+                SELECT d.team_id, d.period,
+                       sum(d.fte) FILTER (WHERE p.stage IN ('approved', 'active')) AS committed_fte,
+                       sum(d.fte) FILTER (WHERE p.stage = 'proposed') AS proposed_fte
+                FROM project_demand d JOIN projects p USING (project_id) JOIN selected_projects USING (project_id)
+                WHERE d.period >= ? AND d.period < ?
+                GROUP BY ALL
+            ),
+            months AS (SELECT DISTINCT period FROM team_capacity WHERE period >= ? AND period < ?)
+            SELECT t.team_id, t.name AS team, m.period, coalesce(c.fte, 0) AS capacity_fte,
+                   coalesce(d.committed_fte, 0) AS committed_fte, coalesce(d.proposed_fte, 0) AS proposed_fte
+            FROM teams t CROSS JOIN months m
+            LEFT JOIN team_capacity c ON c.team_id = t.team_id AND c.period = m.period
+            LEFT JOIN demand d ON d.team_id = t.team_id AND d.period = m.period
+            ORDER BY t.team_id, m.period
+            """,
+            [month0, end, month0, end],
+        ).df()
+    finally:
+        con.unregister("selected_projects")
+    frame["utilisation"] = frame["committed_fte"] / frame["capacity_fte"].where(frame["capacity_fte"] > 0)
+    frame["overbooked"] = frame["committed_fte"] > frame["capacity_fte"]
+    return frame
+
+
+def overbooking_causes(
+    con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, months: int = 12, top: int = 3
+) -> pd.DataFrame:
+    """Return the over-booked team-months with the committed projects that ask most of each team that month.
+
+    Columns: team_id, team, period, capacity_fte, committed_fte, excess_fte, projects (text: "P-012 Name 2.5 FTE;
+    ..." for the ``top`` largest demands).
+    """
+    cells = capacity_vs_demand(con, flt, months)
+    over = cells[cells["overbooked"]].copy()
+    if over.empty:
+        return over.assign(excess_fte=pd.Series(dtype=float), projects=pd.Series(dtype=object))
+    ids = flt.project_ids(con)
+    demand = con.execute(
+        """
+        SELECT d.team_id, d.period, d.project_id, p.name, d.fte FROM project_demand d JOIN projects p USING (project_id)
+        WHERE p.stage IN ('approved', 'active') AND d.fte > 0
+        """
+    ).df()
+    demand = demand[demand["project_id"].isin(ids)]
+    demand["period"] = pd.to_datetime(demand["period"])
+    over["period"] = pd.to_datetime(over["period"])
+    causes = (
+        demand.sort_values("fte", ascending=False)
+        .groupby(["team_id", "period"])
+        .head(top)
+        .assign(text=lambda f: f["project_id"] + " " + f["name"] + " " + f["fte"].map("{:.1f} FTE".format))
+        .groupby(["team_id", "period"])["text"]
+        .agg("; ".join)
+        .rename("projects")
+        .reset_index()
+    )
+    over["excess_fte"] = over["committed_fte"] - over["capacity_fte"]
+    return over.merge(causes, on=["team_id", "period"], how="left")[
+        ["team_id", "team", "period", "capacity_fte", "committed_fte", "excess_fte", "projects"]
+    ].sort_values(["period", "excess_fte"], ascending=[True, False], ignore_index=True)
+
+
+def risk_register(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return the risks of the filtered projects with exposure = probability × impact and their 5×5 cell.
+
+    ``probability_bin`` is 1–5 for [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1.0] (1.0 goes to 5).
+    """
+    con.register("selected_projects", _ids_frame(flt.project_ids(con)))
+    try:
+        frame = con.execute(
+            """
+            SELECT r.risk_id, r.project_id, p.name AS project, p.stage, r.title, r.category, r.probability,
+                   r.impact, r.probability * r.impact AS exposure,
+                   least(5, 1 + floor(r.probability * 5))::INTEGER AS probability_bin,
+                   r.status, r.owner, r.mitigation, r.raised_on
+            FROM risks r JOIN projects p USING (project_id) JOIN selected_projects USING (project_id)
+            ORDER BY exposure DESC, r.risk_id
+            """
+        ).df()
+    finally:
+        con.unregister("selected_projects")
+    return frame
+
+
+def risk_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return the 5×5 matrix of open and mitigating risks: one row per (probability_bin, impact) cell.
+
+    Columns probability_bin (1–5), impact (1–5), risks (count), exposure (Σ probability × impact); all 25
+    cells are present, empty ones with 0.
+    """
+    risks = risk_register(con, flt)
+    risks = risks[risks["status"].isin(RISK_OPEN)]
+    grid = pd.MultiIndex.from_product([range(1, 6), range(1, 6)], names=["probability_bin", "impact"])
+    cells = risks.groupby(["probability_bin", "impact"]).agg(risks=("risk_id", "size"), exposure=("exposure", "sum"))
+    return cells.reindex(grid, fill_value=0).reset_index()
+
+
+def alignment_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return projects × objectives alignment scores (0–5; 0 where no score is recorded), live projects only.
+
+    Index: project label ("P-001 Name"); columns: objective names in weight order.
+    """
+    ids = set(flt.project_ids(con))
+    frame = con.execute(
+        """
+        SELECT p.project_id, p.project_id || ' ' || p.name AS project, o.name AS objective, o.weight,
+               coalesce(a.score, 0) AS score
+        FROM projects p CROSS JOIN objectives o
+        LEFT JOIN project_alignment a ON a.project_id = p.project_id AND a.objective_id = o.objective_id
+        WHERE p.stage IN ('proposed', 'approved', 'active', 'on_hold')
+        """
+    ).df()
+    frame = frame[frame["project_id"].isin(ids)]
+    objectives = frame.drop_duplicates("objective").sort_values("weight", ascending=False)["objective"]
+    return frame.pivot_table(index="project", columns="objective", values="score", aggfunc="first").reindex(
+        columns=list(objectives)
+    )
+
+
+def investment_by_objective(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return forward cost of live projects split across objectives in proportion to weight × score.
+
+    A project's forward cost is shared between objectives by ``w_o · s_po / Σ_o w_o · s_po``; projects that serve
+    no objective are reported as "No objective". Columns: objective, forward_cost, projects (serving it).
+    """
+    table = project_table(con, flt)
+    live = table[table["stage"].isin(LIVE_STAGES)][["project_id", "forward_cost"]]
+    shares = con.execute(
+        """
+        SELECT a.project_id, o.name AS objective, o.weight * a.score AS weight
+        FROM project_alignment a JOIN objectives o USING (objective_id) WHERE a.score > 0
+        """
+    ).df()
+    shares = shares[shares["project_id"].isin(live["project_id"])]
+    shares["share"] = shares["weight"] / shares.groupby("project_id")["weight"].transform("sum")
+    split = shares.merge(live, on="project_id")
+    split["forward_cost"] = split["forward_cost"] * split["share"]
+    result = split.groupby("objective").agg(forward_cost=("forward_cost", "sum"), projects=("project_id", "nunique"))
+    unaligned = live[~live["project_id"].isin(shares["project_id"])]
+    if len(unaligned):
+        result.loc["No objective"] = [unaligned["forward_cost"].sum(), len(unaligned)]
+    return result.sort_values("forward_cost", ascending=False).reset_index()
+
+
+def investment_by_product(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return forward cost and rNPV of live projects per product ("No product" for cross-cutting work)."""
+    table = project_table(con, flt)
+    live = table[table["stage"].isin(LIVE_STAGES)].copy()
+    names = dict(con.execute("SELECT product_id, name FROM products").fetchall())
+    live["product"] = live["product_id"].map(names).fillna("No product")
+    return (
+        live.groupby("product")
+        .agg(forward_cost=("forward_cost", "sum"), rnpv=("rnpv", "sum"), projects=("project_id", "size"))
+        .sort_values("forward_cost", ascending=False)
+        .reset_index()
+    )
+
+
+def unaligned_projects(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return live projects whose strategic score is 0: they serve no objective."""
+    table = project_table(con, flt)
+    mask = table["stage"].isin(LIVE_STAGES) & (table["strategic_score"] == 0)
+    return table.loc[mask, ["project_id", "name", "program", "stage", "forward_cost", "rnpv"]].reset_index(drop=True)
+
+
+def dependency_graph(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (nodes, edges) of the dependency graph among the filtered projects, laid out in layers.
+
+    A project's layer is the length of the longest chain of projects it depends on (so every edge points from a
+    lower to a higher layer: prerequisites on the left). Within a layer, nodes are ordered by the mean position of
+    their prerequisites and dependants (a few barycentre sweeps), which keeps crossings down at 60+ nodes.
+    Nodes: project_id, name, stage, health, rnpv, layer, order, x, y. Edges: project_id (dependant), depends_on,
+    kind, x0, y0 (prerequisite), x1, y1 (dependant).
+    """
+    table = project_table(con, flt)
+    ids = set(table["project_id"])
+    edges = con.execute("SELECT project_id, depends_on, kind FROM project_dependencies").df()
+    edges = edges[edges["project_id"].isin(ids) & edges["depends_on"].isin(ids)].reset_index(drop=True)
+    involved = sorted(set(edges["project_id"]) | set(edges["depends_on"]))
+    nodes = table[table["project_id"].isin(involved)][["project_id", "name", "stage", "health", "rnpv"]].copy()
+    prerequisites = edges.groupby("project_id")["depends_on"].apply(list).to_dict()
+    layer: dict[str, int] = {}
+
+    def depth(node: str, trail: frozenset = frozenset()) -> int:
+        if node in layer:
+            return layer[node]
+        if node in trail:
+            raise ValueError(f"dependency cycle through {node}")
+        layer[node] = 1 + max((depth(p, trail | {node}) for p in prerequisites.get(node, [])), default=-1)
+        return layer[node]
+
+    for node in involved:
+        depth(node)
+    nodes["layer"] = nodes["project_id"].map(layer)
+    neighbours: dict[str, list[str]] = {n: [] for n in involved}
+    for a, b in zip(edges["project_id"], edges["depends_on"], strict=True):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    order = {n: i for i, n in enumerate(nodes.sort_values(["layer", "project_id"])["project_id"])}
+    for _ in range(6):
+        for _, group in nodes.groupby("layer"):
+            centre = {n: np.mean([order[m] for m in neighbours[n]]) if neighbours[n] else order[n]
+                      for n in group["project_id"]}  # fmt: skip
+            for rank, n in enumerate(sorted(centre, key=lambda k: (centre[k], k))):
+                order[n] = rank
+    nodes["order"] = nodes["project_id"].map(order)
+    # Centre each layer vertically so short layers do not hug the top.
+    size = nodes.groupby("layer")["order"].transform("max") + 1
+    nodes["x"] = nodes["layer"].astype(float)
+    nodes["y"] = -(nodes["order"] - (size - 1) / 2)
+    position = nodes.set_index("project_id")[["x", "y"]]
+    edges = edges.join(position, on="depends_on").rename(columns={"x": "x0", "y": "y0"})
+    edges = edges.join(position, on="project_id").rename(columns={"x": "x1", "y": "y1"})
+    return nodes.sort_values(["layer", "order"], ignore_index=True), edges
+
+
+def downstream(con: duckdb.DuckDBPyConnection, project_id: str) -> pd.DataFrame:
+    """Return every project that depends on ``project_id``, directly or through others: what a slip would hit.
+
+    Columns: project_id, name, stage, distance (1 = depends on it directly), rnpv (value at stake).
+    """
+    frame = con.execute(
+        """
+        WITH RECURSIVE hit(project_id, distance) AS (
+            SELECT project_id, 1 FROM project_dependencies WHERE depends_on = ?
+            UNION
+            SELECT d.project_id, h.distance + 1 FROM project_dependencies d JOIN hit h ON d.depends_on = h.project_id
+            WHERE h.distance < 100
+        )
+        SELECT h.project_id, p.name, p.stage, min(h.distance) AS distance
+        FROM hit h JOIN projects p USING (project_id) GROUP BY ALL ORDER BY distance, h.project_id
+        """,
+        [project_id],
+    ).df()
+    money = finance.project_financials(con)[["project_id", "rnpv"]]
+    return frame.merge(money, on="project_id", how="left")
+
+
+def upstream(con: duckdb.DuckDBPyConnection, project_id: str) -> pd.DataFrame:
+    """Return every project ``project_id`` depends on, directly or through others (columns as ``downstream``)."""
+    return con.execute(
+        """
+        WITH RECURSIVE need(project_id, distance) AS (
+            SELECT depends_on, 1 FROM project_dependencies WHERE project_id = ?
+            UNION
+            SELECT d.depends_on, n.distance + 1 FROM project_dependencies d JOIN need n ON d.project_id = n.project_id
+            WHERE n.distance < 100
+        )
+        SELECT n.project_id, p.name, p.stage, min(n.distance) AS distance
+        FROM need n JOIN projects p USING (project_id) GROUP BY ALL ORDER BY distance, n.project_id
+        """,
+        [project_id],
+    ).df()
+
+
+def project_detail(con: duckdb.DuckDBPyConnection, project_id: str, rate: float | None = None) -> dict:
+    """Return everything the detail panel shows about one project.
+
+    Keys: ``project`` (its row of ``project_table``, a dict), ``cashflows`` (period, cost, benefit, net,
+    cumulative_net), ``evm`` (as_of, planned_value, earned_value, actual_cost), ``alignment`` (objective, weight,
+    score), ``risks`` (its rows of ``risk_register``), ``upstream`` and ``downstream`` (see those functions).
+    """
+    table = project_table(con, PortfolioFilter(), rate)
+    row = table[table["project_id"] == project_id]
+    if row.empty:
+        raise KeyError(f"no project {project_id!r} in the store")
+    cashflows = con.execute(
+        "SELECT period, cost, benefit, benefit - cost AS net FROM project_cashflows WHERE project_id = ? "
+        "ORDER BY period",
+        [project_id],
+    ).df()
+    cashflows["cumulative_net"] = cashflows["net"].cumsum()
+    evm = con.execute(
+        "SELECT as_of, planned_value, earned_value, actual_cost FROM project_progress WHERE project_id = ? "
+        "ORDER BY as_of",
+        [project_id],
+    ).df()
+    alignment = con.execute(
+        """
+        SELECT o.name AS objective, o.weight, coalesce(a.score, 0) AS score FROM objectives o
+        LEFT JOIN project_alignment a ON a.objective_id = o.objective_id AND a.project_id = ?
+        ORDER BY o.weight DESC
+        """,
+        [project_id],
+    ).df()
+    risks = risk_register(con, PortfolioFilter())
+    return {
+        "project": row.iloc[0].to_dict(),
+        "cashflows": cashflows,
+        "evm": evm,
+        "alignment": alignment,
+        "risks": risks[risks["project_id"] == project_id].reset_index(drop=True),
+        "upstream": upstream(con, project_id),
+        "downstream": downstream(con, project_id),
+    }
+
+
+def cumulative_cash_flow(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+    """Return the filtered live projects' planned cost, benefit and cumulative net per month, all months planned."""
+    ids = [i for i in project_table(con, flt).query("stage in @LIVE_STAGES")["project_id"]]
+    con.register("selected_projects", _ids_frame(ids))
+    try:
+        frame = con.execute(
+            """
+            SELECT period, sum(cost) AS cost, sum(benefit) AS benefit, sum(benefit) - sum(cost) AS net
+            FROM project_cashflows JOIN selected_projects USING (project_id) GROUP BY period ORDER BY period
+            """
+        ).df()
+    finally:
+        con.unregister("selected_projects")
+    frame["cumulative_net"] = frame["net"].cumsum()
+    return frame
+
+
+def pipeline_by_stage(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None) -> pd.DataFrame:
+    """Return per stage (in pipeline order): projects, forward cost and rNPV of the filtered projects."""
+    table = project_table(con, flt, rate)
+    grouped = table.groupby("stage").agg(projects=("project_id", "size"), forward_cost=("forward_cost", "sum"),
+                                         rnpv=("rnpv", "sum"))  # fmt: skip
+    return grouped.reindex([s for s in STAGE_ORDER if s in grouped.index]).reset_index()
+
+
+#: Each figure the portfolio page shows, as its tile's help: DESIGN.md's definition in a sentence.
+DEFINITIONS = {
+    "forward_budget": "Planned cost dated on or after the valuation date of live projects (proposed, approved, "
+    "active, on hold). Earlier spend is sunk.",
+    "npv": "Net present value, Excel XNPV: Σ (benefit − cost) / (1 + r) ^ (days from the valuation date / 365) over "
+    "flows on or after the valuation date.",
+    "rnpv": "Risk-adjusted NPV: probability of success × PV(benefits) − PV(costs), forward-looking.",
+    "irr": "Internal rate of return, Excel XIRR over all planned flows; none when the flows never change sign.",
+    "payback_months": "Months from the first month with cost until cumulative net cash flow first reaches zero.",
+    "strategic_score": "Σ weight × alignment score / (5 × Σ weights), 0–1; the portfolio's is weighted by each "
+    "live project's forward cost.",
+    "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity of all teams, over the 12 "
+    "months from the valuation date's month.",
+    "red_projects": "Live projects in red: stored health, else EVM (CPI = EV / AC, SPI = EV / PV; green when both "
+    "≥ 0.95, amber when both ≥ 0.85, red otherwise).",
+    "health": "Stored health where the project has one, else EVM from its latest snapshot: green when CPI and SPI "
+    "≥ 0.95, amber when both ≥ 0.85, red otherwise.",
+    "risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
+}

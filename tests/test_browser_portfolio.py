@@ -1,0 +1,52 @@
+"""The portfolio page in Chromium: a shared link on a fresh server, and picking a bubble on the value map."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+
+
+@pytest.fixture(scope="module")
+def fresh_app(demo_store_path, tmp_path_factory):
+    require_chromium()
+    folder = tmp_path_factory.mktemp("portfolio")
+    shutil.copyfile(demo_store_path, folder / "store.duckdb")
+    with served_app(folder / "store.duckdb", folder / "streamlit.log") as url:
+        yield url
+
+
+def test_a_shared_link_is_the_first_request_after_a_start(fresh_app, tmp_path, demo_con):
+    project = demo_con.execute("SELECT min(project_id) FROM projects WHERE program = 'Growth'").fetchone()[0]
+    # Module-scoped server: this is its very first page load, the case Streamlit's legacy pages/ mode gets wrong.
+    with chromium_page() as page:
+        open_and_wait(page, fresh_app + f"/portfolio?programs=Growth&project={project}")
+        page.screenshot(path=str(tmp_path / "portfolio-link.png"))
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Overview" in nav and "Portfolio" in nav and "app" not in nav.split()
+        assert page.locator("[data-testid='stSidebar']").get_by_text("Presentation mode").count() == 1
+        assert page.locator("[data-testid='stMultiSelect']").first.get_by_text("Growth").count() == 1
+        assert page.get_by_role("heading", name=project).count() == 1
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.console_errors == []
+
+
+def test_selecting_a_bubble_opens_that_projects_detail(fresh_app):
+    with chromium_page() as page:
+        open_and_wait(page, fresh_app + "/portfolio")
+        assert page.get_by_role("heading", name="P-0").count() == 0
+        bubbles = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+        bubbles.first.wait_for()
+        # Plotly listens on its drag layer, not on the points: click where the largest bubble is drawn.
+        page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+        boxes = [bubbles.nth(i).bounding_box() for i in range(bubbles.count())]
+        box = max((b for b in boxes if b), key=lambda b: b["width"])
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        # Streamlit rewrites the query string with history.replaceState: no navigation to wait for.
+        page.wait_for_function("location.search.includes('project=P-')", timeout=30_000)
+        page.wait_for_selector(READY)
+        chosen = page.url.split("project=")[1].split("&")[0]
+        assert page.get_by_role("heading", name=chosen).count() == 1
+        assert page.console_errors == []
