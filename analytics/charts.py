@@ -337,7 +337,9 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.add_shape(type="rect", x0=0.95, y0=0.95, x1=1.3, y1=1.3, fillcolor="#009E73", opacity=0.08, line_width=0)
     fig.add_shape(type="rect", x0=0.5, y0=0.5, x1=0.85, y1=1.3, fillcolor="#D55E00", opacity=0.06, line_width=0)
     fig.add_shape(type="rect", x0=0.85, y0=0.5, x1=1.3, y1=0.85, fillcolor="#D55E00", opacity=0.06, line_width=0)
-    for health, group in rows.assign(h=rows["health"].fillna("unknown")).groupby("h", sort=False):
+    labelled = rows.assign(h=rows["health"].fillna("unknown"))
+    for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
+        group = labelled[labelled["h"] == health]
         fig.add_scatter(
             x=group["spi"],
             y=group["cpi"],
@@ -374,11 +376,36 @@ def portfolio_cash_flow(frame, *, currency: str, present: bool, as_of):
     title = "Portfolio cash flow: the live plan never pays back"
     if len(turn):
         title = f"Portfolio cash flow: the live plan is cash-positive from {turn.iloc[0]['period']:%b %Y}"
-    fig.update_layout(barmode="relative", yaxis_title=f"{currency} per month",
-                      yaxis2={"overlaying": "y", "side": "right", "title": f"Cumulative net ({currency})",
-                              "showgrid": False, **money_axis(currency)})  # fmt: skip
-    fig.update_yaxes(**money_axis(currency))
-    return styled(fig, present=present, title=title, height=400)
+    monthly = _zero_aligned_range(-frame["cost"].max(), frame["benefit"].max(), *_range_of(frame["cumulative_net"]))
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"})
+    fig.update_yaxes(title=f"{currency} per month", range=monthly[0], **money_axis(currency))
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": f"Cumulative net ({currency})",
+                              "showgrid": False, "zeroline": False, "range": monthly[1], "tickmode": "auto",
+                              "nticks": 6, **money_axis(currency)})  # fmt: skip
+    return styled(fig, present=present, title=title, height=440)
+
+
+def _range_of(values) -> tuple[float, float]:
+    return float(min(values.min(), 0.0)), float(max(values.max(), 0.0))
+
+
+def _zero_aligned_range(low_1: float, high_1: float, low_2: float, high_2: float) -> tuple[list, list]:
+    """Return ranges for two y axes, each padded 8 %, whose zeros sit at the same height.
+
+    Otherwise the bars' zero and the line's zero disagree and a reader takes a loss for a gain.
+    """
+    low_1, high_1 = min(low_1, 0.0) * 1.08, max(high_1, 0.0) * 1.08
+    low_2, high_2 = low_2 * 1.08, high_2 * 1.08
+    # The share of each axis below zero; both axes take the larger share.
+    below = max(-low_1 / ((high_1 - low_1) or 1.0), -low_2 / ((high_2 - low_2) or 1.0))
+    # An axis with nothing above zero still keeps a sliver above it for the other axis's positives.
+    below = min(below, 0.9)
+
+    def stretch(low: float, high: float) -> list:
+        span = max(high / (1 - below), -low / below if below > 0 else 0.0, 1.0)
+        return [-below * span, (1 - below) * span]
+
+    return stretch(low_1, high_1), stretch(low_2, high_2)
 
 
 def pipeline(frame, *, currency: str, present: bool):

@@ -7,6 +7,7 @@ are ``np.bincount`` over the project index, so 2,000 projects × 60 months take 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,17 +44,26 @@ class Flows:
         return np.bincount(self.project, weights=values, minlength=self.n)
 
 
-def load_flows(con: duckdb.DuckDBPyConnection) -> Flows:
-    """Read every project and its cash flows from the store."""
-    projects = con.execute("SELECT project_id, probability_of_success FROM projects ORDER BY project_id").fetchnumpy()
+def load_flows(con: duckdb.DuckDBPyConnection, project_ids: Sequence[str] | None = None) -> Flows:
+    """Read every project (or only those in ``project_ids``) and its cash flows from the store."""
+    # An empty list means "no restriction"; the flag keeps the query one statement with bound parameters.
+    wanted = [str(i) for i in project_ids] if project_ids is not None else []
+    restrict = [project_ids is not None, wanted]
+    projects = con.execute(
+        "SELECT project_id, probability_of_success FROM projects "
+        "WHERE NOT ? OR list_contains(?, project_id) ORDER BY project_id",
+        restrict,
+    ).fetchnumpy()
     flows = con.execute(
         """
         SELECT p.idx, c.period, c.cost, c.benefit
         FROM project_cashflows c
-        JOIN (SELECT project_id, row_number() OVER (ORDER BY project_id) - 1 AS idx FROM projects) p
+        JOIN (SELECT project_id, row_number() OVER (ORDER BY project_id) - 1 AS idx FROM projects
+              WHERE NOT ? OR list_contains(?, project_id)) p
           USING (project_id)
         ORDER BY p.idx, c.period
-        """
+        """,
+        restrict,
     ).fetchnumpy()
     return Flows(
         project_ids=np.asarray(projects["project_id"], dtype=object),
@@ -130,27 +140,36 @@ def xirr(flows: Flows, *, tolerance: float = 1e-10, max_iterations: int = 60) ->
 def _bisect_irr(project: np.ndarray, years: np.ndarray, amount: np.ndarray, which: np.ndarray) -> np.ndarray:
     """Return, for the projects in ``which``, the rate where the discounted net flows cross zero, by bisection."""
     n = len(which)
-    rows = which[project]
-    p, y, a = project[rows], years[rows], amount[rows]
+    result = np.full(n, np.nan)
 
-    def npv(rate: np.ndarray) -> np.ndarray:
+    def npv(rate: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        p, y, a = project[rows], years[rows], amount[rows]
         with np.errstate(over="ignore", invalid="ignore"):
             return np.bincount(p, weights=a * np.power(1.0 + rate[p], -y), minlength=n)
 
+    rows = which[project]
     low, high = np.full(n, -1 + 1e-10), np.full(n, 1.0)
+    low_sign = np.sign(npv(low, rows))
     # Widen the bracket upwards until the sign changes (rates of thousands of percent exist for tiny costs).
     for _ in range(40):
-        open_bracket = which & (np.sign(npv(low)) == np.sign(npv(high)))
+        open_bracket = which & (low_sign == np.sign(npv(high, rows)))
         if not open_bracket.any():
             break
         high = np.where(open_bracket, high * 4, high)
-    bracketed = which & (np.sign(npv(low)) != np.sign(npv(high)))
+        rows = open_bracket[project]
+    bracketed = which & (low_sign != np.sign(npv(high, which[project])))
+    pending = bracketed.copy()
+    # Halve until the bracket is within 1e-10 relative: about 35 rounds from [-1, 1], each over the pending only.
     for _ in range(200):
+        if not pending.any():
+            break
         middle = (low + high) / 2
-        same_as_low = np.sign(npv(middle)) == np.sign(npv(low))
-        low = np.where(bracketed & same_as_low, middle, low)
-        high = np.where(bracketed & ~same_as_low, middle, high)
-    return np.where(bracketed, (low + high) / 2, np.nan)
+        same_as_low = np.sign(npv(middle, pending[project])) == low_sign
+        low = np.where(pending & same_as_low, middle, low)
+        high = np.where(pending & ~same_as_low, middle, high)
+        pending &= (high - low) > 1e-10 * np.maximum(1.0, np.abs(high))
+    result[bracketed] = ((low + high) / 2)[bracketed]
+    return result
 
 
 def payback_months(flows: Flows) -> np.ndarray:
@@ -191,21 +210,21 @@ def strategic_scores(con: duckdb.DuckDBPyConnection, project_ids: np.ndarray) ->
         GROUP BY p.project_id
         """
     ).fetchnumpy()
-    by_id = pd.Series(np.nan_to_num(np.asarray(scores["score"], dtype=float)), index=scores["project_id"])
+    # Clipped because Σ w·5 / (5·Σ w) can round to 1 + 1e-16 (found by hypothesis).
+    exact = np.clip(np.nan_to_num(np.asarray(scores["score"], dtype=float)), 0.0, 1.0)
+    by_id = pd.Series(exact, index=scores["project_id"])
     return by_id.reindex(project_ids, fill_value=0.0).to_numpy(dtype=float)
 
 
-def project_financials(
-    con: duckdb.DuckDBPyConnection, rate: float | None = None, as_of: date | None = None
+def forward_values(
+    con: duckdb.DuckDBPyConnection, rate: float | None = None, as_of: date | None = None, flows: Flows | None = None
 ) -> pd.DataFrame:
-    """Return one row per project with its money and strategy figures (CONTRACT.md).
+    """Return one row per project with its forward-looking money: the cheap part of ``project_financials``.
 
     Columns: ``project_id``; ``npv`` = Σ (benefit − cost) discounted (XNPV) over flows dated on or after
-    ``as_of``; ``rnpv`` = PoS × PV(benefits) − PV(costs), forward; ``irr`` = XIRR over all planned flows;
-    ``roi`` = (Σ benefit − Σ cost) / Σ cost over the whole plan, undiscounted; ``payback_months``;
-    ``profitability_index`` = PV(benefits) / PV(costs), forward; ``strategic_score`` in [0, 1].
-    Figures that do not exist are NaN: IRR when the flows never change sign, ROI without cost, payback never
-    reached or without cost, the index without forward cost. A project without flows has NPV and rNPV 0.
+    ``as_of``; ``rnpv`` = PoS × PV(benefits) − PV(costs), forward; ``profitability_index`` = PV(benefits) /
+    PV(costs), forward (NaN without forward cost); ``strategic_score`` in [0, 1]. Views that need no IRR, ROI
+    or payback (summaries, groupings) use this and skip the root-finding.
 
     Parameters
     ----------
@@ -215,25 +234,80 @@ def project_financials(
         Annual discount rate; defaults to ``settings.discount_rate``.
     as_of
         Valuation date; defaults to ``settings.as_of``.
+    flows
+        The flows if the caller has read them already (``load_flows``).
     """
     settings = read_settings(con)
     rate = settings.discount_rate if rate is None else float(rate)
     as_of = settings.as_of if as_of is None else as_of
-    flows = load_flows(con)
+    flows = load_flows(con) if flows is None else flows
     pv_benefit, pv_cost = forward_present_values(flows, rate, as_of)
-    total_benefit, total_cost = flows.per_project(flows.benefit), flows.per_project(flows.cost)
     with np.errstate(divide="ignore", invalid="ignore"):
-        roi = np.where(total_cost > 0, (total_benefit - total_cost) / total_cost, np.nan)
         index = np.where(pv_cost > 0, pv_benefit / pv_cost, np.nan)
     return pd.DataFrame(
         {
             "project_id": flows.project_ids.astype(str),
             "npv": pv_benefit - pv_cost,
             "rnpv": flows.probability_of_success * pv_benefit - pv_cost,
-            "irr": xirr(flows),
-            "roi": roi,
-            "payback_months": payback_months(flows),
             "profitability_index": index,
             "strategic_score": strategic_scores(con, flows.project_ids),
         }
     )
+
+
+def project_financials(
+    con: duckdb.DuckDBPyConnection,
+    rate: float | None = None,
+    as_of: date | None = None,
+    *,
+    project_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return one row per project with its money and strategy figures (CONTRACT.md).
+
+    Columns: ``project_id``; ``npv``, ``rnpv``, ``profitability_index`` and ``strategic_score`` as
+    ``forward_values``; ``irr`` = XIRR over all planned flows; ``roi`` = (Σ benefit − Σ cost) / Σ cost over
+    the whole plan, undiscounted; ``payback_months``. Figures that do not exist are NaN: IRR when the flows
+    never change sign, ROI without cost, payback never reached or without cost, the index without forward cost.
+    A project without flows has NPV and rNPV 0.
+
+    Parameters
+    ----------
+    con
+        The store.
+    rate
+        Annual discount rate; defaults to ``settings.discount_rate``.
+    as_of
+        Valuation date; defaults to ``settings.as_of``.
+    project_ids
+        Only these projects (a detail view of one project need not solve 2,000 IRRs); all by default.
+    """
+    flows = load_flows(con, project_ids)
+    forward = forward_values(con, rate, as_of, flows)
+    total_benefit, total_cost = flows.per_project(flows.benefit), flows.per_project(flows.cost)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(total_cost > 0, (total_benefit - total_cost) / total_cost, np.nan)
+    return pd.DataFrame(
+        {
+            "project_id": forward["project_id"],
+            "npv": forward["npv"],
+            "rnpv": forward["rnpv"],
+            "irr": xirr(flows),
+            "roi": roi,
+            "payback_months": payback_months(flows),
+            "profitability_index": forward["profitability_index"],
+            "strategic_score": forward["strategic_score"],
+        }
+    )
+
+
+def strategic_scores_from_alignment(alignment: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Return ``Σ_o w_o · s_po / (5 · Σ_o w_o)`` in [0, 1] per row of an ``(n, O)`` matrix of 0–5 scores.
+
+    The same formula as ``strategic_scores`` on arrays, for weights that a what-if slider changes; 0 for every
+    project when the weights sum to 0.
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    if total <= 0:
+        return np.zeros(len(alignment))
+    return np.clip(np.asarray(alignment, dtype=float) @ weights / (5.0 * total), 0.0, 1.0)

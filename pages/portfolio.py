@@ -1,3 +1,5 @@
+from functools import partial
+
 import streamlit as st
 
 from analytics import charts, downloads, formatting, portfolio
@@ -8,6 +10,7 @@ shell.ensure_framed()
 present = shell.presentation_mode()
 settings = data.settings()
 currency = settings.currency
+money_text = partial(formatting.money, currency=currency)
 
 layout.header(
     "Portfolio",
@@ -31,7 +34,7 @@ layout.tile_row(
                     delta=f"at {formatting.percent(rate)}", delta_color="off", delta_arrow="off"),
         layout.Tile("rNPV", formatting.money(summary["rnpv"], currency), portfolio.DEFINITIONS["rnpv"]),
         layout.Tile("Strategic score", f"{summary['strategic_score']:.2f}", portfolio.DEFINITIONS["strategic_score"]),
-        layout.Tile("Capacity, 12 months", formatting.percent(summary["capacity_utilisation"], 0),
+        layout.Tile("Capacity used", formatting.percent(summary["capacity_utilisation"], 0),
                     portfolio.DEFINITIONS["capacity_utilisation"]),
         layout.Tile("Projects in red", f"{summary['red_projects']}", portfolio.DEFINITIONS["red_projects"]),
         layout.Tile("Open risk exposure", f"{summary['risk_exposure']:.1f}", portfolio.DEFINITIONS["risk_exposure"]),
@@ -164,13 +167,13 @@ with dependency_tab:
         node_labels = dict(zip(nodes["project_id"], nodes["project_id"] + " · " + nodes["name"], strict=True))
         slipping = state.selectbox_with_url("If this project slipped or were cancelled", list(node_labels), "slip",
                                             node_labels.get, placeholder="Pick one to see its reach")  # fmt: skip
-        hit = data.query(portfolio.downstream, slipping) if slipping else None
+        hit = data.query(portfolio.downstream, slipping, rate) if slipping else None
         highlight = set(hit["project_id"]) | {slipping} if hit is not None else set()
         layout.chart(charts.dependency_network(nodes, edges, present=present, highlight=highlight), key="dependencies")
         if hit is not None:
             st.markdown(f"**{len(hit)} projects would be hit**, carrying "
                         f"{formatting.money(hit['rnpv'].sum(), currency)} of rNPV")  # fmt: skip
-            st.dataframe(hit, hide_index=True, width="stretch")
+            layout.table(hit, formats={"rnpv": money_text}, labels={"project_id": "Project", "rnpv": "rNPV"})
 
 with money_tab:
     left, right = layout.side_by_side([1, 1], present)
@@ -185,15 +188,14 @@ with money_tab:
     money = table[["project_id", "name", "program", "stage", "health", "budget", "eac", "cpi", "spi", "npv", "rnpv",
                    "irr", "roi", "payback_months", "profitability_index", "strategic_score"]]  # fmt: skip
     st.markdown(f"**Projects: money and health** at a {formatting.percent(rate)} discount rate")
-    number = st.column_config.NumberColumn
-    st.dataframe(money, hide_index=True, width="stretch", column_config={
-        "budget": number(format="compact"), "eac": number("EAC", format="compact"),
-        "cpi": number("CPI", format="%.2f"), "spi": number("SPI", format="%.2f"),
-        "npv": number("NPV", format="compact"), "rnpv": number("rNPV", format="compact"),
-        "irr": number("IRR", format="percent"), "roi": number("ROI", format="percent"),
-        "payback_months": number("Payback (months)", format="%d"),
-        "profitability_index": number("PI", format="%.2f"), "strategic_score": number("Strategic", format="%.2f"),
-    })  # fmt: skip
+    ratio_text = "{:.2f}".format
+    layout.table(money, formats={
+        "budget": money_text, "eac": money_text, "npv": money_text, "rnpv": money_text,
+        "cpi": ratio_text, "spi": ratio_text, "profitability_index": ratio_text, "strategic_score": ratio_text,
+        "irr": formatting.percent, "roi": formatting.percent, "payback_months": "{:.0f}".format,
+    }, labels={"project_id": "Project", "eac": "EAC", "cpi": "CPI", "spi": "SPI", "npv": "NPV", "rnpv": "rNPV",
+               "irr": "IRR", "roi": "ROI", "payback_months": "Payback (months)", "profitability_index": "PI",
+               "strategic_score": "Strategic"})  # fmt: skip
     csv_col, xlsx_col, _ = st.columns([1, 1, 4])
     csv_col.download_button("Download CSV", downloads.csv_bytes(money), "portfolio.csv", "text/csv",
                             icon=":material/download:")  # fmt: skip

@@ -6,6 +6,7 @@ import math
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 import pyxirr
 from hypothesis import assume, given, settings
@@ -209,3 +210,12 @@ def test_strategic_score_is_between_zero_and_one(tmp_path_factory, weights, data
     value = finance.strategic_scores(con, np.array(["P"], dtype=object))[0]
     con.close()
     assert 0 <= value <= 1
+
+
+def test_valuing_a_subset_gives_each_project_the_same_figures(demo_con):
+    everything = finance.project_financials(demo_con, rate=0.1).set_index("project_id")
+    some = ["P-003", "P-010", "P-031"]
+    subset = finance.project_financials(demo_con, rate=0.1, project_ids=some).set_index("project_id")
+    assert list(subset.index) == some
+    pd.testing.assert_frame_equal(subset, everything.loc[some])
+    assert finance.project_financials(demo_con, project_ids=[]).empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from ui import data, shell
@@ -36,9 +37,21 @@ def header(title: str, question: str) -> None:
         st.caption(question)
 
 
+#: On a projector the big type fits four tiles across; more wrap onto further rows instead of being cut off.
+PRESENT_TILES_PER_ROW = 4
+
+
+def _tile_columns(count: int) -> list:
+    per_row = PRESENT_TILES_PER_ROW if shell.presentation_mode() else count
+    columns = []
+    for start in range(0, count, per_row):
+        columns.extend(st.columns(per_row)[: count - start])
+    return columns
+
+
 def tile_row(tiles: Sequence[Tile]) -> None:
-    """A row of bordered metric tiles; each can link to the page that explains it."""
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+    """A row of bordered metric tiles (rows of four in presentation mode); each can link to the page explaining it."""
+    for column, tile in zip(_tile_columns(len(tiles)), tiles, strict=True):
         with column:
             st.metric(
                 tile.label,
@@ -56,6 +69,21 @@ def tile_row(tiles: Sequence[Tile]) -> None:
 def empty_state(what_is_missing: str, how_to_add: str) -> None:
     """Say what is missing and how to add it, instead of an empty chart."""
     st.info(f"{what_is_missing} {how_to_add}", icon=":material/info:")
+
+
+def table(frame, formats: dict | None = None, labels: dict[str, str] | None = None, **kwargs):
+    """A sortable table whose numbers read as money, rates or plain figures.
+
+    ``formats`` maps a column to a function from value to text (``analytics.formatting``); the cells keep their
+    values, so sorting a column sorts numbers, not text. ``labels`` renames column headers. Missing text reads
+    "–"; Streamlit draws a missing number as a grey "None" whatever the format (streamlit#11123), which keeps
+    the column numeric and sortable.
+    """
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    filled = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "–") for c in text_columns})
+    styled_frame = filled.style.format(formats or {}, na_rep="–")
+    column_config = {column: st.column_config.Column(label) for column, label in (labels or {}).items()}
+    return st.dataframe(styled_frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
 
 
 def chart(fig, key: str, **kwargs):

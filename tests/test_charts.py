@@ -1,0 +1,32 @@
+"""Figure builders: the arithmetic behind how charts are drawn."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import charts
+
+amounts = st.floats(0, 1e9, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cost=amounts, benefit=amounts, low=amounts, high=amounts)
+def test_two_axes_share_their_zero_and_hold_their_data(cost, benefit, low, high):
+    left, right = charts._zero_aligned_range(-cost, benefit, -low, high)
+    assert left[0] <= -cost and left[1] >= benefit
+    assert right[0] <= -low and right[1] >= high
+    # Zero sits at the same height on both axes.
+    share = [-r[0] / (r[1] - r[0]) for r in (left, right)]
+    assert abs(share[0] - share[1]) < 1e-9
+
+
+def test_cash_flow_axes_print_round_money(demo_con):
+    from analytics import portfolio
+
+    frame = portfolio.cumulative_cash_flow(demo_con, portfolio.PortfolioFilter())
+    fig = charts.portfolio_cash_flow(frame, currency="USD", present=False, as_of=frame["period"].iloc[10])
+    assert fig.layout.yaxis2.tickmode == "auto" and fig.layout.yaxis2.tickprefix == "$"
+    low, high = fig.layout.yaxis.range
+    low2, high2 = fig.layout.yaxis2.range
+    assert abs(low / (high - low) - low2 / (high2 - low2)) < 1e-9
