@@ -12,15 +12,10 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+# The NPS and CSAT formulas (DESIGN.md) have one home, the product module; the overview applies them company-wide.
+from analytics.product import CSAT_SQL, NPS_SQL
 from analytics.store import read_settings
 
-# DESIGN.md: NPS = 100 × (promoters − detractors) / answers, promoters 9–10, detractors 0–6; answers without an
-# NPS score do not count. CSAT = 100 × answers scoring 4 or 5 / answers on the 1–5 scale.
-NPS_SQL = (
-    "100.0 * (count(*) FILTER (WHERE nps_score >= 9) - count(*) FILTER (WHERE nps_score <= 6)) "
-    "/ nullif(count(nps_score), 0)"
-)
-CSAT_SQL = "100.0 * count(*) FILTER (WHERE csat_score >= 4) / nullif(count(csat_score), 0)"
 LIVE_STAGES = ("proposed", "approved", "active", "on_hold")
 COMMITTED_STAGES = ("approved", "active")
 

@@ -57,12 +57,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_app(store_path: Path, log_path: Path):
-    """Run `streamlit run app.py` on a free loopback port against ``store_path``; yield its base URL."""
+def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py"):
+    """Run `streamlit run app.py` (or ``script``) on a free loopback port against ``store_path``; yield its URL."""
     port = free_port()
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=dict(os.environ, QUARTERDECK_DB=str(store_path)), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -129,7 +129,14 @@ def chromium_page(width: int = 1920, height: int = 1080):
             browser.close()
 
 
+# The app's own sidebar (drawn by app.py) is on screen: the run is the framed one, not the bare legacy-mode run
+# that ``shell.ensure_framed`` stops on a server's first request (between the two, the script briefly reads as
+# "notRunning", which READY alone would take for the end).
+FRAMED_AND_READY = f"""() => document.querySelector("{READY}") !== null
+    && (document.querySelector("[data-testid='stSidebar']")?.innerText || "").includes("Presentation mode")"""
+
+
 def open_and_wait(page, url: str, timeout_ms: int = 90_000) -> None:
-    """Open ``url`` and wait until the script has finished running (never a fixed sleep)."""
+    """Open ``url`` and wait until the framed script has finished running (never a fixed sleep)."""
     page.goto(url)
-    page.wait_for_selector(READY, timeout=timeout_ms)
+    page.wait_for_function(FRAMED_AND_READY, timeout=timeout_ms)

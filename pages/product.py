@@ -1,0 +1,370 @@
+from datetime import date
+
+import streamlit as st
+
+from analytics import charts, downloads, formatting, product
+from ui import data, layout, shell, state
+
+shell.ensure_framed()
+
+present = shell.presentation_mode()
+settings = data.settings()
+currency = settings.currency
+as_of = settings.as_of
+SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
+GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+# Metrics whose unit is a percentage or a score change by points; the others by a share of their previous value.
+POINT_METRICS = ("churn_rate", "nps", "csat")
+
+
+def url_choice(label: str, options: dict[str, str], key: str, default: str, **kwargs) -> str:
+    """A segmented control whose chosen code (not its label) lives in the URL as ``?key=code``."""
+    seeded = f"_{key}_seeded"
+    if not st.session_state.get(seeded):
+        st.session_state[seeded] = True
+        st.session_state[key] = st.query_params.get(key, default)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    value = st.segmented_control(label, list(options), format_func=options.get, key=key, required=True, **kwargs)
+    st.query_params[key] = value
+    return value
+
+
+def url_date(label: str, key: str, default: date) -> date:
+    """A date input whose value lives in the URL as ``?key=YYYY-MM-DD``."""
+    seeded = f"_{key}_seeded"
+    if not st.session_state.get(seeded):
+        st.session_state[seeded] = True
+        try:
+            st.session_state[key] = date.fromisoformat(st.query_params.get(key, ""))
+        except ValueError:
+            st.session_state[key] = default
+    value = st.date_input(label, key=key, max_value=as_of, format="YYYY-MM-DD")
+    st.query_params[key] = value.isoformat()
+    return value
+
+
+def shown(metric: str, value: float | None) -> str:
+    if formatting.is_missing(value):
+        return "no answers" if metric in ("nps", "csat") else "no data"
+    if metric == "revenue":
+        return formatting.money(value, currency)
+    if metric == "churn_rate":
+        return formatting.percent(value, 2, points=True)
+    if metric == "nps":
+        return formatting.score(value)
+    if metric == "csat":
+        return formatting.percent(value, 0, points=True)
+    return formatting.count(value)
+
+
+def change_text(metric: str, change: float, relative_change: float) -> str | None:
+    if formatting.is_missing(change):
+        return None
+    if metric in POINT_METRICS:
+        return f"{change:+.{2 if metric == 'churn_rate' else 1}f} pts"
+    return None if formatting.is_missing(relative_change) else f"{relative_change:+.1%}"
+
+
+def target_text(row) -> str:
+    if formatting.is_missing(row.target) or formatting.is_missing(row.current):
+        return "no target set" if formatting.is_missing(row.target) else "target " + shown(row.metric, row.target)
+    if row.metric in POINT_METRICS:
+        gap = f"{row.current - row.target:+.{2 if row.metric == 'churn_rate' else 1}f} pts"
+    else:
+        gap = f"{row.vs_target:+.0%}"
+    # A projector tile is narrow at presentation type sizes: the gap alone there, the target value in the help.
+    return f"{gap} vs target" if present else f"{gap} vs target {shown(row.metric, row.target)}"
+
+
+def tone(flag, shown_change: str | None = None) -> str:
+    # A change that rounds to nothing on screen ("+0.00 pts") is coloured neither good nor bad.
+    if flag is None or (shown_change is not None and not shown_change.strip("+-0.% pts")):
+        return "gray"
+    return "blue" if flag else "red"
+
+
+# ---- Controls --------------------------------------------------------------------------------------------------
+catalogue = data.query(product.products)
+if catalogue.empty:
+    layout.header("Product", "How is one product doing, and what should it build next?")
+    layout.empty_state("This store has no products yet.",
+                       "Import a products table (and its kpi_history, feedback and features) on the Data page, "
+                       "or build the demo store with `python -m analytics demo`.")  # fmt: skip
+    st.stop()
+
+names = dict(zip(catalogue["product_id"], catalogue["name"], strict=True))
+if "product" not in st.session_state and st.query_params.get("product") not in names:
+    st.session_state["product"] = catalogue["product_id"].iloc[0]
+# The title names the chosen product, so it is drawn into this slot once the controls below have run.
+heading = st.container()
+# On a projector the view is set before the meeting: the controls fold away.
+controls = st.expander("Change the view", icon=":material/tune:") if present else st.container(border=True)
+with controls:
+    pick, when, grain_col, compare_col = st.columns([2.2, 3.6, 1.9, 2.3], vertical_alignment="bottom")
+    with pick:
+        product_id = state.selectbox_with_url("Product", list(names), "product", lambda p: names.get(p, p))
+    with when:
+        window_code = url_choice("Window", product.WINDOWS, "window", "90d")
+    with grain_col:
+        grain = url_choice("Grain", GRAINS, "grain", "week")
+    with compare_col:
+        comparison = url_choice("Compare with", product.COMPARISONS, "compare", "previous")
+    custom_start = custom_end = None
+    if window_code == "custom":
+        first_col, last_col, _ = st.columns([1, 1, 3])
+        with first_col:
+            custom_start = url_date("From", "start", date(as_of.year, 1, 1))
+        with last_col:
+            custom_end = url_date("To", "end", as_of)
+if product_id is None:
+    with heading:
+        layout.header("Product", "How is one product doing, and what should it build next? Pick a product.")
+    st.stop()
+window = product.resolve_window(as_of, window_code, comparison, custom_start, custom_end,
+                                settings.fiscal_year_start_month)  # fmt: skip
+info = data.query(product.product_info, product_id)
+launched = f"launched {info['launched_on']:%b %Y}" if info["launched_on"] else "launch date unknown"
+with heading:
+    layout.header(
+        info["name"],
+        f"{info['segment'] or 'No segment'} · {info['lifecycle_stage']} · owner {info['owner'] or 'unassigned'} · "
+        f"{launched}. {window.start:%d %b %Y} – {window.end:%d %b %Y} ({window.days} days), changes "
+        f"{window.comparison_label()} ({window.compare_start:%d %b %Y} – {window.compare_end:%d %b %Y}).",
+    )
+
+# ---- KPI tiles ---------------------------------------------------------------------------------------------------
+summary = data.query(product.kpi_summary, product_id, window)
+# Sparklines by week whatever the grain: enough points to show a shape inside a tile.
+sparks = data.query(product.kpi_sparklines, product_id, "week", window)
+# Six tiles in a row on a desk; two rows of three on a projector, where big type would cut their text short.
+per_row = 3 if present else len(summary)
+tile_columns = [column for start in range(0, len(summary), per_row) for column in st.columns(per_row)]
+for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
+    change = change_text(row.metric, row.change, row.relative_change)
+    with column, st.container(border=True):
+        st.metric(row.label, shown(row.metric, row.current), delta=change, delta_color=tone(row.better, change),
+                  help=product.DEFINITIONS[row.metric], chart_data=sparks.get(row.metric) or None,
+                  chart_type="area")  # fmt: skip
+        st.badge(target_text(row), color=tone(row.on_target), icon=":material/flag:")
+
+sections = st.tabs(SECTIONS, key="section", bind="query-params")
+trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
+
+# ---- Trends ------------------------------------------------------------------------------------------------------
+if trends_tab.open:
+    with trends_tab:
+        trends = data.query(product.kpi_trends, product_id, product.TREND_METRICS, grain, window)
+        ships = data.query(product.shipped_features, product_id, window.start, window.end)
+        definitions = data.query(product.metric_definitions)
+        st.caption(f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
+                   "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
+                   "periods the window cuts.")  # fmt: skip
+        by_metric = summary.set_index("metric")
+        grid = [layout.side_by_side([1, 1], present), layout.side_by_side([1, 1], present)]
+        for slot, metric in zip([c for row in grid for c in row], product.TREND_METRICS, strict=True):
+            rows = trends[trends["metric"] == metric]
+            label, unit = definitions.loc[metric, "label"], definitions.loc[metric, "unit"]
+            with slot:
+                if rows["value"].isna().all():
+                    layout.empty_state(f"No {label.lower()} recorded in this window.",
+                                       "Import kpi_history rows for this product on the Data page.")  # fmt: skip
+                    continue
+                row = by_metric.loc[metric]
+                change = change_text(metric, row["change"], row["relative_change"])
+                title = f"{label}: {shown(metric, row['current'])}"
+                if change:
+                    title += f", {change} {window.comparison_label()}"
+                if not formatting.is_missing(row["target"]):
+                    title += f"; target {shown(metric, row['target'])}"
+                layout.chart(charts.kpi_trend(rows, ships, label=label, unit=unit, currency=currency, present=present,
+                                              comparison_label=window.comparison_label().removeprefix("vs "),
+                                              title=title, grain=grain), key=f"trend_{metric}")  # fmt: skip
+        st.download_button("Download trends (CSV)", downloads.csv_bytes(trends), f"{product_id}-trends.csv",
+                           "text/csv", icon=":material/download:")  # fmt: skip
+
+# ---- Customer voice ----------------------------------------------------------------------------------------------
+if voice_tab.open:
+    with voice_tab:
+        voice = data.query(product.voice_series, product_id, grain, window.start, window.end)
+        if voice.empty:
+            layout.empty_state("No survey answers about this product in this window.",
+                               "Widen the window, or import feedback on the Data page.")  # fmt: skip
+        else:
+            answers = int(voice["nps_answers"].sum())
+            nps_now = summary.set_index("metric").loc["nps", "current"]
+            left, right = layout.side_by_side([1, 1], present)
+            with left:
+                title = (f"NPS {shown('nps', nps_now)} from {answers:,} answers: who promotes, who detracts"
+                         if answers else "No NPS answers in this window")  # fmt: skip
+                layout.chart(charts.nps_mix(voice, present=present, title=title, grain=grain), key="nps_mix")
+            with right:
+                csat_row = summary.set_index("metric").loc["csat"]
+                title = f"CSAT {shown('csat', csat_row['current'])}: share of answers scoring 4 or 5"
+                layout.chart(charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
+                             key="csat_trend")  # fmt: skip
+            themes = data.query(product.feedback_themes, product_id, window.start, window.end)
+            left, right = layout.side_by_side([1, 1], present)
+            with left:
+                top = themes.iloc[0]
+                layout.chart(charts.theme_ranking(themes, "answers", present=present, axis_title="Answers",
+                                                  value_format=",.0f",
+                                                  title=f"Most talked about: {charts.plain(top['theme'])} "
+                                                        f"({top['share']:.0%} of answers)"),
+                             key="themes_volume")  # fmt: skip
+            with right:
+                scored = themes.dropna(subset=["mean_nps_score"]).sort_values("mean_nps_score")
+                title = "Themes by average score (0–10)"
+                if len(scored):
+                    title = (
+                        f"Lowest-scoring theme: {charts.plain(scored.iloc[0]['theme'])} "
+                        f"({scored.iloc[0]['mean_nps_score']:.1f} / 10)"
+                    )
+                layout.chart(charts.theme_ranking(themes, "mean_nps_score", present=present,
+                                                  axis_title="Average likelihood to recommend (0–10)",
+                                                  value_format=".1f", title=title), key="themes_score")  # fmt: skip
+            comments = data.query(product.latest_comments, product_id, window.start, window.end, 25)
+            st.markdown(f"**Latest comments** ({len(comments)} newest in the window, as customers wrote them)")
+            # Customer text goes into a data grid, which shows it as plain text: never Markdown or HTML.
+            st.dataframe(comments, hide_index=True, width="stretch", column_config={
+                "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+                "channel": "Channel", "theme": "Theme",
+                "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
+                "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
+                "comment": st.column_config.TextColumn("Comment", width="large"),
+            })  # fmt: skip
+
+# ---- Retention ---------------------------------------------------------------------------------------------------
+if retention_tab.open:
+    with retention_tab:
+        matrix = data.query(product.retention_matrix, product_id)
+        curve = data.query(product.retention_curve, product_id)
+        if curve.empty:
+            layout.empty_state(
+                "No retention cohorts for this product yet.",
+                "Import retention_cohorts: cohort month, months since signup, size, retained.",
+            )
+        else:
+            left, right = layout.side_by_side([3, 2], present)
+            with left:
+                layout.chart(charts.retention_heatmap(matrix, present=present), key="retention_heatmap")
+            with right:
+                layout.chart(charts.retention_curve(curve, present=present), key="retention_curve")
+                st.caption(product.DEFINITIONS["retention"] + " Averaging young cohorts in as zeros would make "
+                           "retention look as if it were collapsing.")  # fmt: skip
+
+# ---- Roadmap -----------------------------------------------------------------------------------------------------
+if roadmap_tab.open:
+    with roadmap_tab:
+        plan = data.query(product.roadmap, product_id)
+        if plan.empty:
+            layout.empty_state("No dated features for this product.",
+                               "Import features with a start and a target date on the Data page.")  # fmt: skip
+        else:
+            layout.chart(charts.roadmap_timeline(plan, as_of=as_of, present=present), key="roadmap")
+            late = data.query(product.late_features, product_id)
+            st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")
+            st.dataframe(late.drop(columns=["status"]), hide_index=True, width="stretch", column_config={
+                "feature_id": "Feature", "title": "Title", "theme": "Theme",
+                "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+                "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
+                "days_late": st.column_config.NumberColumn("Days late", format="%d"), "state": "State",
+            })  # fmt: skip
+
+
+# ---- Backlog -----------------------------------------------------------------------------------------------------
+@st.fragment
+def backlog_section() -> None:
+    items = data.query(product.backlog, product_id)
+    if items.empty:
+        layout.empty_state("Nothing open in this product's backlog.",
+                           "Import features with status idea, planned or in_progress on the Data page.")  # fmt: skip
+        return
+    total_effort = float(items["effort"].sum())
+    slider_col, score_col, _ = st.columns([3, 1.4, 2], vertical_alignment="bottom")
+    with score_col:
+        score = url_choice("Rank by", {"rice": "RICE", "wsjf": "WSJF"}, "rank_by", "rice")
+    with slider_col:
+        capacity = st.slider("Capacity next quarter (person-months)", 0.0, float(round(total_effort + 0.5)),
+                             float(round(total_effort / 3)), 0.5, key="capacity_pm", bind="query-params",
+                             help="Person-months the product's teams can give the backlog next quarter. The items "
+                                  "that fit are chosen exactly (0/1 knapsack, the portfolio optimiser), "
+                                  "not by cutting the ranked list.")  # fmt: skip
+    # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
+    plan = product.capacity_plan(items, capacity, score)
+    ranked = product.quadrants(plan.items, score)
+    gain = plan.chosen_value - plan.sorted_cut_value
+    a, b, c = st.columns(3)
+    a.metric("Chosen items", f"{int(ranked['chosen'].sum())} of {len(ranked)}",
+             help="Items that together give the most total score within the capacity.", border=True,
+             delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months", delta_color="off",
+             delta_arrow="off")  # fmt: skip
+    b.metric(f"Total {score.upper()} chosen", f"{plan.chosen_value:,.1f}", border=True,
+             help=product.DEFINITIONS[score], delta=f"{gain:+,.1f} vs cutting the ranked list",
+             delta_color="blue" if gain > 0 else "off", delta_arrow="off")  # fmt: skip
+    c.metric("Cutting the ranked list instead", f"{int(ranked['in_sorted_cut'].sum())} items", border=True,
+             help="Walk the list in rank order and stop at the first item that no longer fits.",
+             delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
+             delta_color="off", delta_arrow="off")  # fmt: skip
+    # The two rankings stay side by side even on a projector: comparing them row by row is the point.
+    left, right = st.columns(2, gap="medium")
+    table_columns = ["rank", "feature_id", "title", "score", "effort", "chosen"]
+    for slot, name in ((left, "rice"), (right, "wsjf")):
+        with slot:
+            st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
+            view = ranked.sort_values(f"{name}_rank").rename(columns={f"{name}_rank": "rank", name: "score"})
+            st.dataframe(view[table_columns], hide_index=True, width="stretch", height=390, column_config={
+                "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
+                "feature_id": "Feature", "title": "Title",
+                "score": st.column_config.NumberColumn(name.upper(), format="%.1f"),
+                "effort": st.column_config.NumberColumn("Effort (pm)", format="%.1f"),
+                "chosen": st.column_config.CheckboxColumn("Fits", help="Chosen within the capacity"),
+            })  # fmt: skip
+    left, right = layout.side_by_side([1, 1], present)
+    with left:
+        quick = int((ranked["quadrant"] == "Quick win").sum())
+        title = f"Value against effort: {quick} quick wins; filled = fits {plan.capacity:.0f} person-months"
+        layout.chart(charts.value_effort_quadrant(ranked, score, present=present, title=title), key="value_effort")
+    with right:
+        layout.chart(charts.rank_slope(ranked, present=present), key="rank_slope")
+    st.download_button("Download backlog (CSV)", downloads.csv_bytes(ranked), f"{product_id}-backlog.csv",
+                       "text/csv", icon=":material/download:")  # fmt: skip
+
+
+if backlog_tab.open:
+    with backlog_tab:
+        backlog_section()
+
+# ---- Investment vs outcome ---------------------------------------------------------------------------------------
+if investment_tab.open:
+    with investment_tab:
+        projects = data.query(product.investment, product_id)
+        flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
+        if projects.empty:
+            layout.empty_state("No portfolio project is attached to this product.",
+                               "Set product_id on projects (Data page) to see what is invested in it.")  # fmt: skip
+        a, b, c, d = st.columns(4)
+        past = flows[~flows["forecast"]]
+        a.metric("Spent to date", formatting.money(projects["spent_to_date"].sum(), currency), border=True,
+                 help="Planned cost dated before the valuation date of the product's projects (sunk).")  # fmt: skip
+        b.metric("Planned from now on", formatting.money(projects["planned_forward"].sum(), currency), border=True,
+                 help="Planned cost dated on or after the valuation date.")  # fmt: skip
+        c.metric(f"Revenue, last {len(past)} months", formatting.money(past["revenue"].sum(), currency), border=True,
+                 help="Sum of the product's daily revenue over the same months.")  # fmt: skip
+        d.metric("Active users now", formatting.count(past["active_users"].dropna().iloc[-1]
+                                                      if past["active_users"].notna().any() else None),
+                 border=True, help="Active users on the last day with data.")  # fmt: skip
+        layout.chart(charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of),
+                     key="investment")  # fmt: skip
+        if not projects.empty:
+            st.markdown(f"**Projects attached to {info['name']}**")
+            number = st.column_config.NumberColumn
+            st.dataframe(projects, hide_index=True, width="stretch", column_config={
+                "project_id": "Project", "name": "Name", "program": "Program", "stage": "Stage", "health": "Health",
+                "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
+                "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
+                "budget": number("Budget", format="compact"), "spent_to_date": number("Spent", format="compact"),
+                "planned_forward": number("Planned", format="compact"),
+                "actual_cost": number("Actual cost (EVM)", format="compact"),
+                "features": number("Features", format="%d"),
+            })  # fmt: skip

@@ -1,0 +1,57 @@
+"""The product page in Chromium: a shared link opens its exact state, and a control change goes back to the URL."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+
+LINK = "/product?product=ATLAS&window=365d&grain=quarter&compare=last_year&section=Roadmap"
+
+
+@pytest.fixture(scope="module")
+def fresh_app(demo_store_path, tmp_path_factory):
+    require_chromium()
+    folder = tmp_path_factory.mktemp("product")
+    shutil.copyfile(demo_store_path, folder / "store.duckdb")
+    with served_app(folder / "store.duckdb", folder / "streamlit.log") as url:
+        yield url
+
+
+def active_choices(page, expected: int = 3) -> list[str]:
+    # Segmented controls are radio groups: the chosen option is the checked radio. React may draw them a frame
+    # after the script reports it has finished, so wait for them rather than read what is there at that instant.
+    checked = page.locator("[role='radio'][aria-checked='true']")
+    checked.nth(expected - 1).wait_for(timeout=30_000)
+    return checked.all_inner_texts()
+
+
+def test_a_shared_link_opens_that_product_window_and_section(fresh_app, tmp_path):
+    with chromium_page() as page:
+        # The module's server has served nothing yet: this is the first request after a start.
+        open_and_wait(page, fresh_app + LINK)
+        page.screenshot(path=str(tmp_path / "product-link.png"))
+        assert page.get_by_role("heading", name="Atlas Suite").count() == 1
+        assert active_choices(page) == ["Last 365 days", "Quarter", "Same period last year"]
+        assert page.get_by_role("tab", name="Roadmap").get_attribute("aria-selected") == "true"
+        # Plotly draws after the script has finished: wait for the timeline's today line label itself.
+        page.locator(".js-plotly-plot .annotation-text", has_text="today").first.wait_for(timeout=30_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.console_errors == []
+
+
+def test_changing_a_control_writes_the_url(fresh_app):
+    with chromium_page() as page:
+        open_and_wait(page, fresh_app + "/product?product=PULSE&window=90d")
+        revenue = page.locator("[data-testid='stMetric']", has_text="Revenue").first
+        before = revenue.locator("[data-testid='stMetricValue']").inner_text()
+        page.get_by_role("radio", name="Last 30 days").click()
+        # Streamlit rewrites the query string with history.replaceState: no navigation to wait for.
+        page.wait_for_function("location.search.includes('window=30d')", timeout=30_000)
+        page.wait_for_selector(READY)
+        after = revenue.locator("[data-testid='stMetricValue']").inner_text()
+        assert after != before
+        assert "product=PULSE" in page.url
+        assert page.console_errors == []

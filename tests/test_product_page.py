@@ -1,0 +1,125 @@
+"""The product page in-process (AppTest): controls change the numbers to the right values, a URL opens its state."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from analytics import formatting, product, store
+from tests.apptest import metric_values, open_page, problems
+
+PAGE = "pages/product.py"
+AS_OF = date(2026, 10, 15)  # the demo store's settings.as_of
+
+
+def expected_tiles(con, product_id, window_code="90d", comparison="previous", start=None, end=None) -> dict:
+    """What the six tiles should read, straight from analytics.product."""
+    window = product.resolve_window(AS_OF, window_code, comparison, start, end)
+    tiles = product.kpi_summary(con, product_id, window).set_index("metric")["current"]
+    return {
+        "Revenue": formatting.money(tiles["revenue"], "USD"),
+        "Active users": formatting.count(tiles["active_users"]),
+        "Signups": formatting.count(tiles["signups"]),
+        "NPS": formatting.score(tiles["nps"]),
+    }
+
+
+def shown(at) -> dict:
+    values = metric_values(at)
+    return {label: values[label] for label in ("Revenue", "Active users", "Signups", "NPS")}
+
+
+def trend_points(at, key: str) -> int:
+    """Number of periods drawn on a trend chart (its main line, the last trace but the release markers)."""
+    chart = next(c for c in at.get("plotly_chart") if json.loads(c.proto.spec)["layout"]["title"]["text"]
+                 .startswith(key))  # fmt: skip
+    traces = json.loads(chart.proto.spec)["data"]
+    line = next(t for t in traces if t.get("mode") == "lines+markers")
+    return len(line["x"])
+
+
+def test_the_page_opens_on_the_first_product_with_six_defined_tiles(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE)
+    assert problems(at) == []
+    first = product.products(demo_con)["product_id"].iloc[0]
+    assert shown(at) == expected_tiles(demo_con, first)
+    assert [m.label for m in at.metric][:6] == ["Active users", "Signups", "Revenue", "Churn rate", "NPS", "CSAT"]
+    assert all(m.help for m in at.metric[:6])
+
+
+def test_switching_product_window_and_grain_changes_the_numbers(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "LEDGER", "grain": "month"})
+    assert shown(at) == expected_tiles(demo_con, "LEDGER")
+    at.selectbox(key="product").set_value("PULSE").run()
+    assert problems(at) == [] and shown(at) == expected_tiles(demo_con, "PULSE")
+    assert at.title[0].value == "Pulse Analytics"
+    at.segmented_control(key="window").set_value("30d").run()
+    assert shown(at) == expected_tiles(demo_con, "PULSE", "30d")
+    at.segmented_control(key="window").set_value("365d").run()
+    assert shown(at) == expected_tiles(demo_con, "PULSE", "365d")
+    # 365 days to 15 Oct 2026 touch 13 months (Oct 2025 .. Oct 2026), 53 weeks and 5 quarters.
+    assert trend_points(at, "Revenue") == 13
+    at.segmented_control(key="grain").set_value("week").run()
+    assert trend_points(at, "Revenue") == len(product.periods("week", date(2025, 10, 16), AS_OF)) == 53
+    at.segmented_control(key="grain").set_value("quarter").run()
+    assert problems(at) == [] and trend_points(at, "Revenue") == 5
+    at.segmented_control(key="compare").set_value("last_year").run()
+    assert problems(at) == [] and shown(at) == expected_tiles(demo_con, "PULSE", "365d", "last_year")
+
+
+def test_a_link_opens_its_state(monkeypatch, app_store_path, demo_con):
+    query = {"product": "BEACON", "window": "custom", "start": "2026-04-01", "end": "2026-06-30",
+             "grain": "month", "compare": "last_year", "section": "Retention"}  # fmt: skip
+    at = open_page(monkeypatch, app_store_path, PAGE, query=query)
+    assert problems(at) == []
+    assert at.selectbox(key="product").value == "BEACON"
+    assert at.segmented_control(key="window").value == "custom"
+    assert at.date_input(key="start").value == date(2026, 4, 1)
+    assert shown(at) == expected_tiles(demo_con, "BEACON", "custom", "last_year", date(2026, 4, 1), date(2026, 6, 30))
+    # Beacon launched in February 2026: a year earlier there is nothing to compare with, so no change is shown.
+    revenue = next(m for m in at.metric if m.label == "Revenue")
+    assert not revenue.delta
+
+
+@pytest.mark.parametrize("section", ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"])
+def test_every_section_draws_without_problems(monkeypatch, app_store_path, section):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": section})
+    assert problems(at) == []
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_the_capacity_slider_chooses_exactly(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": "Backlog"})
+    at.slider(key="capacity_pm").set_value(9.0).run()
+    plan = product.capacity_plan(product.backlog(demo_con, "PULSE"), 9.0, "rice")
+    values = metric_values(at)
+    assert values["Chosen items"] == f"{int(plan.items['chosen'].sum())} of {len(plan.items)}"
+    assert values["Total RICE chosen"] == f"{plan.chosen_value:,.1f}"
+    at.segmented_control(key="rank_by").set_value("wsjf").run()
+    plan = product.capacity_plan(product.backlog(demo_con, "PULSE"), 9.0, "wsjf")
+    assert metric_values(at)["Total WSJF chosen"] == f"{plan.chosen_value:,.1f}"
+
+
+def test_customer_comments_are_shown_as_plain_text(monkeypatch, app_store_path):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": "Customer voice"})
+    assert problems(at) == []
+    # Comments go into a data grid (plain text), never into Markdown or HTML.
+    assert any("comment" in str(frame.value.columns.tolist()) for frame in at.dataframe)
+    assert all("unsafe_allow_html" not in str(m.proto) or not m.proto.allow_html for m in at.markdown)
+
+
+def test_presentation_mode_folds_the_controls_away(monkeypatch, app_store_path):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "ATLAS", "present": "1"})
+    assert problems(at) == []
+    assert at.expander[0].label == "Change the view"
+    assert len(at.metric) == 6
+
+
+def test_an_empty_store_says_what_is_missing(monkeypatch, tmp_path):
+    path = tmp_path / "empty.duckdb"
+    store.connect(path).close()
+    at = open_page(monkeypatch, path, PAGE)
+    assert problems(at) == []
+    assert "no products" in at.info[0].value
