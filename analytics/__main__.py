@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analytics.ingest import ExportError
 from analytics.store import StoreError, resolve_path
 
 EXIT_OK = 0
@@ -57,14 +58,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(problem, file=sys.stderr)  # noqa: T201
                 print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
                 return EXIT_REJECTED
-            print(f"imported {result.rows} rows into {args.table} from {args.file}")  # noqa: T201
+            print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
             return EXIT_OK
         from analytics.ingest import export_store
 
         written = export_store(store, args.out, fmt=args.format)
         print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
         return EXIT_OK
-    except StoreError as exc:
+    except (StoreError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_REJECTED
 

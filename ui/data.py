@@ -19,14 +19,44 @@ from analytics import store
 T = TypeVar("T")
 
 
+# The connections the app holds, by store path, so that one can be closed before its file is replaced.
+_OPENED: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(path)
+    con = store.connect(path)
+    _OPENED[path] = con
+    return con
+
+
+@st.cache_resource(show_spinner=False)
+def _switched() -> dict[str, str]:
+    # Stores opened on the Data page in place of the configured one (configured path -> opened path), for every
+    # session until the server restarts. Keyed by the configured path so a different QUARTERDECK_DB starts afresh.
+    return {}
 
 
 def store_path() -> str:
-    """The store this app serves: ``$QUARTERDECK_DB`` or ``data/demo.duckdb``."""
-    return str(store.resolve_path())
+    """The store this app serves: the one opened on the Data page, else ``$QUARTERDECK_DB`` or ``data/demo.duckdb``."""
+    configured = str(store.resolve_path())
+    return _switched().get(configured, configured)
+
+
+def switch_store(path: str) -> None:
+    """Serve the store at ``path`` from now on, in every session (the Data page's "open" and "new store")."""
+    _switched()[str(store.resolve_path())] = str(path)
+
+
+def release(path: str | None = None) -> None:
+    """Close the app's connection to a store (default: the open one) and forget cached results, so that the
+    store's file can be replaced (rebuilding the demo); the next call opens it again."""
+    target = str(path or store_path())
+    con = _OPENED.pop(target, None)
+    _connection.clear(target)
+    _cached_call.clear()
+    if con is not None:
+        con.close()
 
 
 def connection() -> duckdb.DuckDBPyConnection:

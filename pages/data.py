@@ -1,0 +1,277 @@
+import re
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import demo, ingest, store
+from ui import data, layout, shell
+
+shell.ensure_framed()
+
+present = shell.presentation_mode()
+con = data.connection()
+open_path = Path(data.store_path())
+upload_limit_mb = st.get_option("server.maxUploadSize")  # set in .streamlit/config.toml
+
+layout.header(
+    "Data",
+    "Load your organisation's portfolio from CSV or Excel, checked before anything is written, and take every "
+    "table back out.",
+)
+
+overview = data.query(ingest.store_overview)
+filled = overview[overview["rows"] > 0]
+latest = overview.dropna(subset=["last_import"]).sort_values("last_import").tail(1)
+layout.tile_row(
+    [
+        layout.Tile("Open store", open_path.name, f"The DuckDB file the app serves: {open_path}"),
+        layout.Tile("Rows", f"{overview['rows'].sum():,}", "Rows in every table of the store, import log included."),
+        layout.Tile("Tables with data", f"{len(filled)} of {len(overview)}", "Tables that hold at least one row."),
+        layout.Tile(
+            "Last import",
+            "none yet" if latest.empty else f"{latest['last_import'].iloc[0]:%d %b %H:%M}",
+            "The latest import of any table, accepted or rejected, from import_log.",
+            delta=None if latest.empty else f"{latest['table'].iloc[0]} · {latest['status'].iloc[0]}",
+            delta_color="off",
+            delta_arrow="off",
+        ),
+    ]
+)
+
+# ------------------------------------------------------------------------------------------------ import
+st.subheader("Import a file", anchor=False)
+pick_col, upload_col, template_col = st.columns([2, 3, 2], gap="medium")
+with pick_col:
+    table = st.selectbox(
+        "Into table",
+        ingest.IMPORTABLE_TABLES,
+        index=ingest.IMPORTABLE_TABLES.index("projects"),
+        key="table",
+        bind="query-params",
+        help="Import a table after the ones it refers to: products before projects, projects before their cash flows.",
+    )
+    spec = ingest.describe(table)
+    required = [c.name for c in spec.columns if c.required]
+    st.caption(
+        f"Key: {', '.join(spec.key)}. Required columns: {', '.join(required)}. A file may leave out the others. "
+        "Rows whose key is already in the store are updated, the rest added."
+    )
+with upload_col:
+    upload = st.file_uploader(
+        f"CSV or Excel file, up to {upload_limit_mb} MB",
+        type=["csv", "txt", "tsv", "xlsx"],
+        key="upload",
+        help="CSV separated by , ; tab or |, in UTF-8 or Latin-1; or .xlsx (the sheet named after the table, "
+        "else the first). The first row names the columns.",
+    )
+    st.caption(
+        f"Uploads are limited to {upload_limit_mb} MB (server.maxUploadSize in .streamlit/config.toml). "
+        "Nothing is written unless every row passes every check."
+    )
+with template_col:
+    st.markdown(f"**Template for {table}**")
+    st.download_button("Template (CSV)", ingest.template_csv(table), f"{table}-template.csv", "text/csv",
+                       icon=":material/download:", on_click="ignore", key="template_csv")  # fmt: skip
+    st.download_button("Template (Excel)", ingest.template_xlsx(table), f"{table}-template.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore", key="template_xlsx",
+                       help="With drop-down lists for columns that take one of a few values.")  # fmt: skip
+
+
+def as_text(text: str) -> str:
+    """Text from an upload, escaped so that Markdown shows every character as typed (``<img ...>`` included)."""
+    # Mid-sentence, these are the characters Markdown (and Streamlit's :icon: and $math$) would act on.
+    return re.sub(r"([\\`*_\[\]<>~$:&])", r"\\\1", text)
+
+
+def saved_upload(uploaded) -> Path:
+    """The upload as a file on disk (DuckDB reads files), written once per upload and replaced by the next."""
+    saved = st.session_state.get("_upload_saved")
+    if saved and saved[0] == uploaded.file_id and Path(saved[1]).exists():
+        return Path(saved[1])
+    if saved:
+        Path(saved[1]).unlink(missing_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="quarterdeck-upload-"))
+    # The user's file name is kept only for its extension; messages use the name as uploaded.
+    path = folder / f"upload{Path(uploaded.name).suffix.lower()}"
+    path.write_bytes(uploaded.getbuffer())
+    st.session_state["_upload_saved"] = (uploaded.file_id, str(path))
+    return path
+
+
+def request_import(file_id: str, into: str) -> None:
+    # A callback, so the request survives any rerun before the script reaches the button again.
+    st.session_state["_import_pending"] = (file_id, into)
+
+
+outcome = st.session_state.get("_import_outcome")
+if upload is None:
+    if outcome is None:
+        layout.empty_state(
+            "No file chosen yet.",
+            f"Pick the table, then drop a CSV or Excel file above; start from a template for {table} if you like.",
+        )
+else:
+    path = saved_upload(upload)
+    st.button(f"Import into {table}", type="primary", icon=":material/upload:", key="import",
+              on_click=request_import, args=(upload.file_id, table))  # fmt: skip
+    pending = st.session_state.pop("_import_pending", None)
+    if pending and pending[0] == upload.file_id:
+        bar = st.progress(0.0, text=f"Reading {as_text(upload.name)}")
+        with con.cursor() as cur:
+            result = ingest.import_into(cur, pending[1], path, file_name=upload.name, imported_by="Data page",
+                                        progress=lambda done, text: bar.progress(done, text=as_text(text)))  # fmt: skip
+        st.session_state["_import_outcome"] = (upload.file_id, result)
+        # Rerun so that the counts above and every other page show the store as it now is.
+        st.rerun()
+    preview_col, problems_col = layout.side_by_side([3, 2], present)
+    with preview_col:
+        st.markdown("**Preview** (the first 20 rows, as in the file)")
+        sample = ingest.preview(path, table)
+        if sample.empty:
+            st.caption("Nothing to preview: the file is empty or not a CSV or .xlsx file.")
+        else:
+            st.dataframe(sample, hide_index=True, width="stretch", height="content" if len(sample) < 10 else "auto")
+    with problems_col:
+        result = outcome[1] if outcome and outcome[0] == upload.file_id else None
+        if result is None:
+            st.markdown("**Problems**")
+            st.caption("Press Import: every row is checked first, and the problems are listed here.")
+        elif result.accepted:
+            st.markdown("**No problems**")
+            st.caption("Every row passed every check and is in the store.")
+        else:
+            st.markdown(f"**{result.problem_count:,} problems**: nothing was imported")
+            found = result.problems_frame()
+            st.dataframe(found, hide_index=True, width="stretch", height="content" if len(found) < 10 else "auto",
+                         column_config={"row": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
+            rest = result.problem_count - len(result.problems)
+            if rest > 0:
+                st.caption(f"The first {len(result.problems)} are listed; {rest:,} more are not.")
+if outcome is not None and (upload is None or outcome[0] == upload.file_id):
+    result = outcome[1]
+    if result.accepted:
+        st.success(
+            f"Imported {result.rows:,} row{'' if result.rows == 1 else 's'} from {as_text(result.file_name)} into "
+            f"{result.table} "
+            f"({result.inserted:,} new, {result.updated:,} updated) in {result.seconds:.1f} s.",
+            icon=":material/check_circle:",
+        )
+    else:
+        st.warning(
+            f"Not imported: {result.problem_count:,} problems in {as_text(result.file_name)}. The store is "
+            "unchanged; fix the rows listed and import the file again.",
+            icon=":material/block:",
+        )
+
+# ------------------------------------------------------------------------------------------------ tables
+st.subheader("Tables in this store", anchor=False)
+tables_col, export_col = layout.side_by_side([3, 1], present)
+with tables_col:
+    # Tables never imported into show blanks, not "None".
+    shown = overview.assign(last_import=overview["last_import"].dt.strftime("%d %b %Y, %H:%M"))
+    st.dataframe(
+        shown.fillna(""),
+        hide_index=True,
+        width="stretch",
+        height="content",
+        column_config={
+            "rows": st.column_config.NumberColumn("rows", format="localized"),
+            "last_import": "last import",
+            "imported_by": "by",
+        },
+    )
+with export_col:
+    st.markdown("**Export every table**")
+    st.caption("Rows in key order. Text a spreadsheet would run as a formula is made harmless in CSV and Excel.")
+    too_long_for_excel = int(overview["rows"].max()) >= ingest.EXCEL_MAX_ROWS
+    stem = open_path.stem
+
+    def export_of(fmt: str):
+        # Built when the button is pressed, on its own thread: hence a cursor of its own.
+        def build() -> bytes:
+            with con.cursor() as cur:
+                return ingest.export_bytes(cur, fmt)
+
+        return build
+
+    st.download_button("CSV files (zip)", export_of("csv"), f"{stem}-csv.zip", "application/zip",
+                       icon=":material/download:", on_click="ignore", key="export_csv", width="stretch")  # fmt: skip
+    st.download_button("Excel workbook", export_of("xlsx"), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore", key="export_xlsx", width="stretch",
+                       disabled=too_long_for_excel,
+                       help="A table is longer than an Excel sheet: export CSV or Parquet." if too_long_for_excel
+                       else "One sheet per table.")  # fmt: skip
+    st.download_button("Parquet files (zip)", export_of("parquet"), f"{stem}-parquet.zip", "application/zip",
+                       icon=":material/download:", on_click="ignore", key="export_parquet",
+                       width="stretch")  # fmt: skip
+
+recent = data.query(ingest.recent_imports, 10)
+st.markdown("**Recent imports**")
+if recent.empty:
+    st.caption("No imports into this store yet.")
+else:
+    when = st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm")
+    st.dataframe(recent, hide_index=True, width="stretch", column_config={"imported_at": when})
+
+# ------------------------------------------------------------------------------------------------ store
+
+
+def open_store(path: Path) -> None:
+    data.switch_store(str(path))
+
+
+def create_store(folder: Path) -> None:
+    try:
+        new_path = ingest.create_empty_store(ingest.new_store_path(folder, st.session_state.get("new_store_name", "")))
+    except store.StoreError as exc:
+        st.session_state["_store_error"] = str(exc)
+        return
+    data.switch_store(str(new_path))
+    st.session_state["new_store_name"] = ""
+
+
+def rebuild_demo(demo_path: Path) -> None:
+    # The app's connection to the demo store is closed first: its file is deleted and written anew.
+    data.release(str(demo_path))
+    demo.build_demo(demo_path)
+    data.switch_store(str(demo_path))
+    st.session_state["confirm_rebuild"] = False
+
+
+# Store actions are callbacks: they run before the page is drawn, so the page shows the store they opened.
+if not present:
+    st.subheader("Stores", anchor=False)
+    folder = open_path.parent
+    st.caption(f"The app serves {as_text(str(open_path))}. Stores live beside it, in {as_text(str(folder))}.")
+    if error := st.session_state.pop("_store_error", None):
+        st.error(error, icon=":material/error:")
+    open_col, new_col, demo_col = st.columns(3, gap="medium")
+    with open_col:
+        st.markdown("**Open another store**")
+        others = [p for p in ingest.stores_in(folder) if p != open_path]
+        if others:
+            chosen = st.selectbox("Store", others, format_func=lambda p: p.name, key="other_store")
+            st.button("Open", key="open_store", icon=":material/folder_open:", on_click=open_store, args=(chosen,))
+        else:
+            st.caption("No other store in this folder yet.")
+    with new_col:
+        st.markdown("**Start an empty store** for your own data")
+        name = st.text_input("Name", placeholder="e.g. acme-portfolio", key="new_store_name",
+                             help="Letters, digits, - and _. Created beside the open store, then opened.")  # fmt: skip
+        st.button("Create and open", key="create_store", icon=":material/add:", disabled=not name,
+                  on_click=create_store, args=(folder,))  # fmt: skip
+        st.caption(f"To serve it after a restart: `QUARTERDECK_DB={folder}/<name>.duckdb make run`.")
+    with demo_col:
+        demo_path = folder / "demo.duckdb"
+        st.markdown("**Rebuild the demo store**")
+        st.caption(
+            f"Builds the demo company, Halyard Software, afresh as {demo_path.name} in this folder and opens it. "
+            "Other stores are not touched."
+        )
+        confirmed = not demo_path.exists() or st.checkbox(f"Replace {demo_path.name} and any imports into it",
+                                                           key="confirm_rebuild")  # fmt: skip
+        st.button("Rebuild demo", key="rebuild_demo", icon=":material/restart_alt:", disabled=not confirmed,
+                  on_click=rebuild_demo, args=(demo_path,))  # fmt: skip

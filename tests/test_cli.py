@@ -1,0 +1,148 @@
+"""`python -m analytics import | export` as a shell user runs them (CONTRACT.md): exit codes, stderr lines, files,
+and a store that survives the import process being killed in the middle of its transaction."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analytics import ingest, store
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def store_copy(demo_store_path, tmp_path) -> Path:
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(demo_store_path, path)
+    return path
+
+
+def tables_as_csv(path: Path, out: Path) -> dict[str, bytes]:
+    """Every table but import_log, as the bytes of its CSV export."""
+    con = store.connect(path, read_only=True)
+    try:
+        tables = [t for t in store.CONTRACT_TABLES if t != "import_log"]
+        return {p.stem: p.read_bytes() for p in ingest.export_tables(con, out, "csv", tables)}
+    finally:
+        con.close()
+
+
+def test_import_of_a_good_file_exits_0_and_says_how_many_rows(store_copy, tmp_path):
+    good = tmp_path / "new.csv"
+    good.write_text(PROJECTS + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n")
+    done = run_cli("import", "--db", str(store_copy), "--by", "ana", "projects", str(good))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"imported {good} into projects: 1 row: 1 new, 0 updated"
+    con = store.connect(store_copy, read_only=True)
+    assert con.execute("SELECT imported_by, status FROM import_log").fetchall() == [("ana", "accepted")]
+    con.close()
+
+
+def test_import_of_a_bad_file_exits_2_with_every_problem_on_stderr(store_copy, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        PROJECTS + "P-900,,proposed,2027-01-01,2026-12-31,5000,0.4\nP-901,Ok,later,2027-01-01,2027-12-31,x,2\n"
+    )
+    done = run_cli("import", "--db", str(store_copy), "projects", str(bad))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "bad.csv:2:name: is empty; a value is required",
+        'bad.csv:2:end_date: "2026-12-31" must be on or after start_date',
+        'bad.csv:3:stage: "later" must be one of proposed, approved, active, on_hold, completed, cancelled',
+        'bad.csv:3:budget: "x" is not a number such as 1250.5',
+        'bad.csv:3:probability_of_success: "2.0" must be between 0 and 1',
+        f"rejected: {bad} was not imported; the store is unchanged",
+    ]
+
+
+def test_import_into_a_folder_that_does_not_exist_exits_2_with_a_sentence(tmp_path):
+    good = tmp_path / "new.csv"
+    good.write_text(PROJECTS)
+    done = run_cli("import", "--db", str(tmp_path / "nowhere" / "s.duckdb"), "projects", str(good))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: Cannot create a store at")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_export_writes_every_table(store_copy, tmp_path, fmt):
+    out = tmp_path / "out"
+    done = run_cli("export", "--db", str(store_copy), "--out", str(out), "--format", fmt)
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in out.iterdir())
+    expected = ["quarterdeck.xlsx"] if fmt == "xlsx" else sorted(f"{t}.{fmt}" for t in store.CONTRACT_TABLES)
+    assert written == expected
+    assert done.stdout.strip() == f"wrote {len(expected)} files to {out}"
+
+
+# The import runs for real, then the process kills itself the moment the rows are written and before the
+# transaction commits: a deterministic stand-in for a power cut or `kill -9` in the middle of a big import.
+KILLED_IMPORT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from analytics import ingest
+
+    write_rows = ingest._upsert
+
+    def write_then_die(*args, **kwargs):
+        write_rows(*args, **kwargs)
+        print("written; store file bytes", size_before, os.path.getsize(sys.argv[1]), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    size_before = os.path.getsize(sys.argv[1])
+
+    ingest._upsert = write_then_die
+    ingest.import_file(sys.argv[1], sys.argv[2], sys.argv[3])
+    """
+)
+
+
+@pytest.mark.parametrize("rows", [5, 300_000])
+def test_a_process_killed_inside_the_import_transaction_leaves_the_store_as_it_was(store_copy, tmp_path, rows):
+    # 300,000 rows are enough for DuckDB to write blocks to the file before the commit, the case to worry about.
+    source = tmp_path / "kpi.csv"
+    with open(source, "w") as handle:
+        handle.write("product_id,metric,date,value\n")
+        con = store.connect(store_copy, read_only=True)
+        products = [r[0] for r in con.execute("SELECT product_id FROM products ORDER BY 1").fetchall()]
+        metrics = [r[0] for r in con.execute("SELECT metric FROM kpi_definitions ORDER BY 1").fetchall()]
+        con.close()
+        combos = [(p, m) for p in products for m in metrics]
+        for i in range(rows):
+            product, metric = combos[i % len(combos)]
+            month = i // len(combos)
+            handle.write(f"{product},{metric},{1800 + month // 12:04d}-{1 + month % 12:02d}-01,{i}\n")
+    before = tables_as_csv(store_copy, tmp_path / "before")
+    script = tmp_path / "killed_import.py"
+    script.write_text(KILLED_IMPORT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(store_copy), "kpi_history", str(source)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert done.stdout.startswith("written"), "the rows were written inside the transaction before the kill"
+    size_before, size_at_kill = (int(n) for n in done.stdout.split()[-2:])
+    if rows > 100_000:  # the case to worry about: uncommitted rows already in the file when the process died
+        assert size_at_kill > size_before
+    assert tables_as_csv(store_copy, tmp_path / "after") == before
+    con = store.connect(store_copy, read_only=True)
+    assert con.execute("SELECT count(*) FROM import_log").fetchall() == [(0,)]
+    con.close()
+    # And the store takes the same import normally afterwards.
+    assert ingest.import_file(store_copy, "kpi_history", source).accepted
