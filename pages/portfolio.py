@@ -86,9 +86,16 @@ with value_tab:
         )  # fmt: skip
         left, right = layout.side_by_side([1, 1], present)
         with left:
-            layout.chart(charts.project_cashflow(detail["cashflows"], currency=currency, present=present,
-                                                 as_of=settings.as_of, title="Planned cash flow and cumulative net"),
-                         key="detail_cashflow")  # fmt: skip
+            if detail["cashflows"].empty:
+                layout.empty_state(
+                    "No cash flows planned for this project yet.",
+                    "Import its monthly cost and benefit (project_cashflows) on the Data page.",
+                )
+            else:
+                layout.chart(charts.project_cashflow(detail["cashflows"], currency=currency, present=present,
+                                                     as_of=settings.as_of,
+                                                     title="Planned cash flow and cumulative net"),
+                             key="detail_cashflow")  # fmt: skip
         with right:
             if detail["evm"].empty:
                 layout.empty_state("No progress snapshots yet.", "They start when the project does.")
