@@ -82,8 +82,10 @@ the first five.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -1387,6 +1389,16 @@ def solve_fast(problem: Problem) -> Selection:
 # --- Background: the proven optimum arrives after the fast answer -----------------------------------------------
 
 
+#: Every BackgroundSolver of the process, shut down at exit.
+_SOLVERS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_solvers() -> None:
+    for solver in list(_SOLVERS):
+        solver.shutdown()
+
+
 class BackgroundSolver:
     """Runs exact solves (or any job) on worker threads, one per lane; in a lane the newest request wins.
 
@@ -1412,6 +1424,25 @@ class BackgroundSolver:
         self._pending: dict[str, tuple] = {}
         self._running: dict[str, tuple] = {}
         self._threads: dict[str, threading.Thread] = {}
+        self._closed = False
+        _SOLVERS.add(self)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Drop queued jobs, cancel running ones and wait for their threads to end.
+
+        At exit a process must not end while HiGHS runs on a daemon thread: that aborts it ("terminate called
+        without an active exception").
+        """
+        with self._condition:
+            self._closed = True
+            self._pending.clear()
+            for _, token in self._running.values():
+                token.cancel()
+            threads = list(self._threads.values())
+            self._condition.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def submit(self, key, job: Callable[[CancelToken], object], lane: str = "exact") -> None:
         """Queue ``job(token)`` under ``key`` in ``lane``, unless its result is known or it is queued or running.
@@ -1476,6 +1507,9 @@ class BackgroundSolver:
         while True:
             with self._condition:
                 while lane not in self._pending:
+                    if self._closed:
+                        self._threads.pop(lane, None)
+                        return
                     # An idle lane's thread ends after a while; the next submit starts another.
                     if not self._condition.wait(timeout=30.0):
                         if lane not in self._pending:

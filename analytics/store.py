@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -194,20 +195,29 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+_WRITE_LOCK = threading.Lock()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block as one transaction that also bumps the store's data version; roll back on any error."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-        con.execute(
-            "INSERT INTO store_meta VALUES ('data_version', 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = store_meta.value + 1"
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    """Run the block as one transaction that also bumps the store's data version; roll back on any error.
+
+    Writers in one process (the app's sessions, each on its own cursor) take turns: every transaction bumps the
+    same ``data_version`` row, which DuckDB's optimistic concurrency would otherwise refuse to all but the
+    first ("Conflict on update").
+    """
+    with _WRITE_LOCK:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute(
+                "INSERT INTO store_meta VALUES ('data_version', 1) "
+                "ON CONFLICT (key) DO UPDATE SET value = store_meta.value + 1"
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -771,3 +773,22 @@ def test_fast_answer_is_the_same_every_time(demo_model):
     optimize.solve_fast(optimize.apply_what_if(demo_model, optimize.WhatIf(budget_pct=120)).problem)
     again = optimize.solve_fast(what_if.problem)
     assert np.array_equal(first.chosen, again.chosen) and first.bound == again.bound
+
+
+def test_shutting_a_background_solver_down_cancels_its_work_and_ends_its_threads():
+    started = threading.Event()
+
+    def long_job(token):
+        started.set()
+        while not token.cancelled:
+            time.sleep(0.01)
+        return "stopped"
+
+    solver = optimize.BackgroundSolver()
+    solver.submit("long", long_job)
+    assert started.wait(5)
+    begun = time.monotonic()
+    solver.shutdown(timeout=5)
+    assert time.monotonic() - begun < 2
+    assert not any(thread.is_alive() for thread in solver._threads.values())
+    assert solver.result("long") is None  # a cancelled job leaves no result

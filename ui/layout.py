@@ -41,17 +41,18 @@ def header(title: str, question: str) -> None:
 PRESENT_TILES_PER_ROW = 4
 
 
-def _tile_columns(count: int) -> list:
-    per_row = PRESENT_TILES_PER_ROW if shell.presentation_mode() else count
+def _tile_columns(count: int, per_row: int | None) -> list:
+    per_row = per_row or (PRESENT_TILES_PER_ROW if shell.presentation_mode() else count)
     columns = []
     for start in range(0, count, per_row):
         columns.extend(st.columns(per_row)[: count - start])
     return columns
 
 
-def tile_row(tiles: Sequence[Tile]) -> None:
-    """A row of bordered metric tiles (rows of four in presentation mode); each can link to the page explaining it."""
-    for column, tile in zip(_tile_columns(len(tiles)), tiles, strict=True):
+def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
+    """A row of bordered metric tiles (rows of four in presentation mode, or ``per_row``); each can link to the
+    page that explains it."""
+    for column, tile in zip(_tile_columns(len(tiles), per_row), tiles, strict=True):
         with column:
             st.metric(
                 tile.label,

@@ -27,6 +27,8 @@ html, body, [data-testid="stApp"] { font-size: 20px; }
 [data-testid="stMetricDelta"] { font-size: 1.15rem !important; }
 h1 { font-size: 2.9rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.6rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; max-width: 100%; }
+[data-testid="stTab"] p { font-size: 1.2rem !important; }
+[data-testid="stWidgetLabel"] p { font-size: 1.05rem !important; }
 </style>
 """
 PLAIN_CSS = """
@@ -102,6 +104,9 @@ def errors_as_sentences() -> Iterator[None]:
         )
 
 
+_LEFT_LEGACY_MODE = False
+
+
 def ensure_framed() -> None:
     """Make sure app.py frames this page; call first thing in every page file.
 
@@ -112,6 +117,10 @@ def ensure_framed() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager  # private, hence the browser test that pins it
 
-    if PagesManager.uses_pages_directory:
+    global _LEFT_LEGACY_MODE
+    # Once per process is enough: a server never returns to legacy mode. AppTest, though, resets the flag before
+    # every run, and a rerun on each would swallow every form submission (the trigger is spent on the first run).
+    if PagesManager.uses_pages_directory and not _LEFT_LEGACY_MODE:
+        _LEFT_LEGACY_MODE = True
         PagesManager.uses_pages_directory = False
         st.rerun()

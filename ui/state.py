@@ -29,3 +29,28 @@ def selectbox_with_url(label: str, options: Sequence[str], key: str, format_func
     else:
         st.query_params[key] = value
     return value
+
+
+def multiselect_with_url(label: str, options: Sequence[str], key: str, format_func: Callable[[str], str], **kwargs):
+    """Draw a multiselect of ids kept in the URL as ``?key=id1,id2``; return the chosen ids (a list).
+
+    The URL seeds the widget whenever it appears, then the widget writes it back.
+    """
+    if key not in st.session_state:
+        # Seeded from the URL whenever the widget (re)appears: it may live in a folded expander that skips runs.
+        st.session_state[key] = ids_in_url(key, options)
+    else:
+        # Ids that are no longer options (another store, or a finished project) drop out instead of failing.
+        st.session_state[key] = [i for i in st.session_state[key] if i in options]
+    chosen = st.multiselect(label, options, key=key, format_func=format_func, **kwargs)
+    if chosen:
+        st.query_params[key] = ",".join(chosen)
+    else:
+        st.query_params.pop(key, None)
+    return chosen
+
+
+def ids_in_url(key: str, options: Sequence[str]) -> list[str]:
+    """The ids kept in the URL as ``?key=id1,id2`` that are among ``options`` (for a widget not drawn this run)."""
+    allowed = set(options)
+    return [i for i in st.query_params.get(key, "").split(",") if i in allowed]

@@ -1,0 +1,85 @@
+import streamlit as st
+
+from analytics import charts, formatting, scenarios
+from ui import data, layout, shell, whatif
+
+shell.ensure_framed()
+
+present = shell.presentation_mode()
+currency = data.settings().currency
+money = formatting.money
+
+layout.header(
+    "Scenarios",
+    "The what-if settings and selections people kept: open one again, or put two to four side by side.",
+)
+saved = data.query(scenarios.list_scenarios)
+if saved.empty:
+    layout.empty_state(
+        "No scenario has been saved in this store yet.",
+        "On the What-if page, set the levers and use “Save as scenario”.",
+    )
+    st.page_link("pages/what-if.py", label="Go to What-if", icon=":material/tune:")
+    st.stop()
+
+names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+picked = st.multiselect("Scenarios to compare (two to four)", list(names), format_func=names.get,
+                        default=list(names)[:2] if len(names) >= 2 else None, max_selections=scenarios.COMPARE_AT_MOST,
+                        key="compare", bind="query-params")  # fmt: skip
+if len(picked) < 2:
+    st.info("Pick at least two scenarios to compare them.", icon=":material/info:")
+else:
+    with data.connection().cursor() as cursor:
+        comparison = whatif.memo(("compare", tuple(picked)), lambda: scenarios.compare(cursor, whatif.model(), picked))
+    summary = comparison["summary"]
+    layout.table(
+        summary.drop(columns=["scenario_id"]),
+        formats={"value": "{:.2f}".format, "rnpv": lambda v: money(v, currency), "strategic_score": "{:.2f}".format,
+                 "spend": lambda v: money(v, currency), "budget": lambda v: money(v, currency),
+                 "budget_use": formatting.percent, "peak_capacity_use": formatting.percent},
+        labels={"name": "Scenario", "value": "Value", "rnpv": "rNPV", "strategic_score": "Strategic score",
+                "projects": "Projects", "spend": "Spend", "budget": "Budget", "budget_use": "Budget used",
+                "peak_capacity_use": "Peak team load", "overbooked_cells": "Team-months over",
+                "added": "Added vs plan", "dropped": "Dropped vs plan"},
+    )  # fmt: skip
+    st.caption("Each scenario is valued under its own settings on today's store. Value is each one's own objective "
+               "(it depends on α and the weights), so compare rNPV and strategic score across scenarios.")  # fmt: skip
+    left, right = layout.side_by_side([1, 1], present)
+    with left:
+        layout.chart(charts.scenario_values(summary, currency=currency, present=present), key="scenario_values")
+    with right:
+        layout.chart(charts.scenario_budgets(comparison["budget"], currency=currency, present=present),
+                     key="scenario_budgets")  # fmt: skip
+    differing = comparison["projects"][~comparison["projects"]["in_all"]]
+    st.markdown(f"**Where they differ**: {len(differing)} projects are in some scenarios and not others "
+                f"({int(comparison['projects']['in_all'].sum())} are in all of them).")  # fmt: skip
+    st.dataframe(differing.drop(columns=["in_all"]), hide_index=True, width="stretch",
+                 column_config={n: st.column_config.CheckboxColumn(n) for n in summary["name"]})  # fmt: skip
+
+st.subheader("Saved scenarios", anchor=False)
+st.caption(f"{len(saved)} in this store, newest first.")
+layout.table(
+    saved[["name", "created_at", "created_by", "chosen", "note"]],
+    formats={"created_at": "{:%d %b %Y %H:%M}".format},
+    labels={"name": "Scenario", "created_at": "Saved", "created_by": "By", "chosen": "Projects chosen", "note": "Note"},
+)
+
+open_column, delete_column = st.columns(2, gap="large")
+with open_column, st.container(border=True):
+    st.markdown("**Open a scenario on the What-if page**")
+    chosen_id = st.selectbox("Scenario", list(names), format_func=names.get, key="open_scenario")
+    if chosen_id:
+        with data.connection().cursor() as cursor:
+            scenario = scenarios.load_scenario(cursor, chosen_id)
+        st.page_link("pages/what-if.py", label=f"Open “{scenario.name}”", icon=":material/open_in_new:",
+                     query_params=whatif.query_of(scenario.what_if))  # fmt: skip
+        if scenario.note:
+            st.caption(scenario.note)
+with delete_column, st.container(border=True):
+    st.markdown("**Delete a scenario**")
+    doomed = st.selectbox("Scenario", list(names), format_func=names.get, key="delete_scenario", index=None,
+                          placeholder="Pick one to delete")  # fmt: skip
+    if doomed and st.button(f"Delete “{names[doomed]}”", icon=":material/delete:", key="confirm_delete"):
+        with data.connection().cursor() as cursor:
+            scenarios.delete_scenario(cursor, doomed)
+        st.rerun()

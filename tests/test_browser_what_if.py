@@ -1,0 +1,56 @@
+"""The what-if page in Chromium: a shared link opens on its settings; a key press on a slider moves the answer."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.browser import chromium_page, open_and_wait, require_chromium, served_app
+
+# The star marking "these settings" on the frontier: its budget (x) and value (y), read from Plotly's own data.
+CURRENT_POINT_JS = """
+() => {
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const trace = (plot.data || []).find(t => t.name === 'these settings');
+    if (trace) return [trace.x[0], trace.y[0]];
+  }
+  return null;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_store_path, tmp_path_factory):
+    require_chromium()
+    folder = tmp_path_factory.mktemp("what-if")
+    shutil.copyfile(demo_store_path, folder / "store.duckdb")
+    with served_app(folder / "store.duckdb", folder / "streamlit.log") as url:
+        yield url
+
+
+def slider_input(page, label: str):
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type=range]")
+
+
+def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_point(app_url, tmp_path):
+    with chromium_page() as page:
+        open_and_wait(page, app_url + "/what-if?budget_pct=80&alpha=0.5")
+        page.wait_for_function(CURRENT_POINT_JS)
+        slider = slider_input(page, "Budget, % of plan")
+        assert slider.input_value() == "80"
+        assert slider_input(page, "Money ↔ strategy").input_value() == "0.5"
+        assert page.get_by_text("Proven optimal").count() == 1
+        before = page.evaluate(CURRENT_POINT_JS)
+
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => {{ const p = ({CURRENT_POINT_JS})(); return p && p[0] > {before[0]}; }}")
+        after = page.evaluate(CURRENT_POINT_JS)
+        page.screenshot(path=str(tmp_path / "what-if.png"))
+        assert slider.input_value() == "85"
+        assert after[0] == pytest.approx(before[0] * 85 / 80, rel=1e-6)  # the budget scales with the slider
+        assert after[1] >= before[1]  # more budget never lowers the best value
+        assert "budget_pct=85" in page.url
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.console_errors == []

@@ -1,0 +1,147 @@
+"""The what-if and scenarios pages in-process (AppTest): levers re-optimise, scenarios save, survive, load back."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from analytics import formatting, optimize, scenarios, simulate, store
+from tests.apptest import metric_values, open_page, problems
+
+WHAT_IF = "pages/what-if.py"
+SCENARIOS = "pages/scenarios.py"
+
+
+@pytest.fixture
+def what_if_store(demo_store_path, tmp_path):
+    path = tmp_path / "what-if.duckdb"
+    shutil.copyfile(demo_store_path, path)
+    return path
+
+
+def settled(at, seconds: float = 30.0):
+    """Rerun until the page shows a proven answer: on a busy machine the proof can take longer than the page waits."""
+    deadline = time.monotonic() + seconds
+    while any("proving the optimum" in i.value for i in at.info) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    return at
+
+
+def expected_value(demo_con, params: optimize.WhatIf) -> float:
+    """The optimum the page must show, solved here from the same model and settings."""
+    model = optimize.prepare_model(demo_con)
+    what_if = optimize.apply_what_if(model, params)
+    best = optimize.solve_exact(what_if.problem)
+    assert best.proven
+    return best.objective
+
+
+def page_params(demo_con, **levers) -> optimize.WhatIf:
+    model = optimize.prepare_model(demo_con)
+    weights = dict(zip(model.objective_ids, model.objective_weights, strict=True))
+    rate = store.read_settings(demo_con).discount_rate
+    return optimize.WhatIf(objective_weights=weights, discount_rate=rate, **levers)
+
+
+def test_a_what_if_link_opens_on_its_settings_with_the_proven_optimum(monkeypatch, what_if_store, demo_con):
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90", "alpha": "0.5"}))
+    assert problems(at) == []
+    assert at.slider(key="budget_pct").value == 90 and at.slider(key="alpha").value == 0.5
+    assert any("Proven optimal" in s.value for s in at.success)
+    shown = float(metric_values(at)["Portfolio value"])
+    assert shown == pytest.approx(expected_value(demo_con, page_params(demo_con, budget_pct=90, alpha=0.5)), abs=0.005)
+
+
+def test_less_budget_never_raises_the_value(monkeypatch, what_if_store, demo_con):
+    at = open_page(monkeypatch, what_if_store, WHAT_IF)
+    values = []
+    for pct in (120, 100, 80, 60):
+        settled(at.slider(key="budget_pct").set_value(pct).run())
+        assert problems(at) == []
+        values.append(float(metric_values(at)["Portfolio value"]))
+    assert values == sorted(values, reverse=True)
+    assert values[0] > values[-1]
+    assert values[-1] == pytest.approx(expected_value(demo_con, page_params(demo_con, budget_pct=60)), abs=0.005)
+
+
+def test_why_not_and_uncertainty_answer_for_the_selection_on_screen(monkeypatch, what_if_store, demo_con):
+    params = page_params(demo_con, budget_pct=70)
+    model = optimize.prepare_model(demo_con)
+    what_if = optimize.apply_what_if(model, params)
+    best = optimize.solve_exact(what_if.problem)
+    left_out = str(model.project_ids[~best.chosen & ~model.blocked][0])
+    query = {"budget_pct": "70", "tab": "Why not?", "why": left_out}
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
+    assert problems(at) == []
+    expected = optimize.why_not(what_if, best, left_out)
+    assert any(expected.sentence == m.value for m in at.markdown)
+
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "70", "tab": "Uncertainty"}))
+    assert problems(at) == []
+
+    simulated = simulate.simulate_selection(what_if, best.chosen, trials=10_000, seed=7)
+    tiles = metric_values(at)
+    assert tiles["P50"] == formatting.money(simulated.p50)
+    assert tiles["Chance of a loss"] == formatting.percent(simulated.prob_negative, 0)
+
+
+def test_impossible_settings_say_which_constraint_conflicts(monkeypatch, what_if_store, demo_con):
+    model = optimize.prepare_model(demo_con)
+    everything = ",".join(model.project_ids[~model.blocked])  # all that can run, so only money stands in the way
+    at = open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "40", "force_in": everything})
+    assert [e for e in at.exception] == []
+    [error] = [e.value for e in at.error]
+    assert error.startswith("No portfolio meets these settings:") and "budget" in error
+
+
+def test_a_saved_scenario_survives_a_restart_and_loads_back_to_the_same_selection(monkeypatch, what_if_store):
+    query = {"budget_pct": "85", "alpha": "0.6", "tab": "Save as scenario"}
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
+    shown = metric_values(at)
+    at.text_input[0].input("Board: budget −15 %")
+    [save] = [b for b in at.button if b.label == "Save scenario"]
+    save.click().run()
+    assert problems(at) == [] and any("Saved" in s.value for s in at.success)
+
+    # A restart: a new app process opens the store afresh.
+    with store.connect(what_if_store) as con:  # the in-process app holds it read-write
+        listed = scenarios.list_scenarios(con)
+        saved = scenarios.load_scenario(con, listed["scenario_id"].iloc[0])
+    assert list(listed["name"]) == ["Board: budget −15 %"]
+    assert saved.what_if.budget_pct == 85 and saved.what_if.alpha == 0.6
+    restarted = open_page(monkeypatch, what_if_store, SCENARIOS)
+    assert problems(restarted) == []
+    [link] = [p for p in restarted.get("page_link") if "Open" in p.proto.label]
+    query = dict(item.split("=", 1) for item in link.proto.query_string.split("&")) if link.proto.query_string else {}
+    reopened = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
+    assert metric_values(reopened)["Portfolio value"] == shown["Portfolio value"]
+    assert metric_values(reopened)["Projects"] == shown["Projects"]
+    with store.connect(what_if_store) as con:  # the in-process app holds it read-write
+        model = optimize.prepare_model(con)
+        best = optimize.solve_exact(optimize.apply_what_if(model, saved.what_if).problem)
+    assert set(saved.chosen) == set(np.asarray(model.project_ids)[best.chosen])
+
+
+def test_scenarios_page_compares_side_by_side(monkeypatch, what_if_store):
+    with store.connect(what_if_store) as con:
+        model = optimize.prepare_model(con)
+        for name, pct in (("Plan", 100), ("Lean", 70)):
+            params = optimize.WhatIf(budget_pct=pct)
+            best = optimize.solve_exact(optimize.apply_what_if(model, params).problem)
+            scenarios.save_scenario(con, name, params.to_dict(), list(model.project_ids[best.chosen]))
+    at = open_page(monkeypatch, what_if_store, SCENARIOS)
+    assert problems(at) == []
+    [compared] = [d.value for d in at.dataframe if "budget_use" in d.value.columns]
+    assert list(compared["name"]) == ["Lean", "Plan"]
+    lean, plan = compared.set_index("name").loc["Lean"], compared.set_index("name").loc["Plan"]
+    assert lean["value"] <= plan["value"] and lean["spend"] <= plan["spend"]
+
+
+def test_scenarios_page_says_how_to_start_when_there_are_none(monkeypatch, what_if_store):
+    at = open_page(monkeypatch, what_if_store, SCENARIOS)
+    assert problems(at) == []
+    assert any("No scenario has been saved" in i.value for i in at.info)

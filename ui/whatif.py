@@ -1,0 +1,264 @@
+"""The what-if page's Streamlit glue: the prepared model, the levers bound to the URL, and answers at once.
+
+A slider move must answer before anyone notices a wait, and the exact optimum can take seconds at 2,000
+candidates. So every settings change shows the dual-priced greedy (``optimize.solve_fast``, a feasible answer
+with a bound on how far from the optimum it can be) at once, while ``optimize.BackgroundSolver`` proves the
+optimum on its own thread; a small polling fragment reruns the page when the proof arrives. The frontier (a
+sweep of exact solves) is computed the same way on a second worker, so a new budget level never cancels it.
+Everything keys on the store version, so an import or a rebuilt store starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from threading import Lock
+
+import streamlit as st
+
+from analytics import optimize
+from ui import data, state
+
+#: Seconds a settings change waits for the exact optimum before showing the fast answer (most small stores
+#: are proven well within it; at 2,000 candidates the fast answer shows and the proof follows).
+EXACT_WAIT_S = 0.05
+#: Candidates up to which a settings change waits ``EXACT_WAIT_S`` for the proof.
+SMALL_MODEL = 500
+#: Seconds between checks for a proof that is still running.
+POLL_EVERY_S = 0.5
+#: Per budget level of the frontier sweep.
+FRONTIER_LEVEL_LIMIT_S = 5.0
+EXACT_LIMIT_S = 60.0
+
+PENDING_KEY = "_whatif_pending"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The selection on screen and how sure it is."""
+
+    selection: optimize.Selection
+    proving: bool  # an exact solve is still running for these settings
+
+
+class _Memo:
+    """A small thread-safe LRU of derived results (fast solves, what-if problems) for the whole server."""
+
+    def __init__(self, size: int = 64):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+        self._size = size
+
+    def get(self, key, build: Callable[[], object]):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _model(path: str, version: int) -> optimize.PortfolioModel:
+    with data.connection().cursor() as cursor:
+        return optimize.prepare_model(cursor)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workers(path: str, version: int) -> dict:
+    return {"exact": optimize.BackgroundSolver(), "frontier": optimize.BackgroundSolver(keep=16), "memo": _Memo()}
+
+
+def model() -> optimize.PortfolioModel:
+    """The candidates and their arrays, prepared once per store version."""
+    return _model(data.store_path(), data.store_version())
+
+
+def _here() -> tuple[str, int]:
+    return data.store_path(), data.store_version()
+
+
+def problem(params: optimize.WhatIf) -> optimize.WhatIfProblem:
+    """The model with ``params`` applied (memoised: the same settings never rebuild their arrays)."""
+    workers = _workers(*_here())
+    return workers["memo"].get(("problem", params), lambda: optimize.apply_what_if(model(), params))
+
+
+def best_selection(what_if: optimize.WhatIfProblem) -> Answer:
+    """The proven optimum when known (or arriving within ``EXACT_WAIT_S``), else the fast answer while proving."""
+    workers = _workers(*_here())
+    key = ("exact", what_if.params)
+    exact = workers["exact"].result(key)
+    if isinstance(exact, optimize.Selection):
+        return Answer(exact, proving=False)
+    fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_fast(what_if.problem))
+    if fast.status == optimize.STATUS_INFEASIBLE:
+        return Answer(fast, proving=False)
+    if fast.status == optimize.STATUS_OPTIMAL:
+        return Answer(fast, proving=False)
+    start = fast.chosen if fast.feasible else None
+    workers["exact"].submit_exact(key, what_if.problem, start=start, time_limit=EXACT_LIMIT_S)
+    # A small store is proven within the wait, so it never flashes a provisional answer; a large one answers at once.
+    exact = workers["exact"].wait(key, EXACT_WAIT_S if what_if.model.n <= SMALL_MODEL else 0.0)
+    if isinstance(exact, optimize.Selection):
+        return Answer(exact, proving=False)
+    st.session_state[PENDING_KEY] = key
+    return Answer(fast, proving=True)
+
+
+def frontier(what_if: optimize.WhatIfProblem):
+    """The efficient frontier for these settings (any budget level), or the latest one while it is computed.
+
+    Returns ``(frame or None, current: bool)``.
+    """
+    workers = _workers(*_here())
+    settings_key = replace(what_if.params, budget_pct=100.0, budget_by_year=None)
+    key = ("frontier", settings_key)
+    found = workers["frontier"].result(key)
+    if found is not None and not isinstance(found, Exception):
+        st.session_state["_whatif_frontier"] = found
+        return found, True
+    base = problem(settings_key)
+    workers["frontier"].submit(
+        key, lambda token: optimize.efficient_frontier(base, time_limit=FRONTIER_LEVEL_LIMIT_S, token=token)
+    )
+    found = workers["frontier"].wait(key, EXACT_WAIT_S)
+    if found is not None and not isinstance(found, Exception):
+        st.session_state["_whatif_frontier"] = found
+        return found, True
+    st.session_state["_whatif_frontier_pending"] = key
+    return st.session_state.get("_whatif_frontier"), False
+
+
+def arrived() -> bool:
+    """Whether a proof or a frontier this session is waiting for has arrived since the page was drawn."""
+    workers = _workers(*_here())
+    for state_key, worker in ((PENDING_KEY, "exact"), ("_whatif_frontier_pending", "frontier")):
+        key = st.session_state.get(state_key)
+        if key is not None and workers[worker].result(key) is not None:
+            st.session_state.pop(state_key, None)
+            return True
+    return False
+
+
+def waiting() -> bool:
+    """Whether this session waits for a proof or a frontier."""
+    return any(st.session_state.get(k) is not None for k in (PENDING_KEY, "_whatif_frontier_pending"))
+
+
+def clear_waiting() -> None:
+    """Forget what the previous settings waited for (new settings wait for their own)."""
+    for key in (PENDING_KEY, "_whatif_frontier_pending"):
+        st.session_state.pop(key, None)
+
+
+def memo(key, build: Callable[[], object]):
+    """Memoise an expensive derived result (why-not, marginal values) for the whole server and store version."""
+    return _workers(*_here())["memo"].get(key, build)
+
+
+def _percent_slider(label: str, key: str, high: float, step: float, default: float, help_text: str) -> float:
+    return float(st.slider(label, 0.0, high, default, step, key=key, bind="query-params", format="percent",
+                           help=help_text))  # fmt: skip
+
+
+def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> optimize.WhatIf:
+    """Draw the levers (every one kept in the URL, so a link replays the scenario) and return the settings."""
+    budget_pct = st.slider("Budget, % of plan", 40, 160, 100, 5, key="budget_pct", bind="query-params",
+                           format="%d%%", help="Every fiscal year's budget as a share of what the current plan "
+                           "(approved and active projects, plus mandatory ones) spends.")  # fmt: skip
+    alpha = st.slider("Money ↔ strategy (α)", 0.0, 1.0, 0.3, 0.05, key="alpha", bind="query-params",
+                      help="0 ranks projects by risk-adjusted NPV only, 1 by strategic score only: value = "
+                      "(1 − α) · rNPV / max |rNPV| + α · strategic score.")  # fmt: skip
+    rate = _percent_slider("Discount rate", "rate", 0.25, 0.005, float(discount_rate),
+                           "Annual rate for rNPV (Excel XNPV); the store's by default.")  # fmt: skip
+    with st.expander("Risk and timing"):
+        haircut = _percent_slider("Probability-of-success haircut", "haircut", 0.5, 0.05, 0.0,
+                                  "Every project's probability of success × (1 − haircut).")  # fmt: skip
+        overrun = _percent_slider("Cost overrun", "overrun", 0.5, 0.05, 0.0,
+                                  "Every forward cost × (1 + overrun), in rNPV and against the budget.")  # fmt: skip
+        delay = int(st.slider("Benefit delay (months)", 0, 12, 0, 1, key="delay", bind="query-params",
+                              help="Every forward benefit arrives this many months later."))  # fmt: skip
+        flex = _percent_slider("Capacity flex", "flex", 0.3, 0.05, 0.0,
+                               "Teams may take on this much more than their FTE (overtime, contractors).")  # fmt: skip
+    with st.expander("Strategy weights"):
+        weights = {
+            objective: float(
+                st.slider(name, 0.0, 5.0, float(weight), 0.1, key=f"w_{objective}", bind="query-params")
+            )  # fmt: skip
+            for objective, name, weight in zip(
+                portfolio_model.objective_ids,
+                portfolio_model.objective_names,
+                portfolio_model.objective_weights,
+                strict=True,
+            )  # fmt: skip
+        }
+    with st.expander("Team capacity (± FTE)"):
+        fte = {
+            team: float(
+                st.slider(name, -5.0, 5.0, 0.0, 0.5, key=f"fte_{team}", bind="query-params", format="%+.1f FTE")
+            )  # fmt: skip
+            for team, name in zip(portfolio_model.teams, portfolio_model.team_names, strict=True)
+        }
+    forced = bool(st.query_params.get("force_in") or st.query_params.get("force_out"))
+    # Drawn only while open: two pickers of every candidate would cost each slider move ~2,000 options.
+    force_panel = st.expander("Force projects in or out", expanded=forced, key="force_panel", on_change="rerun")
+    ids = [str(p) for p in portfolio_model.project_ids]
+    if force_panel.open:
+        labels = dict(zip(ids, (f"{p} · {n}" for p, n in zip(ids, portfolio_model.names, strict=True)), strict=True))
+        with force_panel:
+            force_in = state.multiselect_with_url("Must be in", ids, "force_in", labels.get, placeholder="None")
+            force_out = state.multiselect_with_url("Must be out", ids, "force_out", labels.get, placeholder="None")
+    else:
+        force_in, force_out = state.ids_in_url("force_in", ids), state.ids_in_url("force_out", ids)
+    return optimize.WhatIf(
+        budget_pct=float(budget_pct), discount_rate=rate, alpha=float(alpha),
+        objective_weights={k: v for k, v in weights.items()},
+        capacity_fte_delta={k: v for k, v in fte.items() if v}, flex=flex, pos_haircut=haircut,
+        cost_overrun=overrun, benefit_delay_months=delay, force_in=force_in, force_out=force_out,
+    )  # fmt: skip
+
+
+def reset() -> None:
+    """Put every lever back to its default (a button callback): the URL follows the widgets."""
+    for key in list(st.session_state):
+        if key in LEVER_KEYS or str(key).startswith(("w_", "fte_")):
+            del st.session_state[key]
+    for key in ("force_in", "force_out"):
+        st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+
+
+LEVER_KEYS = ("budget_pct", "alpha", "rate", "haircut", "overrun", "delay", "flex")
+
+
+def query_of(params: optimize.WhatIf) -> dict[str, str]:
+    """The URL query string that opens the what-if page on ``params`` (what "open a scenario" links to).
+
+    Only levers away from their defaults are written, in the form each bound widget reads back.
+    """
+    query = {}
+    if params.budget_pct != 100.0:
+        query["budget_pct"] = str(int(round(params.budget_pct)))
+    if params.discount_rate is not None:
+        query["rate"] = f"{params.discount_rate:g}"
+    for key, value, default in (("alpha", params.alpha, 0.3), ("haircut", params.pos_haircut, 0.0),
+                                ("overrun", params.cost_overrun, 0.0), ("flex", params.flex, 0.0)):  # fmt: skip
+        if value != default:
+            query[key] = f"{value:g}"
+    if params.benefit_delay_months:
+        query["delay"] = str(params.benefit_delay_months)
+    for objective, weight in params.objective_weights:
+        query[f"w_{objective}"] = f"{weight:g}"
+    for team, fte in params.capacity_fte_delta:
+        if fte:
+            query[f"fte_{team}"] = f"{fte:g}"
+    for key in ("force_in", "force_out"):
+        if getattr(params, key):
+            query[key] = ",".join(getattr(params, key))
+    return query
