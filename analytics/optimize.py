@@ -83,6 +83,7 @@ the first five.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import time
 import weakref
@@ -1389,6 +1390,22 @@ def solve_fast(problem: Problem) -> Selection:
 # --- Background: the proven optimum arrives after the fast answer -----------------------------------------------
 
 
+#: Niceness of a background solver thread: proofs and frontier sweeps yield the CPU to the threads drawing pages.
+BACKGROUND_NICENESS = 10
+
+
+def _run_in_the_background() -> None:
+    """Lower the calling thread's CPU priority (Linux schedules threads separately, so only this thread yields).
+
+    On a two-core laptop the proof of the last slider move and the frontier sweep would otherwise take both cores
+    from the page that is answering the next move. Where thread priorities are not available, nothing changes.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    except (AttributeError, OSError):
+        return
+
+
 #: Every BackgroundSolver of the process, shut down at exit.
 _SOLVERS: weakref.WeakSet = weakref.WeakSet()
 
@@ -1504,6 +1521,7 @@ class BackgroundSolver:
                 self._partial[key] = partial
 
     def _work(self, lane: str) -> None:
+        _run_in_the_background()
         while True:
             with self._condition:
                 while lane not in self._pending:

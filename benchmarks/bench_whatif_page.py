@@ -88,7 +88,7 @@ def _apptest_cases(folder: Path):
 
 
 def _browser_cases(folder: Path):
-    from tests.browser import chromium_page, chromium_path, open_and_wait, served_app
+    from tests.browser import READY, chromium_page, chromium_path, open_and_wait, served_app
 
     if chromium_path() is None:
         return []
@@ -114,7 +114,8 @@ def _browser_cases(folder: Path):
     )
     # A second tab of the same browser: Playwright's sync API runs one browser session per thread.
     floor_page = page.context.browser.new_page(viewport={"width": 1920, "height": 1080})
-    open_and_wait(floor_page, floor_url)
+    floor_page.goto(floor_url)  # a bare script: no Quarterdeck sidebar to wait for, only the end of its run
+    floor_page.wait_for_selector(READY, timeout=90_000)
     floor_slider = floor_page.locator("input[type=range]")
     floor_direction = itertools.cycle(["ArrowRight"] * 4 + ["ArrowLeft"] * 4)
 

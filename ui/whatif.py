@@ -127,7 +127,7 @@ def frontier(what_if: optimize.WhatIfProblem):
     workers["frontier"].submit(
         key, lambda token: optimize.efficient_frontier(base, time_limit=FRONTIER_LEVEL_LIMIT_S, token=token)
     )
-    found = workers["frontier"].wait(key, EXACT_WAIT_S)
+    found = workers["frontier"].wait(key, EXACT_WAIT_S if what_if.model.n <= SMALL_MODEL else 0.0)
     if found is not None and not isinstance(found, Exception):
         st.session_state["_whatif_frontier"] = found
         return found, True
