@@ -198,22 +198,32 @@ def payback_months(flows: Flows) -> np.ndarray:
     return result
 
 
+def strategic_scores_from_alignment(alignment: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Return ``Σ_o w_o · s_po / (5 · Σ_o w_o)`` in [0, 1] per row of an ``(n, O)`` matrix of 0–5 scores.
+
+    The strategic score's one definition: ``strategic_scores`` reads the matrix from the store, the what-if page
+    passes weights a slider changed. 0 for every project when the weights sum to 0. Clipped because
+    ``Σ w·5 / (5·Σ w)`` can round to 1 + 1e-16 (found by hypothesis).
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    if total <= 0:
+        return np.zeros(len(alignment))
+    return np.clip(np.asarray(alignment, dtype=float) @ weights / (5.0 * total), 0.0, 1.0)
+
+
 def strategic_scores(con: duckdb.DuckDBPyConnection, project_ids: np.ndarray) -> np.ndarray:
-    """Return ``Σ_o w_o · s_po / (5 · Σ_o w_o)`` in [0, 1] per project; a missing alignment score counts as 0."""
-    scores = con.execute(
-        """
-        SELECT p.project_id,
-               coalesce(sum(o.weight * a.score), 0) / (5 * (SELECT sum(weight) FROM objectives)) AS score
-        FROM projects p
-        LEFT JOIN project_alignment a USING (project_id)
-        LEFT JOIN objectives o USING (objective_id)
-        GROUP BY p.project_id
-        """
-    ).fetchnumpy()
-    # Clipped because Σ w·5 / (5·Σ w) can round to 1 + 1e-16 (found by hypothesis).
-    exact = np.clip(np.nan_to_num(np.asarray(scores["score"], dtype=float)), 0.0, 1.0)
-    by_id = pd.Series(exact, index=scores["project_id"])
-    return by_id.reindex(project_ids, fill_value=0.0).to_numpy(dtype=float)
+    """Return each project's strategic score (``strategic_scores_from_alignment``); a missing score counts as 0."""
+    objectives = con.execute("SELECT objective_id, weight FROM objectives ORDER BY objective_id").fetchnumpy()
+    cells = con.execute("SELECT project_id, objective_id, score FROM project_alignment").fetchnumpy()
+    row = pd.Index(np.asarray(project_ids, dtype=object)).get_indexer(np.asarray(cells["project_id"], dtype=object))
+    column = pd.Index(np.asarray(objectives["objective_id"], dtype=object)).get_indexer(
+        np.asarray(cells["objective_id"], dtype=object)
+    )
+    known = (row >= 0) & (column >= 0)  # alignment to a project or objective not in view counts for nothing
+    alignment = np.zeros((len(project_ids), len(objectives["objective_id"])))
+    alignment[row[known], column[known]] = np.asarray(cells["score"], dtype=float)[known]
+    return strategic_scores_from_alignment(alignment, np.asarray(objectives["weight"], dtype=float))
 
 
 def forward_values(
@@ -298,16 +308,3 @@ def project_financials(
             "strategic_score": forward["strategic_score"],
         }
     )
-
-
-def strategic_scores_from_alignment(alignment: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Return ``Σ_o w_o · s_po / (5 · Σ_o w_o)`` in [0, 1] per row of an ``(n, O)`` matrix of 0–5 scores.
-
-    The same formula as ``strategic_scores`` on arrays, for weights that a what-if slider changes; 0 for every
-    project when the weights sum to 0.
-    """
-    weights = np.asarray(weights, dtype=float)
-    total = weights.sum()
-    if total <= 0:
-        return np.zeros(len(alignment))
-    return np.clip(np.asarray(alignment, dtype=float) @ weights / (5.0 * total), 0.0, 1.0)
