@@ -830,6 +830,10 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
     fig.update_layout(xaxis_title=f"Budget over the horizon ({currency})", yaxis_title="Portfolio value (objective)",
                       legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"})  # fmt: skip
     fig.update_xaxes(**money_axis(currency))
+    if frontier is None or not len(frontier):
+        # Until the sweep arrives, the point alone sits on the sweep's own scale (40-160 % of the budget), not on
+        # an axis a thousandth wide.
+        fig.update_xaxes(range=[0.35 * current["budget"], 1.65 * current["budget"]])
     return styled(fig, present=present, title=title, height=440)
 
 

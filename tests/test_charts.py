@@ -30,3 +30,9 @@ def test_cash_flow_axes_print_round_money(demo_con):
     low, high = fig.layout.yaxis.range
     low2, high2 = fig.layout.yaxis2.range
     assert abs(low / (high - low) - low2 / (high2 - low2)) < 1e-9
+
+
+def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
+    fig = charts.efficient_frontier(None, {"budget": 1_000_000.0, "value": 4.2}, currency="USD", present=False)
+    assert list(fig.layout.xaxis.range) == [350_000.0, 1_650_000.0]
+    assert [t.name for t in fig.data] == ["these settings"]

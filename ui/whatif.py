@@ -189,7 +189,7 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
     with st.expander("Strategy weights"):
         weights = {
             objective: float(
-                st.slider(name, 0.0, 5.0, float(weight), 0.1, key=f"w_{objective}", bind="query-params")
+                st.slider(name, 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params")
             )  # fmt: skip
             for objective, name, weight in zip(
                 portfolio_model.objective_ids,
