@@ -54,3 +54,19 @@ def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_po
         assert "budget_pct=85" in page.url
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.console_errors == []
+
+
+def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url, tmp_path):
+    with chromium_page(1920, 1080) as page:
+        open_and_wait(page, app_url + "/what-if?present=1&budget_pct=80")
+        page.wait_for_function(CURRENT_POINT_JS)
+        page.screenshot(path=str(tmp_path / "what-if-present.png"))
+        answer = {
+            "status": page.locator("[data-testid='stAlert']").first,
+            "last tile": page.locator("[data-testid='stMetric']").nth(4),
+            "frontier": page.locator(".js-plotly-plot").first,
+            "changes": page.locator("[data-testid='stDataFrame']").first,
+        }
+        for part, locator in answer.items():
+            box = locator.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 1080, f"{part} is below the fold: {box}"
