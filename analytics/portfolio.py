@@ -310,12 +310,26 @@ def risk_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.Data
     return cells.reindex(grid, fill_value=0).reset_index()
 
 
-def alignment_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
+def alignment_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, largest: int | None = None) -> pd.DataFrame:
     """Return projects × objectives alignment scores (0–5; 0 where no score is recorded), live projects only.
 
-    Index: project label ("P-001 Name"); columns: objective names in weight order.
+    Index: project label ("P-001 Name"), in id order; columns: objective names in weight order. With ``largest``,
+    only that many projects: those with the most forward cost (a heatmap of 2,000 rows informs nobody).
     """
     ids = set(flt.project_ids(con))
+    if largest is not None:
+        as_of = read_settings(con).as_of
+        spend = con.execute(
+            """
+            SELECT p.project_id, coalesce(sum(c.cost) FILTER (WHERE c.period >= ?), 0) AS forward_cost
+            FROM projects p LEFT JOIN project_cashflows c USING (project_id)
+            WHERE p.stage IN ('proposed', 'approved', 'active', 'on_hold') GROUP BY p.project_id
+            ORDER BY forward_cost DESC, p.project_id
+            """,
+            [as_of],
+        ).fetchall()
+        ranked = [project_id for project_id, _ in spend if project_id in ids]
+        ids = set(ranked[:largest])
     frame = con.execute(
         """
         SELECT p.project_id, p.project_id || ' ' || p.name AS project, o.name AS objective, o.weight,

@@ -22,7 +22,7 @@ def cases(con):
         ("overbooking_causes", lambda: portfolio.overbooking_causes(con, everything)),
         ("risk_register", lambda: portfolio.risk_register(con, everything)),
         ("risk_matrix", lambda: portfolio.risk_matrix(con, everything)),
-        ("alignment_matrix", lambda: portfolio.alignment_matrix(con, everything)),
+        ("alignment_matrix, 60 largest (heatmap)", lambda: portfolio.alignment_matrix(con, everything, 60)),
         ("investment_by_objective", lambda: portfolio.investment_by_objective(con, everything)),
         ("investment_by_product", lambda: portfolio.investment_by_product(con, everything)),
         ("unaligned_projects", lambda: portfolio.unaligned_projects(con, everything)),

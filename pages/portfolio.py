@@ -41,6 +41,9 @@ layout.tile_row(
     ]
 )  # fmt: skip
 
+# Rows a projects × objectives heatmap can show and still be read.
+HEATMAP_PROJECTS = 60
+
 value_tab, strategy_tab, capacity_tab, risk_tab, dependency_tab, money_tab = st.tabs(
     ["Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money"]
 )
@@ -124,8 +127,11 @@ with value_tab:
 with strategy_tab:
     left, right = layout.side_by_side([3, 2], present)
     with left:
-        layout.chart(charts.alignment_heatmap(data.query(portfolio.alignment_matrix, flt), present=present),
-                     key="alignment")  # fmt: skip
+        matrix = data.query(portfolio.alignment_matrix, flt, HEATMAP_PROJECTS)
+        layout.chart(charts.alignment_heatmap(matrix, present=present), key="alignment")
+        if summary["live_projects"] > len(matrix):
+            st.caption(f"The {len(matrix)} live projects with the most forward cost, of {summary['live_projects']}; "
+                       "filter by program or product to see others.")  # fmt: skip
     with right:
         layout.chart(charts.investment_bars(data.query(portfolio.investment_by_objective, flt), "objective",
                                             currency=currency, present=present,

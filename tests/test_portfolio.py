@@ -145,6 +145,9 @@ def test_strategy_views(pf_con):
     assert set(portfolio.unaligned_projects(pf_con, ALL)["project_id"]) == {"B", "E"}
     matrix = portfolio.alignment_matrix(pf_con, ALL)
     assert matrix.loc["A Alpha", "Grow"] == 5 and "D Delta" not in matrix.index
+    # The two live projects with the most forward cost: A and B (100 each) before C (50) and E (0).
+    largest = portfolio.alignment_matrix(pf_con, ALL, largest=2)
+    assert [label.split()[0] for label in largest.index] == ["A", "B"]
     by_product = portfolio.investment_by_product(pf_con, ALL).set_index("product")
     assert by_product.at["Xylo", "forward_cost"] == 150 and by_product.at["No product", "projects"] == 2
 
