@@ -26,7 +26,7 @@ summary = data.query(portfolio.summary, flt, rate)
 stages = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in summary["projects_by_stage"].items() if n)
 layout.tile_row(
     [
-        layout.Tile("Live projects", f"{summary['live_projects']}",
+        layout.Tile("Live projects", formatting.count(summary["live_projects"]),
                     f"Proposed, approved, active and on hold. By stage: {stages}."),
         layout.Tile("Forward budget", formatting.money(summary["forward_budget"], currency),
                     portfolio.DEFINITIONS["forward_budget"]),
@@ -36,13 +36,15 @@ layout.tile_row(
         layout.Tile("Strategic score", f"{summary['strategic_score']:.2f}", portfolio.DEFINITIONS["strategic_score"]),
         layout.Tile("Capacity used", formatting.percent(summary["capacity_utilisation"], 0),
                     portfolio.DEFINITIONS["capacity_utilisation"]),
-        layout.Tile("Projects in red", f"{summary['red_projects']}", portfolio.DEFINITIONS["red_projects"]),
-        layout.Tile("Open risk exposure", f"{summary['risk_exposure']:.1f}", portfolio.DEFINITIONS["risk_exposure"]),
+        layout.Tile("Projects in red", formatting.count(summary["red_projects"]),
+                    portfolio.DEFINITIONS["red_projects"]),
+        layout.Tile("Open risk exposure", f"{summary['risk_exposure']:,.1f}", portfolio.DEFINITIONS["risk_exposure"]),
     ]
 )  # fmt: skip
 
-# Rows a projects × objectives heatmap can show and still be read.
+# Rows a projects × objectives heatmap can show and still be read; nodes a dependency graph can.
 HEATMAP_PROJECTS = 60
+GRAPH_PROJECTS = 150
 
 value_tab, strategy_tab, capacity_tab, risk_tab, dependency_tab, money_tab = st.tabs(
     ["Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money"]
@@ -182,7 +184,18 @@ with dependency_tab:
                                             node_labels.get, placeholder="Pick one to see its reach")  # fmt: skip
         hit = data.query(portfolio.downstream, slipping, rate) if slipping else None
         highlight = set(hit["project_id"]) | {slipping} if hit is not None else set()
-        layout.chart(charts.dependency_network(nodes, edges, present=present, highlight=highlight), key="dependencies")
+        if len(nodes) > GRAPH_PROJECTS:
+            # Past a hundred or so nodes a drawn graph is a hairball: draw the chosen project's chain instead.
+            if slipping:
+                chain_nodes, chain_edges = data.query(portfolio.dependency_graph, flt, slipping)
+                layout.chart(charts.dependency_network(chain_nodes, chain_edges, present=present, highlight=highlight),
+                             key="dependencies")  # fmt: skip
+            else:
+                st.info(f"{len(nodes)} projects depend on one another, too many to draw at once. Pick a project "
+                        "above to see its chain, or narrow the filters.", icon=":material/account_tree:")  # fmt: skip
+        else:
+            layout.chart(charts.dependency_network(nodes, edges, present=present, highlight=highlight),
+                         key="dependencies")  # fmt: skip
         if hit is not None:
             st.markdown(f"**{len(hit)} projects would be hit**, carrying "
                         f"{formatting.money(hit['rnpv'].sum(), currency)} of rNPV")  # fmt: skip

@@ -135,6 +135,10 @@ def test_dependency_layers_and_what_a_slip_hits(pf_con):
     hit = portfolio.downstream(pf_con, "A").set_index("project_id")
     assert hit["distance"].to_dict() == {"B": 1, "E": 1, "C": 2}
     assert portfolio.upstream(pf_con, "C")["project_id"].tolist() == ["B", "A"]
+    # B's chain: what it needs (A) and what needs it (C); E only shares a prerequisite with it.
+    focused, focused_edges = portfolio.dependency_graph(pf_con, ALL, focus="B")
+    assert focused.set_index("project_id")["layer"].to_dict() == {"A": 0, "B": 1, "C": 2}
+    assert len(focused_edges) == 2
 
 
 def test_strategy_views(pf_con):
