@@ -89,7 +89,8 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
 def money_axis(currency: str) -> dict:
     """Axis settings that print amounts as money (``$1.2M``) in the store's currency."""
     symbol = CURRENCY_SYMBOLS.get(currency, "")
-    return {"tickprefix": symbol, "tickformat": "~s", "hoverformat": ",.0f"}
+    # Plotly's own number format with exponentformat "B": SI suffixes, but B (not G) for billions.
+    return {"tickprefix": symbol, "tickformat": "", "exponentformat": "B", "hoverformat": ",.0f"}
 
 
 def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
@@ -340,19 +341,28 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.add_shape(type="rect", x0=0.5, y0=0.5, x1=0.85, y1=1.3, fillcolor="#D55E00", opacity=0.06, line_width=0)
     fig.add_shape(type="rect", x0=0.85, y0=0.5, x1=1.3, y1=0.85, fillcolor="#D55E00", opacity=0.06, line_width=0)
     labelled = rows.assign(h=rows["health"].fillna("unknown"))
+    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all).
+    labelled["label"] = labelled["project_id"]
+    if len(labelled) > 40:
+        furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
+        labelled["label"] = labelled["project_id"].where(labelled.index.isin(furthest), "")
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
         group = labelled[labelled["h"] == health]
         fig.add_scatter(
             x=group["spi"],
             y=group["cpi"],
             mode="markers+text",
-            text=group["project_id"],
+            text=group["label"],
             textposition="top center",
             name=health,
             textfont={"size": 12 if present else 9},
-            marker={"size": 13 if present else 10, "color": HEALTH_COLOURS.get(health, NEUTRAL)},
-            customdata=group[["name"]].to_numpy(),
-            hovertemplate="%{text} %{customdata[0]}<br>SPI %{x:.2f}, CPI %{y:.2f}<extra></extra>",
+            marker={
+                "size": 13 if present else 10,
+                "color": HEALTH_COLOURS.get(health, NEUTRAL),
+                "opacity": 1.0 if len(labelled) <= 40 else 0.7,
+            },
+            customdata=group[["project_id", "name"]].to_numpy(),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{x:.2f}, CPI %{y:.2f}<extra></extra>",
         )
     fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dot"})
     fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dot"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,3 +37,12 @@ def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
     fig = charts.efficient_frontier(None, {"budget": 1_000_000.0, "value": 4.2}, currency="USD", present=False)
     assert list(fig.layout.xaxis.range) == [350_000.0, 1_650_000.0]
     assert [t.name for t in fig.data] == ["these settings"]
+
+
+def test_health_quadrant_labels_a_readable_few():
+    many = pd.DataFrame({"project_id": [f"P-{i:04d}" for i in range(100)], "name": "x",
+                         "cpi": [0.5 + i / 100 for i in range(100)], "spi": 1.0, "health": "amber"})  # fmt: skip
+    labels = [t for trace in charts.cpi_spi_quadrant(many, present=False).data for t in trace.text if t]
+    assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
+    few = many.head(30)
+    assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
