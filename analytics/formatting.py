@@ -15,7 +15,10 @@ def is_missing(value: float | None) -> bool:
 
 
 def money(value: float | None, currency: str = "USD", digits: int = 1) -> str:
-    """Format an amount the way an executive reads it: ``$1.2M``, ``-$350K``, ``$980``; ``–`` when missing.
+    """Format an amount the way an executive reads it: ``$1.2M``, ``-$350K``, ``$808M``, ``$980``; ``–`` if missing.
+
+    Three significant figures at most once scaled (``$808M``, not ``$808.1M``: a tile on a projector has room for
+    five characters), and the unit the amount rounds to (``$999,960`` reads ``$1.0M``, not ``$1000.0K``).
 
     Parameters
     ----------
@@ -24,19 +27,24 @@ def money(value: float | None, currency: str = "USD", digits: int = 1) -> str:
     currency
         ISO code; known codes get their symbol, others are written after the number.
     digits
-        Decimals kept once the amount is scaled to K, M or B.
+        Decimals kept once the amount is scaled to K, M or B (below 100 of the unit).
 
     """
     if is_missing(value):
         return "–"
     sign = "-" if value < 0 else ""
     magnitude = abs(value)
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if magnitude >= threshold:
-            text = f"{magnitude / threshold:.{digits}f}{suffix}"
+
+    def shown(unit: float) -> str:
+        scaled = magnitude / unit
+        return f"{scaled:.{0 if unit == 1 or scaled >= 99.95 else digits}f}"
+
+    text = f"{float(shown(1)):,.0f}"
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        # This unit, or the one below would read 1000 of its own.
+        if magnitude >= threshold or float(shown(threshold / 1e3)) >= 1000:
+            text = f"{shown(threshold)}{suffix}"
             break
-    else:
-        text = f"{magnitude:,.0f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
