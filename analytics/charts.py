@@ -163,12 +163,17 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     fig = go.Figure()
     palette = STAGE_COLOURS if colour_by == "stage" else HEALTH_COLOURS
     largest = max(float(frame["forward_cost"].max() or 0), 1.0)
+    # A hundred bubbles can be big; two thousand must shrink or they hide one another.
+    crowding = min(1.0, (80 / max(len(frame), 1)) ** 0.5)
     groups = frame.assign(group=frame[colour_by].fillna("unknown"))
-    for group, rows in groups.groupby("group", sort=False):
-        size = 8 + 52 * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
+    order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
+    for group in order:
+        rows = groups[groups["group"] == group]
+        size = 6 + 54 * crowding * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
         fig.add_scatter(
             x=rows["strategic_score"], y=rows["rnpv"], mode="markers", name=str(group).replace("_", " "),
-            marker={"size": size * (1.2 if present else 1.0), "color": palette.get(group, NEUTRAL), "opacity": 0.78,
+            marker={"size": size * (1.2 if present else 1.0), "color": palette.get(group, NEUTRAL),
+                    "opacity": 0.78 if crowding == 1.0 else 0.6,
                     "line": {"width": [3 if p == selected else 0.5 for p in rows["project_id"]],
                              "color": ["#000000" if p == selected else "#FFFFFF" for p in rows["project_id"]]}},
             customdata=rows[["project_id", "name", "forward_cost"]].to_numpy(),

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import charts
+from analytics import charts, portfolio
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
@@ -23,8 +23,6 @@ def test_two_axes_share_their_zero_and_hold_their_data(cost, benefit, low, high)
 
 
 def test_cash_flow_axes_print_round_money(demo_con):
-    from analytics import portfolio
-
     frame = portfolio.cumulative_cash_flow(demo_con, portfolio.PortfolioFilter())
     fig = charts.portfolio_cash_flow(frame, currency="USD", present=False, as_of=frame["period"].iloc[10])
     assert fig.layout.yaxis2.tickmode == "auto" and fig.layout.yaxis2.tickprefix == "$"
@@ -46,3 +44,14 @@ def test_health_quadrant_labels_a_readable_few():
     assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
     few = many.head(30)
     assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
+
+
+def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(demo_con):
+    table = portfolio.project_table(demo_con, portfolio.PortfolioFilter())
+    fig = charts.value_map(table, currency="USD", present=False)
+    names = [trace.name for trace in fig.data]
+    assert names == [s.replace("_", " ") for s in charts.STAGE_COLOURS if s in set(table["stage"])]
+    biggest = max(max(trace.marker.size) for trace in fig.data)
+    crowd = pd.concat([table] * 30, ignore_index=True)  # ~2,000 bubbles
+    crowded = max(max(trace.marker.size) for trace in charts.value_map(crowd, currency="USD", present=False).data)
+    assert crowded < biggest / 2
