@@ -10,6 +10,7 @@ import pytest
 
 from analytics import formatting, optimize, scenarios, simulate, store
 from tests.apptest import metric_values, open_page, problems
+from ui.whatif import query_of
 
 WHAT_IF = "pages/what-if.py"
 SCENARIOS = "pages/scenarios.py"
@@ -145,3 +146,23 @@ def test_scenarios_page_says_how_to_start_when_there_are_none(monkeypatch, what_
     at = open_page(monkeypatch, what_if_store, SCENARIOS)
     assert problems(at) == []
     assert any("No scenario has been saved" in i.value for i in at.info)
+
+
+def test_every_lever_replays_from_its_link(monkeypatch, what_if_store, demo_con):
+    levers = {"budget_pct": 90, "alpha": 0.45, "pos_haircut": 0.1, "cost_overrun": 0.15, "benefit_delay_months": 3,
+              "flex": 0.1, "capacity_fte_delta": {"T-DATA": 1.5}}  # fmt: skip
+    unforced = optimize.WhatIf.from_dict({**page_params(demo_con, **levers).to_dict(), "discount_rate": 0.1})
+    model = optimize.prepare_model(demo_con)
+    best = optimize.solve_exact(optimize.apply_what_if(model, unforced).problem)
+    out = str(model.project_ids[best.chosen & ~model.mandatory][0])  # chosen unless forced out
+    wanted = optimize.WhatIf.from_dict({**unforced.to_dict(), "force_out": [out]})
+    assert expected_value(demo_con, wanted) < best.objective  # forcing it out costs something
+
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query_of(wanted)))
+    assert problems(at) == []
+    sliders = {s.key: s.value for s in at.slider}
+    assert (sliders["budget_pct"], sliders["alpha"], sliders["rate"]) == (90, 0.45, 0.1)
+    assert (sliders["haircut"], sliders["overrun"], sliders["delay"], sliders["flex"]) == (0.1, 0.15, 3, 0.1)
+    assert sliders["fte_T-DATA"] == 1.5
+    shown = float(metric_values(at)["Portfolio value"])
+    assert shown == pytest.approx(expected_value(demo_con, wanted), abs=0.005)
