@@ -146,7 +146,9 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
         st.metric(row.label, shown(row.metric, row.current), delta=change, delta_color=tone(row.better, change),
                   help=product.DEFINITIONS[row.metric], chart_data=sparks.get(row.metric) or None,
                   chart_type="area")  # fmt: skip
-        st.badge(target_text(row), color=tone(row.on_target), icon=":material/flag:")
+        target = target_text(row)
+        # A gap that rounds to nothing ("-0% vs target") is neither on nor off target on screen.
+        st.badge(target, color=tone(row.on_target, target.split(" vs ")[0]), icon=":material/flag:")
 
 sections = st.tabs(SECTIONS, key="section", bind="query-params")
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
