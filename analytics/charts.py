@@ -263,8 +263,11 @@ def investment_bars(frame, label: str, *, currency: str, present: bool, title: s
     return styled(fig, present=present, title=title, height=max(300, 44 * len(frame) + 120))  # fmt: skip
 
 
-def capacity_heatmap(cells, *, present: bool):
-    """Team × month utilisation of committed demand against capacity; over 100 % shows in vermillion."""
+def capacity_heatmap(cells, *, present: bool, title: str | None = None):
+    """Team × month utilisation of committed demand against capacity; over 100 % shows in vermillion.
+
+    ``title`` replaces the default, which counts the over-booked team-months of ``cells["overbooked"]``.
+    """
     pivot = cells.pivot_table(index="team", columns="period", values="utilisation", aggfunc="first")
     z = pivot.to_numpy() * 100
     text = [[("" if v != v else f"{v:.0f}") for v in row] for row in z]
@@ -273,8 +276,9 @@ def capacity_heatmap(cells, *, present: bool):
                                text=text, texttemplate="%{text}", xgap=2, ygap=2,
                                colorbar={"title": "% used", "ticksuffix": "%"},
                                hovertemplate="%{y}, %{x|%b %Y}: %{z:.0f}% of capacity<extra></extra>"))  # fmt: skip
-    over = int((cells["overbooked"]).sum())
-    title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
+    if title is None:
+        over = int(cells["overbooked"].sum())
+        title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
     fig.update_xaxes(tickformat="%b %y", dtick="M1" if not present else "M2")
     return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140))
 
@@ -874,13 +878,11 @@ def budget_by_year(use, *, currency: str, present: bool):
 
 def selection_capacity(cells, *, present: bool):
     """Team × month use of capacity by the selection (``optimize.capacity_use``); over the limit in vermillion."""
-    marked = cells.assign(overbooked=cells["demand_fte"] > cells["limit_fte"] + 1e-9)
-    fig = capacity_heatmap(marked, present=present)
-    over = int(marked["overbooked"].sum())
-    months = marked["period"].nunique()
+    over = int((cells["demand_fte"] > cells["limit_fte"] + 1e-9).sum())
+    months = cells["period"].nunique()
     title = (f"Capacity: the selection fits every team in all {months} months" if not over else
              f"Capacity: {over} team-months over the limit")  # fmt: skip
-    return styled(fig, present=present, title=title, height=max(360, 34 * marked["team"].nunique() + 160))
+    return capacity_heatmap(cells, present=present, title=title)
 
 
 def npv_distribution(simulation, *, currency: str, present: bool):

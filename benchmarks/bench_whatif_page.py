@@ -31,15 +31,6 @@ value = st.slider("Budget, % of plan", 40, 160, 100, 5, key="budget_pct")
 st.write(f"value {value}")
 """
 
-CURRENT_POINT_JS = """
-() => {
-  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-    const trace = (plot.data || []).find(t => t.name === 'these settings');
-    if (trace) return trace.x[0];
-  }
-  return null;
-}
-"""
 
 _cleanup = contextlib.ExitStack()
 atexit.register(_cleanup.close)
@@ -88,22 +79,22 @@ def _apptest_cases(folder: Path):
 
 
 def _browser_cases(folder: Path):
-    from tests.browser import READY, chromium_page, chromium_path, open_and_wait, served_app
+    from tests.browser import READY, WHAT_IF_POINT_JS, chromium_page, chromium_path, open_and_wait, served_app
 
     if chromium_path() is None:
         return []
     url = _cleanup.enter_context(served_app(folder / "bench.duckdb", folder / "streamlit.log"))
     page = _cleanup.enter_context(chromium_page())
     open_and_wait(page, url + "/what-if?budget_pct=70", timeout_ms=300_000)
-    page.wait_for_function(CURRENT_POINT_JS, timeout=120_000)
+    page.wait_for_function(WHAT_IF_POINT_JS, timeout=120_000)
     slider = page.locator("[data-testid='stSlider']").filter(has_text="Budget, % of plan").locator("input[type=range]")
     direction = itertools.cycle(["ArrowRight"] * 6 + ["ArrowLeft"] * 6)
 
     def key_to_chart():
-        before = page.evaluate(CURRENT_POINT_JS)
+        before = page.evaluate(WHAT_IF_POINT_JS)[0]
         slider.focus()
         page.keyboard.press(next(direction))
-        page.wait_for_function(f"() => {{ const x = ({CURRENT_POINT_JS})(); return x !== null && x !== {before}; }}",
+        page.wait_for_function(f"() => {{ const p = ({WHAT_IF_POINT_JS})(); return p !== null && p[0] !== {before}; }}",
                                timeout=60_000)  # fmt: skip
 
     floor_folder = folder / "floor"

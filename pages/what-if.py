@@ -41,8 +41,7 @@ def status_line(answer: whatif.Answer) -> None:
                    f"{selection.gap:.1%} from it.", icon=":material/warning:")  # fmt: skip
 
 
-def headline(what_if, chosen) -> None:
-    summary = optimize.selection_summary(what_if, chosen)
+def headline(summary: dict) -> None:
     changes = f"+{summary['added']} / −{summary['dropped']} vs plan"
     layout.tile_row(
         [
@@ -196,9 +195,9 @@ def what_if_answer() -> None:
         status_line(answer)
         if not selection.feasible:
             return
-        headline(what_if, chosen)
-        frontier, current = whatif.frontier(what_if)
         summary = optimize.selection_summary(what_if, chosen)
+        headline(summary)
+        frontier, current = whatif.frontier(what_if)
         chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
         with chart_column:
             figure = charts.efficient_frontier(frontier, {"budget": summary["budget"], "value": summary["value"]},

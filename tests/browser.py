@@ -136,6 +136,18 @@ FRAMED_AND_READY = f"""() => document.querySelector("{READY}") !== null
     && (document.querySelector("[data-testid='stSidebar']")?.innerText || "").includes("Presentation mode")"""
 
 
+# The star marking "these settings" on the what-if frontier: [budget (x), value (y)] from Plotly's own data.
+WHAT_IF_POINT_JS = """
+() => {
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const trace = (plot.data || []).find(t => t.name === 'these settings');
+    if (trace) return [trace.x[0], trace.y[0]];
+  }
+  return null;
+}
+"""
+
+
 def open_and_wait(page, url: str, timeout_ms: int = 90_000) -> None:
     """Open ``url`` and wait until the framed script has finished running (never a fixed sleep)."""
     page.goto(url)

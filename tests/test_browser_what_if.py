@@ -6,18 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
-
-# The star marking "these settings" on the frontier: its budget (x) and value (y), read from Plotly's own data.
-CURRENT_POINT_JS = """
-() => {
-  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-    const trace = (plot.data || []).find(t => t.name === 'these settings');
-    if (trace) return [trace.x[0], trace.y[0]];
-  }
-  return null;
-}
-"""
+from tests.browser import READY, WHAT_IF_POINT_JS, chromium_page, open_and_wait, require_chromium, served_app
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +25,21 @@ def slider_input(page, label: str):
 def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_point(app_url, tmp_path):
     with chromium_page() as page:
         open_and_wait(page, app_url + "/what-if?budget_pct=80&alpha=0.5")
-        page.wait_for_function(CURRENT_POINT_JS)
+        page.wait_for_function(WHAT_IF_POINT_JS)
         slider = slider_input(page, "Budget, % of plan")
         assert slider.input_value() == "80"
         assert slider_input(page, "Money ↔ strategy").input_value() == "0.5"
         # A slow machine may show the fast answer first: wait for the proof (the page redraws when it arrives).
         proven = page.get_by_text("Proven optimal")
         proven.wait_for(timeout=60_000)
-        before = page.evaluate(CURRENT_POINT_JS)
+        before = page.evaluate(WHAT_IF_POINT_JS)
 
         slider.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"() => {{ const p = ({CURRENT_POINT_JS})(); return p && p[0] > {before[0]}; }}")
+        page.wait_for_function(f"() => {{ const p = ({WHAT_IF_POINT_JS})(); return p && p[0] > {before[0]}; }}")
         page.wait_for_selector(READY)
         proven.wait_for(timeout=60_000)
-        after = page.evaluate(CURRENT_POINT_JS)
+        after = page.evaluate(WHAT_IF_POINT_JS)
         page.screenshot(path=str(tmp_path / "what-if.png"))
         assert slider.input_value() == "85"
         assert after[0] == pytest.approx(before[0] * 85 / 80, rel=1e-6)  # the budget scales with the slider
@@ -63,7 +52,7 @@ def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_po
 def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url, tmp_path):
     with chromium_page(1920, 1080) as page:
         open_and_wait(page, app_url + "/what-if?present=1&budget_pct=80")
-        page.wait_for_function(CURRENT_POINT_JS)
+        page.wait_for_function(WHAT_IF_POINT_JS)
         page.screenshot(path=str(tmp_path / "what-if-present.png"))
         answer = {
             "status": page.locator("[data-testid='stAlert']").first,
