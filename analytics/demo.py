@@ -64,7 +64,7 @@ PRODUCTS = [
     ("BEACON", "Beacon AI Assist", "SMB", "Lena Fischer", "introduction", date(2026, 2, 16), 0, 0.0, 19.0, 4.2, 8.0),
     ("RELAY", "Relay Messaging", "SMB", "Tom Ashworth", "decline", date(2015, 6, 1), 31_000, -0.16, 11.0, 3.6, 6.4),
     ("ORBIT", "Orbit Mobile", "Consumer", "Aiko Tanaka", "growth", date(2024, 6, 3), 18_000, 0.55, 6.5, 3.1, 7.7),
-]  # fmt: skip
+]
 
 OBJECTIVES = pd.DataFrame(
     [
@@ -100,7 +100,7 @@ PROGRAMS = {
     "Platform": {"O-GROWTH": 0.8, "O-RETAIN": 1.0, "O-EFFICIENCY": 3.4, "O-PLATFORM": 4.5, "O-TRUST": 1.2},
     "Data & AI": {"O-GROWTH": 3.0, "O-RETAIN": 2.4, "O-EFFICIENCY": 2.0, "O-PLATFORM": 2.2, "O-TRUST": 0.6},
     "Compliance & Security": {"O-GROWTH": 0.2, "O-RETAIN": 1.5, "O-EFFICIENCY": 0.6, "O-PLATFORM": 1.4, "O-TRUST": 4.8},
-}  # fmt: skip
+}
 PROGRAM_TEAMS = {
     "Growth": ["T-WEB", "T-DESIGN", "T-PAY", "T-MOBILE", "T-INSIGHT"],
     "Customer Experience": ["T-WEB", "T-DESIGN", "T-MOBILE", "T-QA", "T-INT"],
@@ -109,24 +109,97 @@ PROGRAM_TEAMS = {
     "Compliance & Security": ["T-SEC", "T-INFRA", "T-PLAT", "T-DATA"],
 }
 PROJECT_WORDS = {
-    "Growth": ["Self-serve checkout", "Usage-based pricing", "Partner marketplace", "Free tier", "Referral engine",
-               "Enterprise SSO upsell", "Localisation for DACH", "Trial-to-paid nudges", "Annual plans"],
-    "Customer Experience": ["Onboarding redesign", "In-app guidance", "Customer health score", "Help centre search",
-                            "Accessibility audit fixes", "Notification centre", "Dark mode", "Mobile offline mode"],
-    "Platform": ["Identity service", "Event bus migration", "Multi-region failover", "API gateway v2",
-                 "Design system", "Billing engine rewrite", "Kubernetes consolidation", "Feature flag service"],
-    "Data & AI": ["Unified data warehouse", "Churn prediction", "Forecasting assistant", "Semantic search",
-                  "Anomaly alerts", "Recommendation engine", "Self-serve BI", "LLM support triage"],
-    "Compliance & Security": ["SOC 2 Type II", "GDPR data residency", "Zero-trust network", "Secrets rotation",
-                              "Pen-test remediation", "Audit logging", "EU AI Act readiness", "Backup encryption"],
-}  # fmt: skip
-PEOPLE = ["Ana Silva", "Ben Carter", "Chloé Martin", "Dev Patel", "Emma Larsen", "Farid Haddad", "Grace Kim",
-          "Hugo Moreau", "Isla Murphy", "Jonas Berg", "Kwame Mensah", "Lucía Gómez", "Mei Chen", "Noah Weber",
-          "Olivia Brown", "Pavel Novak", "Rosa Ortiz", "Sam Lee", "Tariq Aziz", "Uma Iyer"]  # fmt: skip
-SPONSORS = ["CEO · Dana Whitfield", "CTO · Rahul Mehta", "CPO · Sofia Lindqvist", "CFO · Martin Kowalski",
-            "COO · Grace Adeyemi"]  # fmt: skip
-FEATURE_THEMES = ["Onboarding", "Reporting", "Integrations", "Performance", "Collaboration", "AI assist", "Billing",
-                  "Security"]  # fmt: skip
+    "Growth": [
+        "Self-serve checkout",
+        "Usage-based pricing",
+        "Partner marketplace",
+        "Free tier",
+        "Referral engine",
+        "Enterprise SSO upsell",
+        "Localisation for DACH",
+        "Trial-to-paid nudges",
+        "Annual plans",
+    ],
+    "Customer Experience": [
+        "Onboarding redesign",
+        "In-app guidance",
+        "Customer health score",
+        "Help centre search",
+        "Accessibility audit fixes",
+        "Notification centre",
+        "Dark mode",
+        "Mobile offline mode",
+    ],
+    "Platform": [
+        "Identity service",
+        "Event bus migration",
+        "Multi-region failover",
+        "API gateway v2",
+        "Design system",
+        "Billing engine rewrite",
+        "Kubernetes consolidation",
+        "Feature flag service",
+    ],
+    "Data & AI": [
+        "Unified data warehouse",
+        "Churn prediction",
+        "Forecasting assistant",
+        "Semantic search",
+        "Anomaly alerts",
+        "Recommendation engine",
+        "Self-serve BI",
+        "LLM support triage",
+    ],
+    "Compliance & Security": [
+        "SOC 2 Type II",
+        "GDPR data residency",
+        "Zero-trust network",
+        "Secrets rotation",
+        "Pen-test remediation",
+        "Audit logging",
+        "EU AI Act readiness",
+        "Backup encryption",
+    ],
+}
+PEOPLE = [
+    "Ana Silva",
+    "Ben Carter",
+    "Chloé Martin",
+    "Dev Patel",
+    "Emma Larsen",
+    "Farid Haddad",
+    "Grace Kim",
+    "Hugo Moreau",
+    "Isla Murphy",
+    "Jonas Berg",
+    "Kwame Mensah",
+    "Lucía Gómez",
+    "Mei Chen",
+    "Noah Weber",
+    "Olivia Brown",
+    "Pavel Novak",
+    "Rosa Ortiz",
+    "Sam Lee",
+    "Tariq Aziz",
+    "Uma Iyer",
+]
+SPONSORS = [
+    "CEO · Dana Whitfield",
+    "CTO · Rahul Mehta",
+    "CPO · Sofia Lindqvist",
+    "CFO · Martin Kowalski",
+    "COO · Grace Adeyemi",
+]
+FEATURE_THEMES = [
+    "Onboarding",
+    "Reporting",
+    "Integrations",
+    "Performance",
+    "Collaboration",
+    "AI assist",
+    "Billing",
+    "Security",
+]
 FEATURE_WORDS = {
     "Onboarding": ["Guided setup", "Sample data workspace", "Import wizard", "Checklist", "Team invites"],
     "Reporting": ["Scheduled reports", "Custom dashboards", "PDF export", "Cohort report", "Drill-down"],
@@ -138,27 +211,51 @@ FEATURE_WORDS = {
     "Security": ["SAML SSO", "Audit log", "Role-based access", "2FA enforcement", "IP allow-list"],
 }
 FEEDBACK_THEMES = ["performance", "pricing", "onboarding", "reliability", "integrations", "support", "usability"]
-THEME_EFFECT = {"performance": -0.4, "pricing": -1.1, "onboarding": 0.3, "reliability": -0.6, "integrations": 0.2,
-                "support": 0.6, "usability": 0.5}  # fmt: skip
+THEME_EFFECT = {
+    "performance": -0.4,
+    "pricing": -1.1,
+    "onboarding": 0.3,
+    "reliability": -0.6,
+    "integrations": 0.2,
+    "support": 0.6,
+    "usability": 0.5,
+}
 COMMENTS = {
-    "positive": ["Saves me hours every week.", "The {theme} has really improved lately.", "Just what our team needed.",
-                 "Support sorted my issue the same day.", "Clean and fast, love it.", "Onboarding my team was easy."],
-    "neutral": ["Does the job, a few rough edges.", "The {theme} is fine but could be simpler.",
-                "Good value, missing a couple of integrations.", "Works, though reports are slow at month end."],
-    "negative": ["The {theme} keeps getting in the way.", "Too expensive for what we use.",
-                 "Had two outages this month.", "Hard to find settings; onboarding was confusing.",
-                 "Waiting a week for a support reply is not OK."],
-}  # fmt: skip
+    "positive": [
+        "Saves me hours every week.",
+        "The {theme} has really improved lately.",
+        "Just what our team needed.",
+        "Support sorted my issue the same day.",
+        "Clean and fast, love it.",
+        "Onboarding my team was easy.",
+    ],
+    "neutral": [
+        "Does the job, a few rough edges.",
+        "The {theme} is fine but could be simpler.",
+        "Good value, missing a couple of integrations.",
+        "Works, though reports are slow at month end.",
+    ],
+    "negative": [
+        "The {theme} keeps getting in the way.",
+        "Too expensive for what we use.",
+        "Had two outages this month.",
+        "Hard to find settings; onboarding was confusing.",
+        "Waiting a week for a support reply is not OK.",
+    ],
+}
 RISK_TITLES = {
-    "technical": ["Legacy schema migration harder than estimated", "Performance at scale unproven",
-                  "Third-party API rate limits"],
+    "technical": [
+        "Legacy schema migration harder than estimated",
+        "Performance at scale unproven",
+        "Third-party API rate limits",
+    ],
     "resourcing": ["Key engineer may leave", "Hiring for data roles slower than plan", "Shared team over-allocated"],
     "vendor": ["Vendor contract renewal at higher price", "Vendor roadmap slips"],
     "regulatory": ["New EU guidance changes scope", "Audit finds gaps in evidence"],
     "market": ["Competitor ships first", "Demand lower than the business case"],
     "security": ["Penetration test finds critical issue", "Data residency requirement for a large customer"],
     "schedule": ["Dependency delivers late", "Scope creep from sales commitments"],
-}  # fmt: skip
+}
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -265,16 +362,36 @@ def _products(size: Scale, seed: int) -> pd.DataFrame:
         if stage == "introduction":
             launched = date(2026, int(rng.integers(1, 9)), 1)
         rows.append(
-            [f"P{i:04d}X", f"Product {i:04d}", str(rng.choice(["SMB", "Mid-market", "Enterprise", "Consumer"])),
-             PEOPLE[i % len(PEOPLE)], str(stage), launched, 0 if stage == "introduction" else rng.lognormal(9, 1),
-             growth_by_stage[stage] + rng.normal(0, 0.05), float(rng.lognormal(3, 0.6)), float(rng.uniform(0.8, 4.5)),
-             float(rng.uniform(6.3, 8.5))]
-        )  # fmt: skip
+            [
+                f"P{i:04d}X",
+                f"Product {i:04d}",
+                str(rng.choice(["SMB", "Mid-market", "Enterprise", "Consumer"])),
+                PEOPLE[i % len(PEOPLE)],
+                str(stage),
+                launched,
+                0 if stage == "introduction" else rng.lognormal(9, 1),
+                growth_by_stage[stage] + rng.normal(0, 0.05),
+                float(rng.lognormal(3, 0.6)),
+                float(rng.uniform(0.8, 4.5)),
+                float(rng.uniform(6.3, 8.5)),
+            ]
+        )
     return pd.DataFrame(
         rows,
-        columns=["product_id", "name", "segment", "owner", "lifecycle_stage", "launched_on", "users0", "growth",
-                 "arpu", "churn", "satisfaction"],
-    )  # fmt: skip
+        columns=[
+            "product_id",
+            "name",
+            "segment",
+            "owner",
+            "lifecycle_stage",
+            "launched_on",
+            "users0",
+            "growth",
+            "arpu",
+            "churn",
+            "satisfaction",
+        ],
+    )
 
 
 def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFrame, teams: pd.DataFrame):
@@ -291,10 +408,14 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     month0 = as_of.astype("datetime64[M]")
     offset = np.select(
         [stage == "proposed", stage == "approved", stage == "completed", stage == "cancelled"],
-        [rng.integers(2, 13, n), rng.integers(0, 7, n), -duration - rng.integers(1, 18, n),
-         -duration + rng.integers(-6, 0, n)],
+        [
+            rng.integers(2, 13, n),
+            rng.integers(0, 7, n),
+            -duration - rng.integers(1, 18, n),
+            -duration + rng.integers(-6, 0, n),
+        ],
         default=-np.minimum(duration - 1, rng.integers(1, 16, n)),
-    )  # fmt: skip
+    )
     start = (month0 + offset).astype("datetime64[D]")
     end = ((month0 + offset + duration).astype("datetime64[D]") - DAY).astype("datetime64[D]")
     product_ids = products["product_id"].to_numpy()
@@ -314,8 +435,14 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     compliance = np.flatnonzero((program == "Compliance & Security") & np.isin(stage, ["approved", "active"]))
     mandatory[compliance[: max(2, min(3, len(compliance)))]] = True
 
-    pos_ranges = {"proposed": (0.45, 0.75), "approved": (0.65, 0.85), "active": (0.75, 0.95),
-                  "on_hold": (0.5, 0.7), "completed": (1.0, 1.0), "cancelled": (0.0, 0.0)}  # fmt: skip
+    pos_ranges = {
+        "proposed": (0.45, 0.75),
+        "approved": (0.65, 0.85),
+        "active": (0.75, 0.95),
+        "on_hold": (0.5, 0.7),
+        "completed": (1.0, 1.0),
+        "cancelled": (0.0, 0.0),
+    }
     pos = np.array([rng.uniform(*pos_ranges[s]) for s in stage]).round(2)
 
     # Demand: two to four teams per project, a ramp-up, a plateau and a ramp-down of FTEs.
@@ -388,9 +515,12 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     scores = np.clip(np.round(profile + rng.normal(0, 0.9, profile.shape)), 0, 5).astype(int)
     scores[rng.random(n) < 0.05] = 0
     alignment = pd.DataFrame(
-        {"project_id": np.repeat(ids, len(objective_ids)), "objective_id": np.tile(objective_ids, n),
-         "score": scores.ravel()}
-    )  # fmt: skip
+        {
+            "project_id": np.repeat(ids, len(objective_ids)),
+            "objective_id": np.tile(objective_ids, n),
+            "score": scores.ravel(),
+        }
+    )
 
     # Dependencies only point to projects that start no later (ties broken by id), so the graph is acyclic.
     order = np.lexsort((np.arange(n), start))
@@ -403,8 +533,9 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             continue
         earlier = order[: rank[i]]
         weights = np.where(is_platform[earlier], 4.0, 1.0) * np.exp(-(rank[i] - rank[earlier]) / 25)
-        for j in rng.choice(earlier, size=min(len(earlier), int(rng.integers(1, 3))), replace=False,
-                            p=weights / weights.sum()):  # fmt: skip
+        for j in rng.choice(
+            earlier, size=min(len(earlier), int(rng.integers(1, 3))), replace=False, p=weights / weights.sum()
+        ):
             edges.add((ids[i], ids[j]))
     edges = sorted(edges)
     dependencies = pd.DataFrame(edges, columns=["project_id", "depends_on"])
@@ -463,12 +594,16 @@ def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
         actual = earned / cpi
         rows.append(
             pd.DataFrame(
-                {"project_id": pid, "as_of": periods,
-                 "percent_complete": np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100),
-                 "planned_value": np.round(planned_cum, -2), "earned_value": np.round(earned, -2),
-                 "actual_cost": np.round(actual, -2)}
+                {
+                    "project_id": pid,
+                    "as_of": periods,
+                    "percent_complete": np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100),
+                    "planned_value": np.round(planned_cum, -2),
+                    "earned_value": np.round(earned, -2),
+                    "actual_cost": np.round(actual, -2),
+                }
             )
-        )  # fmt: skip
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -488,10 +623,19 @@ def _risks(seed, as_of, projects) -> pd.DataFrame:
     mitigation = [f"{o.split()[0]} to review weekly; fallback plan agreed with the sponsor." for o in owners]
     width = 4 if counts.sum() < 10_000 else 5
     return pd.DataFrame(
-        {"risk_id": [f"R-{i + 1:0{width}d}" for i in range(counts.sum())], "project_id": project_ids,
-         "title": titles, "category": categories, "probability": probability, "impact": impact, "status": status,
-         "owner": owners, "mitigation": mitigation, "raised_on": raised}
-    )  # fmt: skip
+        {
+            "risk_id": [f"R-{i + 1:0{width}d}" for i in range(counts.sum())],
+            "project_id": project_ids,
+            "title": titles,
+            "category": categories,
+            "probability": probability,
+            "impact": impact,
+            "status": status,
+            "owner": owners,
+            "mitigation": mitigation,
+            "raised_on": raised,
+        }
+    )
 
 
 def _features(size: Scale, seed, as_of, products, projects) -> pd.DataFrame:
@@ -504,14 +648,17 @@ def _features(size: Scale, seed, as_of, products, projects) -> pd.DataFrame:
         first = max(np.datetime64(launched, "D"), as_of - np.timedelta64(HISTORY_DAYS - 1, "D"))
         span = int((as_of - first) / DAY)
         k = size.features_per_product
-        status = rng.choice(["shipped", "in_progress", "planned", "idea", "dropped"], size=k,
-                            p=[0.4, 0.15, 0.2, 0.2, 0.05])  # fmt: skip
+        status = rng.choice(
+            ["shipped", "in_progress", "planned", "idea", "dropped"], size=k, p=[0.4, 0.15, 0.2, 0.2, 0.05]
+        )
         theme = rng.choice(FEATURE_THEMES, size=k)
         start = np.where(
-            status == "shipped", first + rng.integers(0, max(span - 60, 1), k) * DAY,
-            np.where(status == "in_progress", as_of - rng.integers(10, 120, k) * DAY,
-                     as_of + rng.integers(15, 300, k) * DAY),
-        ).astype("datetime64[D]")  # fmt: skip
+            status == "shipped",
+            first + rng.integers(0, max(span - 60, 1), k) * DAY,
+            np.where(
+                status == "in_progress", as_of - rng.integers(10, 120, k) * DAY, as_of + rng.integers(15, 300, k) * DAY
+            ),
+        ).astype("datetime64[D]")
         planned_days = rng.integers(20, 160, k)
         target = start + planned_days * DAY
         # About a third of shipped work lands late, by a lognormal number of days.
@@ -528,19 +675,48 @@ def _features(size: Scale, seed, as_of, products, projects) -> pd.DataFrame:
         for i in range(k):
             counter += 1
             rows.append(
-                (f"F-{counter:04d}" if size.extra_products == 0 else f"F-{counter:06d}", product_id, titles[i],
-                 theme[i], status[i], float(np.round(rng.lognormal(7.5, 1.0), -1)),
-                 float(rng.choice([0.25, 0.5, 1, 2, 3], p=[0.1, 0.25, 0.35, 0.2, 0.1])),
-                 float(rng.choice([0.5, 0.8, 1.0], p=[0.3, 0.5, 0.2])), float(np.round(rng.gamma(2.0, 1.6) + 0.5, 1)),
-                 int(rng.choice(fib)), int(rng.choice(fib)), int(rng.choice(fib)), int(rng.choice(fib)),
-                 start[i], target[i], shipped[i], project_link[i])
-            )  # fmt: skip
+                (
+                    f"F-{counter:04d}" if size.extra_products == 0 else f"F-{counter:06d}",
+                    product_id,
+                    titles[i],
+                    theme[i],
+                    status[i],
+                    float(np.round(rng.lognormal(7.5, 1.0), -1)),
+                    float(rng.choice([0.25, 0.5, 1, 2, 3], p=[0.1, 0.25, 0.35, 0.2, 0.1])),
+                    float(rng.choice([0.5, 0.8, 1.0], p=[0.3, 0.5, 0.2])),
+                    float(np.round(rng.gamma(2.0, 1.6) + 0.5, 1)),
+                    int(rng.choice(fib)),
+                    int(rng.choice(fib)),
+                    int(rng.choice(fib)),
+                    int(rng.choice(fib)),
+                    start[i],
+                    target[i],
+                    shipped[i],
+                    project_link[i],
+                )
+            )
     frame = pd.DataFrame(
         rows,
-        columns=["feature_id", "product_id", "title", "theme", "status", "reach", "impact", "confidence", "effort",
-                 "business_value", "time_criticality", "risk_reduction", "job_size", "start_date", "target_date",
-                 "shipped_on", "project_id"],
-    )  # fmt: skip
+        columns=[
+            "feature_id",
+            "product_id",
+            "title",
+            "theme",
+            "status",
+            "reach",
+            "impact",
+            "confidence",
+            "effort",
+            "business_value",
+            "time_criticality",
+            "risk_reduction",
+            "job_size",
+            "start_date",
+            "target_date",
+            "shipped_on",
+            "project_id",
+        ],
+    )
     for column in ("start_date", "target_date", "shipped_on"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame
@@ -586,9 +762,14 @@ def _kpis(seed, as_of, products, features):
         np.maximum(users * signup_rate[:, None] * weekly * yearly * _log_ar1(rng, (n, n_days), 0.15, 0.6), 0)
     )
     revenue = np.round(
-        active_users * products["arpu"].to_numpy()[:, None] / 30.4 * weekly ** 0.3 * yearly
-        * _log_ar1(rng, (n, n_days), 0.06, 0.8), 2
-    )  # fmt: skip
+        active_users
+        * products["arpu"].to_numpy()[:, None]
+        / 30.4
+        * weekly**0.3
+        * yearly
+        * _log_ar1(rng, (n, n_days), 0.06, 0.8),
+        2,
+    )
     churn_base = products["churn"].to_numpy()[:, None] * (1 - 0.06 * np.log(uplift))
     churn = np.round(np.clip(churn_base * _log_ar1(rng, (n, n_days), 0.08, 0.9), 0.1, 20), 2)
     satisfaction = products["satisfaction"].to_numpy()[:, None]
@@ -596,8 +777,14 @@ def _kpis(seed, as_of, products, features):
     incidents = 1 + (rng.random((n, n_days)) < 0.01) * rng.uniform(1.5, 4, (n, n_days))
     tickets = rng.poisson(np.maximum(users * 0.0016 * weekly * incidents / np.sqrt(uplift), 0))
 
-    series = {"active_users": active_users, "signups": signups, "revenue": revenue, "churn_rate": churn,
-              "csat": csat, "support_tickets": tickets}  # fmt: skip
+    series = {
+        "active_users": active_users,
+        "signups": signups,
+        "revenue": revenue,
+        "churn_rate": churn,
+        "csat": csat,
+        "support_tickets": tickets,
+    }
     product_ids = products["product_id"].to_numpy()
     frames = []
     order = np.argsort(product_ids, kind="stable")
@@ -628,19 +815,23 @@ def _kpis(seed, as_of, products, features):
         "active_users": np.round(expected_users * ambition[:, None], -1),
         "signups": np.round(expected_users * signup_rate[:, None] * 0.93 * month_days * ambition[:, None], 0),
         "revenue": np.round(expected_users * products["arpu"].to_numpy()[:, None] * ambition[:, None], -2),
-        "churn_rate": np.round(np.broadcast_to(products["churn"].to_numpy()[:, None] / ambition[:, None],
-                                               expected_users.shape), 2),
-        "csat": np.round(np.broadcast_to(np.minimum(97, (44 + 4.6 * satisfaction) * ambition[:, None] ** 0.5),
-                                         expected_users.shape), 1),
-    }  # fmt: skip
+        "churn_rate": np.round(
+            np.broadcast_to(products["churn"].to_numpy()[:, None] / ambition[:, None], expected_users.shape), 2
+        ),
+        "csat": np.round(
+            np.broadcast_to(np.minimum(97, (44 + 4.6 * satisfaction) * ambition[:, None] ** 0.5), expected_users.shape),
+            1,
+        ),
+    }
     target_frames = []
     for metric, values in target_values.items():
         for i in range(n):
             keep = months > launched_month[i]
             target_frames.append(
-                pd.DataFrame({"product_id": product_ids[i], "metric": metric, "period": months[keep],
-                              "target": values[i, keep]})
-            )  # fmt: skip
+                pd.DataFrame(
+                    {"product_id": product_ids[i], "metric": metric, "period": months[keep], "target": values[i, keep]}
+                )
+            )
     targets = pd.concat(target_frames, ignore_index=True).dropna()
 
     month_of_day = days.astype("datetime64[M]")
@@ -664,8 +855,12 @@ def _feedback(size: Scale, seed, as_of, products) -> pd.DataFrame:
     # Satisfaction drifts: growing products get better over time, declining ones worse.
     years_ago = (as_of - received) / DAY / 365.0
     drift = -products["growth"].to_numpy()[product_index] * years_ago * 0.9
-    latent = (products["satisfaction"].to_numpy()[product_index] + np.vectorize(THEME_EFFECT.get)(theme) + drift
-              + rng.normal(0, 1.6, n))  # fmt: skip
+    latent = (
+        products["satisfaction"].to_numpy()[product_index]
+        + np.vectorize(THEME_EFFECT.get)(theme)
+        + drift
+        + rng.normal(0, 1.6, n)
+    )
     nps_score = np.clip(np.round(latent + 0.6), 0, 10).astype(float)
     csat_score = np.clip(np.round(1 + (latent + rng.normal(0, 0.8, n)) / 2.3), 1, 5).astype(float)
     kind = rng.random(n)
@@ -674,20 +869,26 @@ def _feedback(size: Scale, seed, as_of, products) -> pd.DataFrame:
     sentiment = np.where(latent >= 8.5, "positive", np.where(latent >= 6.5, "neutral", "negative"))
     has_comment = rng.random(n) < 0.45
     comment = np.array(
-        [COMMENTS[s][int(r * len(COMMENTS[s]))].format(theme=t) if c else None
-         for s, r, t, c in zip(sentiment, rng.random(n), theme, has_comment, strict=True)],
+        [
+            COMMENTS[s][int(r * len(COMMENTS[s]))].format(theme=t) if c else None
+            for s, r, t, c in zip(sentiment, rng.random(n), theme, has_comment, strict=True)
+        ],
         dtype=object,
-    )  # fmt: skip
+    )
     order = np.argsort(received, kind="stable")
     width = 6 if n < 1_000_000 else 7
     frame = pd.DataFrame(
-        {"feedback_id": [f"FB-{i + 1:0{width}d}" for i in range(n)],
-         "product_id": products["product_id"].to_numpy()[product_index][order],
-         "received_on": received[order], "channel": rng.choice(["in-app", "email", "support", "sales"], size=n,
-                                                              p=[0.5, 0.25, 0.17, 0.08]),
-         "nps_score": nps_score[order], "csat_score": csat_score[order], "theme": theme[order],
-         "comment": comment[order]}
-    )  # fmt: skip
+        {
+            "feedback_id": [f"FB-{i + 1:0{width}d}" for i in range(n)],
+            "product_id": products["product_id"].to_numpy()[product_index][order],
+            "received_on": received[order],
+            "channel": rng.choice(["in-app", "email", "support", "sales"], size=n, p=[0.5, 0.25, 0.17, 0.08]),
+            "nps_score": nps_score[order],
+            "csat_score": csat_score[order],
+            "theme": theme[order],
+            "comment": comment[order],
+        }
+    )
     frame["nps_score"] = frame["nps_score"].astype("Int64")
     frame["csat_score"] = frame["csat_score"].astype("Int64")
     return frame
@@ -712,7 +913,14 @@ def _retention(seed, as_of, products, monthly_signups) -> pd.DataFrame:
             retained = np.minimum(retained, size)
             retained[0] = size
             rows.append(
-                pd.DataFrame({"product_id": product_id, "cohort_month": cohort.astype("datetime64[D]"),
-                              "month_offset": offsets, "cohort_size": size, "retained": retained})
-            )  # fmt: skip
+                pd.DataFrame(
+                    {
+                        "product_id": product_id,
+                        "cohort_month": cohort.astype("datetime64[D]"),
+                        "month_offset": offsets,
+                        "cohort_size": size,
+                        "retained": retained,
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)

@@ -42,7 +42,9 @@ import pyarrow as pa
 from analytics import downloads, store
 
 #: Every contract table can be imported except the audit log itself, which only imports write.
-IMPORTABLE_TABLES = tuple(t for t in store.CONTRACT_TABLES if t != "import_log")
+# The records the app itself keeps (the import audit, the append-only decision log, role grants) are not imported.
+RECORD_TABLES = ("import_log", "decisions", "user_roles")
+IMPORTABLE_TABLES = tuple(t for t in store.CONTRACT_TABLES if t not in RECORD_TABLES)
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 
 #: Columns that name a row of another table (by that table's one-column key). The schema keeps these out of
@@ -205,14 +207,18 @@ def _schema_catalog() -> dict[str, Table]:
             if values is not None:
                 allowed[(table, rule.columns[0])] = values
     catalog = {}
-    for table in IMPORTABLE_TABLES + ("import_log",):
+    for table in store.CONTRACT_TABLES:
         cols = tuple(
             Column(c.name, c.sql_type, c.nullable, c.default, allowed.get((table, c.name))) for c in columns[table]
         )
         catalog[table] = Table(
-            table, cols, keys[table], tuple(rules.get(table, ())), tuple(unique.get(table, ())),
+            table,
+            cols,
+            keys[table],
+            tuple(rules.get(table, ())),
+            tuple(unique.get(table, ())),
             REFERENCES.get(table, {}),
-        )  # fmt: skip
+        )
     return catalog
 
 
@@ -286,9 +292,12 @@ class ImportResult:
     def problems_frame(self) -> pd.DataFrame:
         """Return the listed problems as a table: row, column, message."""
         return pd.DataFrame(
-            {"row": [p.row for p in self.problems], "column": [p.column for p in self.problems],
-             "problem": [p.message for p in self.problems]}
-        )  # fmt: skip
+            {
+                "row": [p.row for p in self.problems],
+                "column": [p.column for p in self.problems],
+                "problem": [p.message for p in self.problems],
+            }
+        )
 
     def summary(self) -> str:
         """One line for people and for ``import_log.message``."""
@@ -356,8 +365,9 @@ def _sniff_delimiter(sample: str) -> str:
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, shown: str) -> _Staged:
     if path.stat().st_size == 0:
-        return _Staged([], 0, [Problem(1, 0, shown, NO_COLUMN, "the file is empty: the first line must name the "
-                                                                   "columns")])  # fmt: skip
+        return _Staged(
+            [], 0, [Problem(1, 0, shown, NO_COLUMN, "the file is empty: the first line must name the columns")]
+        )
     encoding = _sniff_encoding(path)
     sample = _sample(path, encoding)
     delimiter = _sniff_delimiter(sample)
@@ -478,8 +488,19 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: s
         while header and not header[-1]:
             header.pop()
         if not header:
-            return _Staged([], 0, [Problem(1, 0, shown, NO_COLUMN, f"the first row of sheet {sheet_name!r} is "
-                                                                       "empty: it must name the columns")])  # fmt: skip
+            return _Staged(
+                [],
+                0,
+                [
+                    Problem(
+                        1,
+                        0,
+                        shown,
+                        NO_COLUMN,
+                        f"the first row of sheet {sheet_name!r} is empty: it must name the columns",
+                    )
+                ],
+            )
         problems: list[Problem] = []
         lines: list[int] = []
         values: list[list[str | None]] = [[] for _ in header]
@@ -518,8 +539,19 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: str) -
         if "invalid state" in reason:  # DuckDB's word for a carriage return or quote that breaks a line apart
             reason = "a stray carriage return or quote breaks its lines apart; save it again as CSV (UTF-8)"
         return _Staged([], 0, [Problem(1, 0, shown, NO_COLUMN, f"cannot be read as CSV: {reason}")])
-    return _Staged([], 0, [Problem(1, 0, shown, NO_COLUMN, f"is a {suffix or 'file without extension'}: Quarterdeck "
-                                                               "imports .csv and .xlsx files")])  # fmt: skip
+    return _Staged(
+        [],
+        0,
+        [
+            Problem(
+                1,
+                0,
+                shown,
+                NO_COLUMN,
+                f"is a {suffix or 'file without extension'}: Quarterdeck imports .csv and .xlsx files",
+            )
+        ],
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -607,11 +639,19 @@ def _check_header(table: Table, header: list[str], shown: str) -> tuple[dict[str
         name = cell.strip().lower().removeprefix("\ufeff")
         label = cell.strip() or f"column {position + 1}"
         if not name:
-            problems.append(Problem(1, position + 1, shown, label, "has no name; name it after a column of "
-                                                                   f"{table.name}"))  # fmt: skip
+            problems.append(
+                Problem(1, position + 1, shown, label, f"has no name; name it after a column of {table.name}")
+            )
         elif name not in known:
-            problems.append(Problem(1, position + 1, shown, label, f"is not a column of {table.name}; its columns "
-                                                                   f"are {', '.join(table.names)}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    1,
+                    position + 1,
+                    shown,
+                    label,
+                    f"is not a column of {table.name}; its columns are {', '.join(table.names)}",
+                )
+            )
         elif name in present:
             problems.append(Problem(1, position + 1, shown, label, f"appears twice (also column {present[name] + 1})"))
         else:
@@ -656,8 +696,13 @@ def _validate(
             checker.add(first, f"{shown_value} || ' ' || ?", "_typed", f"NOT ({rule.sql})", [rule.message])
     if table.name == "settings" and {"key", "value"} <= present.keys():
         for key, (test, expected) in SETTING_RULES.items():
-            checker.add("value", f"{_show('value')} || ' is not ' || ?", "_typed",
-                        f"key = ? AND value IS NOT NULL AND NOT coalesce({test}, false)", [expected, key])  # fmt: skip
+            checker.add(
+                "value",
+                f"{_show('value')} || ' is not ' || ?",
+                "_typed",
+                f"key = ? AND value IS NOT NULL AND NOT coalesce({test}, false)",
+                [expected, key],
+            )
     progress(0.6, "checked ranges and allowed values")
 
     # Keys, and UNIQUE columns, once within the file; a UNIQUE value also against the rows already stored.
@@ -903,9 +948,16 @@ def _log_row(con: duckdb.DuckDBPyConnection, result: ImportResult, imported_by: 
     con.execute(
         "INSERT INTO import_log (import_id, table_name, file_name, rows, imported_at, imported_by, status, message) "
         "VALUES (?, ?, ?, ?, current_timestamp, ?, ?, ?)",
-        [result.import_id, result.table, result.file_name, result.rows, imported_by or _default_user(),
-         "accepted" if result.accepted else "rejected", result.summary()],
-    )  # fmt: skip
+        [
+            result.import_id,
+            result.table,
+            result.file_name,
+            result.rows,
+            imported_by or _default_user(),
+            "accepted" if result.accepted else "rejected",
+            result.summary(),
+        ],
+    )
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: ImportResult, imported_by: str | None, started: float) -> None:
@@ -1022,43 +1074,117 @@ def _unique_labels(names: list[str]) -> list[str]:
 #: T-DATA, ...) so importing every template in table order into an empty store is accepted.
 EXAMPLE_ROWS: dict[str, dict[str, str]] = {
     "settings": {"key": "currency", "value": "USD"},
-    "objectives": {"objective_id": "O-GROWTH", "name": "Grow recurring revenue",
-                   "description": "New logos and expansion", "weight": "0.3"},
-    "products": {"product_id": "LEDGER", "name": "Ledger", "segment": "Mid-market", "owner": "Priya Raman",
-                 "lifecycle_stage": "maturity", "launched_on": "2018-04-09"},
+    "objectives": {
+        "objective_id": "O-GROWTH",
+        "name": "Grow recurring revenue",
+        "description": "New logos and expansion",
+        "weight": "0.3",
+    },
+    "products": {
+        "product_id": "LEDGER",
+        "name": "Ledger",
+        "segment": "Mid-market",
+        "owner": "Priya Raman",
+        "lifecycle_stage": "maturity",
+        "launched_on": "2018-04-09",
+    },
     "teams": {"team_id": "T-DATA", "name": "Data platform", "skill": "data engineering"},
     "team_capacity": {"team_id": "T-DATA", "period": "2026-10-01", "fte": "8"},
-    "projects": {"project_id": "P-001", "name": "Self-serve onboarding", "product_id": "LEDGER",
-                 "program": "Growth", "sponsor": "Ana Costa", "manager": "Sam Lee", "stage": "approved",
-                 "start_date": "2026-11-01", "end_date": "2027-06-30", "budget": "850000",
-                 "probability_of_success": "0.7", "health": "green", "mandatory": "false",
-                 "description": "Guided set-up for new accounts"},
+    "projects": {
+        "project_id": "P-001",
+        "name": "Self-serve onboarding",
+        "product_id": "LEDGER",
+        "program": "Growth",
+        "sponsor": "Ana Costa",
+        "manager": "Sam Lee",
+        "stage": "approved",
+        "start_date": "2026-11-01",
+        "end_date": "2027-06-30",
+        "budget": "850000",
+        "probability_of_success": "0.7",
+        "health": "green",
+        "mandatory": "false",
+        "description": "Guided set-up for new accounts",
+    },
     "project_cashflows": {"project_id": "P-001", "period": "2026-11-01", "cost": "120000", "benefit": "0"},
     "project_alignment": {"project_id": "P-001", "objective_id": "O-GROWTH", "score": "4"},
     "project_demand": {"project_id": "P-001", "team_id": "T-DATA", "period": "2026-11-01", "fte": "2.5"},
     "project_dependencies": {"project_id": "P-002", "depends_on": "P-001", "kind": "requires"},
-    "project_progress": {"project_id": "P-001", "as_of": "2026-12-31", "percent_complete": "20",
-                         "planned_value": "180000", "earned_value": "170000", "actual_cost": "175000"},
-    "risks": {"risk_id": "R-001", "project_id": "P-001", "title": "Key engineer may leave", "category": "people",
-              "probability": "0.2", "impact": "4", "status": "open", "owner": "Sam Lee",
-              "mitigation": "Pair on the critical parts", "raised_on": "2026-11-15"},
-    "kpi_definitions": {"metric": "revenue", "label": "Revenue", "unit": "USD", "direction": "higher_is_better",
-                        "aggregation": "sum"},
+    "project_progress": {
+        "project_id": "P-001",
+        "as_of": "2026-12-31",
+        "percent_complete": "20",
+        "planned_value": "180000",
+        "earned_value": "170000",
+        "actual_cost": "175000",
+    },
+    "risks": {
+        "risk_id": "R-001",
+        "project_id": "P-001",
+        "title": "Key engineer may leave",
+        "category": "people",
+        "probability": "0.2",
+        "impact": "4",
+        "status": "open",
+        "owner": "Sam Lee",
+        "mitigation": "Pair on the critical parts",
+        "raised_on": "2026-11-15",
+    },
+    "kpi_definitions": {
+        "metric": "revenue",
+        "label": "Revenue",
+        "unit": "USD",
+        "direction": "higher_is_better",
+        "aggregation": "sum",
+    },
     "kpi_history": {"product_id": "LEDGER", "metric": "revenue", "date": "2026-10-14", "value": "65250.5"},
     "kpi_targets": {"product_id": "LEDGER", "metric": "revenue", "period": "2026-10-01", "target": "2000000"},
-    "features": {"feature_id": "F-001", "product_id": "LEDGER", "title": "Bulk invoice export", "theme": "Reporting",
-                 "status": "planned", "reach": "4000", "impact": "2", "confidence": "0.8", "effort": "3",
-                 "business_value": "8", "time_criticality": "5", "risk_reduction": "2", "job_size": "5",
-                 "start_date": "2026-11-01", "target_date": "2027-01-31", "shipped_on": "", "project_id": "P-001"},
-    "feedback": {"feedback_id": "FB-000001", "product_id": "LEDGER", "received_on": "2026-10-12", "channel": "in-app",
-                 "nps_score": "9", "csat_score": "5", "theme": "Ease of use", "comment": "Set-up took minutes"},
-    "retention_cohorts": {"product_id": "LEDGER", "cohort_month": "2026-01-01", "month_offset": "3",
-                          "cohort_size": "1200", "retained": "840"},
-    "scenarios": {"scenario_id": "S-001", "name": "Budget at 90%", "created_at": "2026-10-15 09:30:00",
-                  "created_by": "Ana Costa", "params": '{"budget_pct": 90, "rate": 0.08, "alpha": 0.3}',
-                  "note": "Board review"},
+    "features": {
+        "feature_id": "F-001",
+        "product_id": "LEDGER",
+        "title": "Bulk invoice export",
+        "theme": "Reporting",
+        "status": "planned",
+        "reach": "4000",
+        "impact": "2",
+        "confidence": "0.8",
+        "effort": "3",
+        "business_value": "8",
+        "time_criticality": "5",
+        "risk_reduction": "2",
+        "job_size": "5",
+        "start_date": "2026-11-01",
+        "target_date": "2027-01-31",
+        "shipped_on": "",
+        "project_id": "P-001",
+    },
+    "feedback": {
+        "feedback_id": "FB-000001",
+        "product_id": "LEDGER",
+        "received_on": "2026-10-12",
+        "channel": "in-app",
+        "nps_score": "9",
+        "csat_score": "5",
+        "theme": "Ease of use",
+        "comment": "Set-up took minutes",
+    },
+    "retention_cohorts": {
+        "product_id": "LEDGER",
+        "cohort_month": "2026-01-01",
+        "month_offset": "3",
+        "cohort_size": "1200",
+        "retained": "840",
+    },
+    "scenarios": {
+        "scenario_id": "S-001",
+        "name": "Budget at 90%",
+        "created_at": "2026-10-15 09:30:00",
+        "created_by": "Ana Costa",
+        "params": '{"budget_pct": 90, "rate": 0.08, "alpha": 0.3}',
+        "note": "Board review",
+    },
     "scenario_projects": {"scenario_id": "S-001", "project_id": "P-001", "chosen": "true"},
-}  # fmt: skip
+}
 
 
 def template_frame(table: str) -> pd.DataFrame:
@@ -1112,11 +1238,15 @@ def template_xlsx(table: str) -> bytes:
         cell.font = Font(bold=True)
     for column in spec.columns:
         rules = "; ".join(r.message for r in spec.rules if r.columns[0] == column.name and not column.allowed)
-        about.append([
-            column.name, column.sql_type.lower(), "yes" if column.required else "no",
-            ", ".join(column.allowed) if column.allowed else rules,
-            spec.references.get(column.name, ""),
-        ])  # fmt: skip
+        about.append(
+            [
+                column.name,
+                column.sql_type.lower(),
+                "yes" if column.required else "no",
+                ", ".join(column.allowed) if column.allowed else rules,
+                spec.references.get(column.name, ""),
+            ]
+        )
     for letter, width in zip("ABCDE", (22, 10, 10, 60, 18), strict=True):
         about.column_dimensions[letter].width = width
     buffer = io.BytesIO()

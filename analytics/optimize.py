@@ -613,8 +613,13 @@ def solve_exact(
     n = problem.n
     conflict = explain_conflict(problem)
     if conflict is not None:
-        return Selection(np.zeros(n, dtype=bool), float("nan"), STATUS_INFEASIBLE, conflict=conflict,
-                         seconds=time.perf_counter() - started)  # fmt: skip
+        return Selection(
+            np.zeros(n, dtype=bool),
+            float("nan"),
+            STATUS_INFEASIBLE,
+            conflict=conflict,
+            seconds=time.perf_counter() - started,
+        )
     if n == 0:
         return Selection(np.zeros(0, dtype=bool), 0.0, STATUS_OPTIMAL, 0.0, 0.0, seconds=time.perf_counter() - started)
     h = _highs_model(problem)
@@ -625,8 +630,9 @@ def solve_exact(
         h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(start, dtype=np.float64))
     if token is not None:
         if not token.attach(h):
-            return Selection(np.zeros(n, dtype=bool), float("nan"), STATUS_NO_SOLUTION,
-                             seconds=time.perf_counter() - started)  # fmt: skip
+            return Selection(
+                np.zeros(n, dtype=bool), float("nan"), STATUS_NO_SOLUTION, seconds=time.perf_counter() - started
+            )
         try:
             h.run()
         finally:
@@ -908,10 +914,12 @@ def prepare_model(con) -> PortfolioModel:
     d_project = np.asarray([index[p] for p in demand["project_id"]], dtype=np.int64)
     cells = len(teams_sorted) * len(months)
     demand_fte = sp.csr_matrix(
-        (np.asarray(demand["fte"], dtype=float)[on_grid],
-         (d_project[on_grid], d_team[on_grid] * len(months) + d_month[on_grid])),
+        (
+            np.asarray(demand["fte"], dtype=float)[on_grid],
+            (d_project[on_grid], d_team[on_grid] * len(months) + d_month[on_grid]),
+        ),
         shape=(n, cells),
-    )  # fmt: skip
+    )
 
     deps = con.execute(_DEPENDENCIES_SQL).fetchall()
     pairs, unmet = [], {}
@@ -1315,8 +1323,14 @@ def solve_greedy(problem: Problem) -> Selection:
     started = time.perf_counter()
     conflict = explain_conflict(problem)
     if conflict is not None:
-        return Selection(np.zeros(problem.n, dtype=bool), float("nan"), STATUS_INFEASIBLE, conflict=conflict,
-                         seconds=time.perf_counter() - started, method="greedy")  # fmt: skip
+        return Selection(
+            np.zeros(problem.n, dtype=bool),
+            float("nan"),
+            STATUS_INFEASIBLE,
+            conflict=conflict,
+            seconds=time.perf_counter() - started,
+            method="greedy",
+        )
     chosen = greedy_fill(problem, value_cost_order(problem))
     objective = float(problem.value[chosen].sum())
     return Selection(chosen, objective, STATUS_FEASIBLE, seconds=time.perf_counter() - started, method="greedy")
@@ -1360,8 +1374,14 @@ def solve_fast(problem: Problem) -> Selection:
     started = time.perf_counter()
     conflict = explain_conflict(problem)
     if conflict is not None:
-        return Selection(np.zeros(problem.n, dtype=bool), float("nan"), STATUS_INFEASIBLE, conflict=conflict,
-                         seconds=time.perf_counter() - started, method="dual_greedy")  # fmt: skip
+        return Selection(
+            np.zeros(problem.n, dtype=bool),
+            float("nan"),
+            STATUS_INFEASIBLE,
+            conflict=conflict,
+            seconds=time.perf_counter() - started,
+            method="dual_greedy",
+        )
     if problem.n == 0:
         return Selection(np.zeros(0, dtype=bool), 0.0, STATUS_OPTIMAL, 0.0, 0.0, method="dual_greedy")
     bound, x, duals = lp_relaxation(problem)
@@ -1383,8 +1403,7 @@ def solve_fast(problem: Problem) -> Selection:
     objective = float(problem.value[chosen].sum())
     gap = _relative_gap(objective, bound) if np.isfinite(bound) else float("nan")
     status = STATUS_OPTIMAL if gap <= OPTIMAL_GAP else STATUS_FEASIBLE
-    return Selection(chosen, objective, status, gap, bound, seconds=time.perf_counter() - started,
-                     method="dual_greedy")  # fmt: skip
+    return Selection(chosen, objective, status, gap, bound, seconds=time.perf_counter() - started, method="dual_greedy")
 
 
 # --- Background: the proven optimum arrives after the fast answer -----------------------------------------------
@@ -1636,8 +1655,22 @@ def efficient_frontier(
 
 
 def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["budget_pct", "budget", "value", "rnpv", "strategic_score", "spend",
-                                       "projects", "status", "gap", "ranking_value", "chosen"])  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "budget_pct",
+            "budget",
+            "value",
+            "rnpv",
+            "strategic_score",
+            "spend",
+            "projects",
+            "status",
+            "gap",
+            "ranking_value",
+            "chosen",
+        ],
+    )
 
 
 def _base_budget(what_if: WhatIfProblem) -> np.ndarray:
@@ -1862,8 +1895,9 @@ def why_not(
         out_reason = problem.out_reason.copy() if problem.out_reason is not None else np.full(problem.n, None)
         out_reason[i] = "is forced out"
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, out_reason=out_reason)
-        start = base.chosen & ~_closure(np.eye(1, problem.n, i, dtype=bool).ravel(), problem.requires[:, 1],
-                                        problem.requires[:, 0], problem.n)  # fmt: skip
+        start = base.chosen & ~_closure(
+            np.eye(1, problem.n, i, dtype=bool).ravel(), problem.requires[:, 1], problem.requires[:, 0], problem.n
+        )
     else:
         forced_in, forced_out = problem.forced_in.copy(), problem.forced_out.copy()
         forced_in[i], forced_out[i] = True, False
@@ -1884,8 +1918,12 @@ def why_not(
         displaced = _list_names(entering) if entering else "nothing"
         sentence = f"{label} displaces {displaced}; leaving it out {effect}{proven}."
     else:
-        reasons = "; ".join(f"{b.label} (over by {b.over})" if b.kind != "dependency" else f"needs {b.label}"
-                            for b in binding[:4]) or "nothing binds: its value is too low"  # fmt: skip
+        reasons = (
+            "; ".join(
+                f"{b.label} (over by {b.over})" if b.kind != "dependency" else f"needs {b.label}" for b in binding[:4]
+            )
+            or "nothing binds: its value is too low"
+        )
         sentence = f"Forcing {label} in {effect}{proven}. In the way: {reasons}."
     return WhyNot(project_id, chosen, value_change, rnpv_change, flipped, entering, leaving, tuple(binding), sentence)
 

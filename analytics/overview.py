@@ -214,8 +214,16 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
         """,
         {"as_of": as_of, "month0": month0, "horizon_end": horizon_end},
     ).fetchone()
-    keys = ("forward_budget", "committed_budget", "live_projects", "active_projects", "red_projects",
-            "capacity_utilisation", "overbooked_team_months", "open_risk_exposure")  # fmt: skip
+    keys = (
+        "forward_budget",
+        "committed_budget",
+        "live_projects",
+        "active_projects",
+        "red_projects",
+        "capacity_utilisation",
+        "overbooked_team_months",
+        "open_risk_exposure",
+    )
     return {k: float(v) if v is not None else float("nan") for k, v in zip(keys, row, strict=True)}
 
 

@@ -44,8 +44,13 @@ class PortfolioFilter:
     def project_ids(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         """Return the ids of the projects that pass the filter (health is the effective health, see ``evm_health``)."""
         clauses, params = [], []
-        for column, values in (("program", self.programs), ("product_id", self.products), ("stage", self.stages),
-                               ("sponsor", self.sponsors), ("project_id", self.ids)):  # fmt: skip
+        for column, values in (
+            ("program", self.programs),
+            ("product_id", self.products),
+            ("stage", self.stages),
+            ("sponsor", self.sponsors),
+            ("project_id", self.ids),
+        ):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
                 params.extend(values)
@@ -65,9 +70,13 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
         rows = con.execute(f"SELECT DISTINCT {column} FROM projects WHERE {column} IS NOT NULL ORDER BY 1")  # noqa: S608
         return [r[0] for r in rows.fetchall()]
 
-    return {"programs": distinct("program"), "products": distinct("product_id"),
-            "stages": [s for s in STAGE_ORDER if s in distinct("stage")], "sponsors": distinct("sponsor"),
-            "health": list(HEALTH_LEVELS)}  # fmt: skip
+    return {
+        "programs": distinct("program"),
+        "products": distinct("product_id"),
+        "stages": [s for s in STAGE_ORDER if s in distinct("stage")],
+        "sponsors": distinct("sponsor"),
+        "health": list(HEALTH_LEVELS),
+    }
 
 
 def _among(column: pd.Series, ids) -> np.ndarray:
@@ -174,8 +183,11 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
     live = table[table["stage"].isin(LIVE_STAGES)]
     weights = live["forward_cost"].to_numpy()
     scores = live["strategic_score"].to_numpy()
-    weighted = float(np.average(scores, weights=weights)) if weights.sum() > 0 else (
-        float(scores.mean()) if len(scores) else float("nan"))  # fmt: skip
+    weighted = (
+        float(np.average(scores, weights=weights))
+        if weights.sum() > 0
+        else (float(scores.mean()) if len(scores) else float("nan"))
+    )
     capacity = capacity_vs_demand(con, flt, months=12)
     committed = capacity["committed_fte"].sum()
     total_capacity = capacity["capacity_fte"].sum()
@@ -575,8 +587,9 @@ def cumulative_cash_flow(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -
 def pipeline_by_stage(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None) -> pd.DataFrame:
     """Return per stage (in pipeline order): projects, forward cost and rNPV of the filtered projects."""
     table = project_table(con, flt, rate, returns=False)
-    grouped = table.groupby("stage").agg(projects=("project_id", "size"), forward_cost=("forward_cost", "sum"),
-                                         rnpv=("rnpv", "sum"))  # fmt: skip
+    grouped = table.groupby("stage").agg(
+        projects=("project_id", "size"), forward_cost=("forward_cost", "sum"), rnpv=("rnpv", "sum")
+    )
     return grouped.reindex([s for s in STAGE_ORDER if s in grouped.index]).reset_index()
 
 

@@ -34,8 +34,13 @@ CSAT_SQL = "100.0 * count(*) FILTER (WHERE csat_score >= 4) / nullif(count(csat_
 #: Roll-up grains; the keys are also DuckDB's ``date_trunc`` parts (a week starts on Monday).
 GRAINS = ("week", "month", "quarter")
 #: Time windows offered by the page, ending on ``as_of``; "custom" takes explicit dates.
-WINDOWS = {"30d": "Last 30 days", "90d": "Last 90 days", "365d": "Last 365 days", "ytd": "Year to date",
-           "custom": "Custom"}  # fmt: skip
+WINDOWS = {
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "365d": "Last 365 days",
+    "ytd": "Year to date",
+    "custom": "Custom",
+}
 WINDOW_DAYS = {"30d": 30, "90d": 90, "365d": 365}
 COMPARISONS = {"previous": "Previous period", "last_year": "Same period last year"}
 #: The KPI tiles in page order: stored daily metrics, then the two computed from survey answers.
@@ -494,9 +499,10 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
     """
     definitions = dict(
         (m, (label, unit, direction))
-        for m, label, unit, direction in con.execute("SELECT metric, label, unit, direction FROM kpi_definitions")
-        .fetchall()
-    )  # fmt: skip
+        for m, label, unit, direction in con.execute(
+            "SELECT metric, label, unit, direction FROM kpi_definitions"
+        ).fetchall()
+    )
     stored = [m for m in TILE_METRICS if m in definitions and m not in ("nps", "csat")]
     windows = {"current": (window.start, window.end), "previous": (window.compare_start, window.compare_end)}
     values = {}
@@ -511,9 +517,14 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
         SELECT 'previous', {NPS_SQL}, {CSAT_SQL} FROM feedback
         WHERE product_id = $product AND received_on BETWEEN $compare_start AND $compare_end
         """,  # noqa: S608 -- the formulas are this module's constants
-        {"product": product_id, "start": window.start, "end": window.end, "compare_start": window.compare_start,
-         "compare_end": window.compare_end},
-    ).fetchall()  # fmt: skip
+        {
+            "product": product_id,
+            "start": window.start,
+            "end": window.end,
+            "compare_start": window.compare_start,
+            "compare_end": window.compare_end,
+        },
+    ).fetchall()
     for name, nps_value, csat_value in voice:
         values[(name, "nps")], values[(name, "csat")] = nps_value, csat_value
     goals = kpi_targets(con, product_id, [*stored, "csat"], None, window.start, window.end)
@@ -528,8 +539,17 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
             label, unit, direction = definitions[metric]
         else:
             continue
-        rows.append((metric, label, unit, direction, values.get(("current", metric)),
-                     values.get(("previous", metric)), goals.get(metric)))  # fmt: skip
+        rows.append(
+            (
+                metric,
+                label,
+                unit,
+                direction,
+                values.get(("current", metric)),
+                values.get(("previous", metric)),
+                goals.get(metric),
+            )
+        )
     frame = pd.DataFrame(rows, columns=["metric", "label", "unit", "direction", "current", "previous", "target"])
     for column in ("current", "previous", "target"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
@@ -538,14 +558,16 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
     frame["vs_target"] = frame["current"] / frame["target"].where(frame["target"] != 0) - 1
     sign = np.where(frame["direction"] == "lower_is_better", -1.0, 1.0)
     frame["better"] = _flag(frame["change"] * sign > 0, frame["change"].isna() | (frame["change"] == 0))
-    frame["on_target"] = _flag((frame["current"] - frame["target"]) * sign >= 0,
-                               frame["current"].isna() | frame["target"].isna())  # fmt: skip
+    frame["on_target"] = _flag(
+        (frame["current"] - frame["target"]) * sign >= 0, frame["current"].isna() | frame["target"].isna()
+    )
     return frame
 
 
 def _flag(values: pd.Series, missing: pd.Series) -> pd.Series:
-    return pd.Series([None if m else bool(v) for v, m in zip(values, missing, strict=True)], index=values.index,
-                     dtype=object)  # fmt: skip
+    return pd.Series(
+        [None if m else bool(v) for v, m in zip(values, missing, strict=True)], index=values.index, dtype=object
+    )
 
 
 def kpi_sparklines(
@@ -744,12 +766,19 @@ def backlog(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFrame:
         """,  # noqa: S608 -- only placeholders are interpolated
         [product_id, *BACKLOG_STATUSES],
     ).df()
-    inputs = ["reach", "impact", "confidence", "effort", "business_value", "time_criticality", "risk_reduction",
-              "job_size"]  # fmt: skip
+    inputs = [
+        "reach",
+        "impact",
+        "confidence",
+        "effort",
+        "business_value",
+        "time_criticality",
+        "risk_reduction",
+        "job_size",
+    ]
     frame[inputs] = frame[inputs].astype("float64")
     frame["rice"] = rice(frame["reach"], frame["impact"], frame["confidence"], frame["effort"])
-    frame["wsjf"] = wsjf(frame["business_value"], frame["time_criticality"], frame["risk_reduction"],
-                         frame["job_size"])  # fmt: skip
+    frame["wsjf"] = wsjf(frame["business_value"], frame["time_criticality"], frame["risk_reduction"], frame["job_size"])
     frame["rice_rank"] = rank_desc(frame["rice"], frame["feature_id"])
     frame["wsjf_rank"] = rank_desc(frame["wsjf"], frame["feature_id"])
     return frame.sort_values("rice_rank", ignore_index=True)
@@ -766,8 +795,9 @@ def quadrants(items: pd.DataFrame, score: str) -> pd.DataFrame:
     value_split, effort_split = items[score].median(), items["effort"].median()
     high_value = items[score] >= value_split
     low_effort = items["effort"] < effort_split
-    labels = np.select([high_value & low_effort, high_value, low_effort], ["Quick win", "Big bet", "Fill-in"],
-                       "Money pit")  # fmt: skip
+    labels = np.select(
+        [high_value & low_effort, high_value, low_effort], ["Quick win", "Big bet", "Fill-in"], "Money pit"
+    )
     return items.assign(quadrant=labels)
 
 
@@ -817,8 +847,9 @@ def capacity_plan(items: pd.DataFrame, capacity_person_months: float, score: str
     chosen = np.zeros(len(ranked), dtype=bool)
     status = "optimal"
     if usable.any():
-        selection = select_portfolio(value, effort[:, None], np.array([capacity]),
-                                     exclude=tuple(int(i) for i in np.flatnonzero(~usable)))  # fmt: skip
+        selection = select_portfolio(
+            value, effort[:, None], np.array([capacity]), exclude=tuple(int(i) for i in np.flatnonzero(~usable))
+        )
         status = selection.status
         chosen = np.asarray(selection.chosen, dtype=bool)
     cut = np.zeros(len(ranked), dtype=bool)

@@ -201,3 +201,19 @@ CREATE TABLE IF NOT EXISTS import_log (
     status      TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
     message     TEXT
 );
+
+-- Schema version 2: the decision log (append-only: Quarterdeck never updates or deletes a row) and role grants.
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id TEXT PRIMARY KEY,
+    scenario_id TEXT NOT NULL,
+    decided_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    decided_by  TEXT NOT NULL,
+    rationale   TEXT
+);
+
+CREATE TABLE IF NOT EXISTS user_roles (
+    principal  TEXT PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+    granted_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    granted_by TEXT
+);

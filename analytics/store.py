@@ -45,6 +45,8 @@ CONTRACT_TABLES = (
     "scenarios",
     "scenario_projects",
     "import_log",
+    "decisions",
+    "user_roles",
 )
 
 # Bookkeeping that is not part of the contract: the schema version and a counter bumped by every write,
@@ -69,8 +71,11 @@ def _create_contract_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
 
 
+# schema.sql always holds the whole current schema (every statement idempotent), so a new store gets it from
+# step 1 and an older store gets what it lacks from the step that added it.
 MIGRATIONS: list[Migration] = [
     Migration(1, "the tables of CONTRACT.md", _create_contract_tables),
+    Migration(2, "the decision log and role grants", _create_contract_tables),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

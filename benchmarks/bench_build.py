@@ -26,5 +26,7 @@ def cases():
 
     demo_store, bench_store = build("demo", "demo"), build("bench", "bench")
 
-    return [("demo store build (6 products, 64 projects)", demo_store),
-            ("bench store build (2,000 projects, 10M+ KPI rows)", bench_store)]  # fmt: skip
+    return [
+        ("demo store build (6 products, 64 projects)", demo_store),
+        ("bench store build (2,000 projects, 10M+ KPI rows)", bench_store),
+    ]

@@ -6,5 +6,9 @@ from analytics.finance import project_financials
 
 
 def cases(con):
-    return [("project_financials, 2,000 projects (NPV, rNPV, XIRR, ROI, payback, PI, score)",
-             lambda: project_financials(con))]  # fmt: skip
+    return [
+        (
+            "project_financials, 2,000 projects (NPV, rNPV, XIRR, ROI, payback, PI, score)",
+            lambda: project_financials(con),
+        )
+    ]

@@ -25,12 +25,14 @@ def kpi_history_file(path: Path, rows: int, bad_every: int | None = None) -> Pat
     metrics = METRICS["metric"].to_numpy()
     index = np.arange(rows)
     pairs = len(products) * len(metrics)
-    frame = pd.DataFrame({
-        "product_id": products[index % len(products)],
-        "metric": metrics[(index // len(products)) % len(metrics)],
-        "date": np.datetime64("1950-01-01") + index // pairs,
-        "value": np.round(np.random.default_rng(7).gamma(2.0, 500.0, rows), 2),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "product_id": products[index % len(products)],
+            "metric": metrics[(index // len(products)) % len(metrics)],
+            "date": np.datetime64("1950-01-01") + index // pairs,
+            "value": np.round(np.random.default_rng(7).gamma(2.0, 500.0, rows), 2),
+        }
+    )
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     if bad_every:
         frame["value"] = frame["value"].astype(str)
@@ -60,9 +62,13 @@ def cases():
         ingest.export_store(demo, folder / "export", "csv")
 
     return [
-        (f"import {ROWS:,} kpi_history rows from CSV ({good.stat().st_size / 1e6:.0f} MB), accepted",
-         import_into_copy(good, True)),
-        (f"import {ROWS:,} kpi_history rows, 1,000 bad values: rejected with every problem counted",
-         import_into_copy(bad, False)),
+        (
+            f"import {ROWS:,} kpi_history rows from CSV ({good.stat().st_size / 1e6:.0f} MB), accepted",
+            import_into_copy(good, True),
+        ),
+        (
+            f"import {ROWS:,} kpi_history rows, 1,000 bad values: rejected with every problem counted",
+            import_into_copy(bad, False),
+        ),
         ("export the demo store to CSV (21 tables)", export_demo),
-    ]  # fmt: skip
+    ]

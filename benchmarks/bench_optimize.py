@@ -33,8 +33,10 @@ def cycling(make):
 def cases(con):
     model = optimize.prepare_model(con)
     problems = {s: optimize.apply_what_if(model, s) for s in SLIDER_SETTINGS}
-    exact = {s: optimize.solve_exact(w.problem, start=optimize.solve_fast(w.problem).chosen, time_limit=60)
-             for s, w in problems.items()}  # fmt: skip
+    exact = {
+        s: optimize.solve_exact(w.problem, start=optimize.solve_fast(w.problem).chosen, time_limit=60)
+        for s, w in problems.items()
+    }
     unproven = sum(not e.proven for e in exact.values())
 
     def median_gap(solve) -> float:
@@ -51,8 +53,11 @@ def cases(con):
     def slider_move(settings):
         what_if = optimize.apply_what_if(model, settings)
         fast = optimize.solve_fast(what_if.problem)
-        return (optimize.selection_summary(what_if, fast.chosen), optimize.budget_use(what_if, fast.chosen),
-                optimize.capacity_use(what_if, fast.chosen))  # fmt: skip
+        return (
+            optimize.selection_summary(what_if, fast.chosen),
+            optimize.budget_use(what_if, fast.chosen),
+            optimize.capacity_use(what_if, fast.chosen),
+        )
 
     def exact_after_fast(settings):
         problem = problems[settings].problem
@@ -62,19 +67,31 @@ def cases(con):
     return [
         (f"prepare_model ({n:,} candidates, {teams} teams × {months} months)", lambda: optimize.prepare_model(con)),
         ("apply_what_if (one slider move, 7 settings cycled)", cycling(lambda s: optimize.apply_what_if(model, s))),
-        (f"solve_fast: LP-priced greedy ({fast_gap:.2%} below optimum, median)",
-         cycling(lambda s: optimize.solve_fast(problems[s].problem))),
-        (f"solve_greedy: plain value/cost baseline ({greedy_gap:.2%} below optimum, median)",
-         cycling(lambda s: optimize.solve_greedy(problems[s].problem))),
+        (
+            f"solve_fast: LP-priced greedy ({fast_gap:.2%} below optimum, median)",
+            cycling(lambda s: optimize.solve_fast(problems[s].problem)),
+        ),
+        (
+            f"solve_greedy: plain value/cost baseline ({greedy_gap:.2%} below optimum, median)",
+            cycling(lambda s: optimize.solve_greedy(problems[s].problem)),
+        ),
         ("slider move server-side: apply + solve_fast + summary, budget and capacity tables", cycling(slider_move)),
-        (f"solve_exact: HiGHS to 1e-6 gap, warm-started by solve_fast ({7 - unproven} of 7 settings proven)",
-         cycling(exact_after_fast)),
+        (
+            f"solve_exact: HiGHS to 1e-6 gap, warm-started by solve_fast ({7 - unproven} of 7 settings proven)",
+            cycling(exact_after_fast),
+        ),
         ("ranking_curve (value/cost, cumulative)", lambda: optimize.ranking_curve(base_what_if)),
         ("efficient_frontier, 13 levels, fast", lambda: optimize.efficient_frontier(base_what_if, exact=False)),
-        ("efficient_frontier, 7 levels (40-160 %), exact, warm-started",
-         lambda: optimize.efficient_frontier(base_what_if, range(40, 161, 20), time_limit=60)),
-        ("why_not: a left-out project forced in (exact re-solve)",
-         lambda: optimize.why_not(base_what_if, base, next(why_targets), time_limit=60)),
-        ("marginal_fte: +1 FTE in T-DATA for a quarter (exact re-solve)",
-         lambda: optimize.marginal_fte(base_what_if, base, "T-DATA", model.months[3], 3, 1.0, time_limit=60)),
-    ]  # fmt: skip
+        (
+            "efficient_frontier, 7 levels (40-160 %), exact, warm-started",
+            lambda: optimize.efficient_frontier(base_what_if, range(40, 161, 20), time_limit=60),
+        ),
+        (
+            "why_not: a left-out project forced in (exact re-solve)",
+            lambda: optimize.why_not(base_what_if, base, next(why_targets), time_limit=60),
+        ),
+        (
+            "marginal_fte: +1 FTE in T-DATA for a quarter (exact re-solve)",
+            lambda: optimize.marginal_fte(base_what_if, base, "T-DATA", model.months[3], 3, 1.0, time_limit=60),
+        ),
+    ]

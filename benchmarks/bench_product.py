@@ -33,12 +33,18 @@ def cases(con):
         ("metric_definitions", lambda: product.metric_definitions(con)),
         ("kpi_summary: 6 tiles, window and comparison, targets", lambda: product.kpi_summary(con, PRODUCT, window)),
         ("kpi_sparklines: 6 tiles by week", lambda: product.kpi_sparklines(con, PRODUCT, "week", window)),
-        ("kpi_trends: 4 metrics by week, comparison, targets",
-         lambda: product.kpi_trends(con, PRODUCT, product.TREND_METRICS, "week", window)),
-        ("kpi_series: revenue by week, 365 days", lambda: product.kpi_series(con, PRODUCT, "revenue", "week", start,
-                                                                            end)),
-        ("kpi_targets: 4 metrics by week", lambda: product.kpi_targets(con, PRODUCT, product.TREND_METRICS, "week",
-                                                                       start, end)),
+        (
+            "kpi_trends: 4 metrics by week, comparison, targets",
+            lambda: product.kpi_trends(con, PRODUCT, product.TREND_METRICS, "week", window),
+        ),
+        (
+            "kpi_series: revenue by week, 365 days",
+            lambda: product.kpi_series(con, PRODUCT, "revenue", "week", start, end),
+        ),
+        (
+            "kpi_targets: 4 metrics by week",
+            lambda: product.kpi_targets(con, PRODUCT, product.TREND_METRICS, "week", start, end),
+        ),
         ("shipped_features (release markers)", lambda: product.shipped_features(con, PRODUCT, start, end)),
         ("nps, 365 days", lambda: product.nps(con, PRODUCT, start, end)),
         ("csat, 365 days", lambda: product.csat(con, PRODUCT, start, end)),
@@ -53,7 +59,7 @@ def cases(con):
         ("capacity_plan: exact knapsack (HiGHS)", lambda: product.capacity_plan(items, capacity, "rice")),
         ("investment: the product's projects", lambda: product.investment(con, PRODUCT)),
         ("investment_vs_outcome: 36 months", lambda: product.investment_vs_outcome(con, PRODUCT, 23, 12)),
-    ]  # fmt: skip
+    ]
     return queries + _pandas_twins(con, window) + _page_reruns(con)
 
 
@@ -79,8 +85,10 @@ def _pandas_twins(con, window):
         return chosen.groupby(chosen["date"].dt.to_period("W-SUN").dt.start_time)["value"].sum()
 
     def summary_pandas():
-        windows = {"current": (start, end),
-                   "previous": (pd.Timestamp(window.compare_start), pd.Timestamp(window.compare_end))}  # fmt: skip
+        windows = {
+            "current": (start, end),
+            "previous": (pd.Timestamp(window.compare_start), pd.Timestamp(window.compare_end)),
+        }
         out = {}
         for name, (first, last) in windows.items():
             for metric in ("active_users", "signups", "revenue", "churn_rate"):
@@ -126,11 +134,18 @@ def _page_reruns(con):
 
             os.environ[name] = value
 
-    at = open_page(Env, copy, "pages/product.py", query={"product": PRODUCT, "window": "365d", "grain": "week",
-                                                          "compare": "last_year"})  # fmt: skip
+    at = open_page(
+        Env,
+        copy,
+        "pages/product.py",
+        query={"product": PRODUCT, "window": "365d", "grain": "week", "compare": "last_year"},
+    )
     # Each cold run switches to a product the page has not shown yet, so every one of its queries runs.
-    unseen = iter(con.execute("SELECT product_id FROM products WHERE product_id <> ? ORDER BY product_id",
-                              [PRODUCT]).fetchnumpy()["product_id"].tolist())  # fmt: skip
+    unseen = iter(
+        con.execute("SELECT product_id FROM products WHERE product_id <> ? ORDER BY product_id", [PRODUCT])
+        .fetchnumpy()["product_id"]
+        .tolist()
+    )
     windows = iter(["90d", "365d"] * 1000)
 
     def cold():

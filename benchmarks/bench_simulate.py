@@ -13,5 +13,9 @@ def cases():
     benefit = rng.uniform(1e5, 1e7, 2_000)
     cost = benefit * rng.uniform(0.3, 0.9, 2_000)
     pos = rng.uniform(0.45, 0.95, 2_000)
-    return [("simulate_npv: 10,000 trials × 2,000 projects (P10/P50/P90, P(NPV<0))",
-             lambda: simulate_npv(benefit, cost, pos, trials=10_000, seed=1))]  # fmt: skip
+    return [
+        (
+            "simulate_npv: 10,000 trials × 2,000 projects (P10/P50/P90, P(NPV<0))",
+            lambda: simulate_npv(benefit, cost, pos, trials=10_000, seed=1),
+        )
+    ]

@@ -40,8 +40,9 @@ def _bench_copy(con) -> Path:
     """A folder with a copy of the bench store the app may open read-write (the harness holds the original
     read-only; the in-process AppTest and the served app each open their own copy, as DuckDB allows one writer).
     """
-    source = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-                  .fetchone()[0])  # fmt: skip
+    source = Path(
+        con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    )
     folder = Path(tempfile.mkdtemp(prefix="qd-whatif-bench-"))
     _cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
     shutil.copyfile(source, folder / "bench.duckdb")
@@ -94,8 +95,9 @@ def _browser_cases(folder: Path):
         before = page.evaluate(WHAT_IF_POINT_JS)[0]
         slider.focus()
         page.keyboard.press(next(direction))
-        page.wait_for_function(f"() => {{ const p = ({WHAT_IF_POINT_JS})(); return p !== null && p[0] !== {before}; }}",
-                               timeout=60_000)  # fmt: skip
+        page.wait_for_function(
+            f"() => {{ const p = ({WHAT_IF_POINT_JS})(); return p !== null && p[0] !== {before}; }}", timeout=60_000
+        )
 
     floor_folder = folder / "floor"
     floor_folder.mkdir()

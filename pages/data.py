@@ -71,12 +71,25 @@ with upload_col:
     )
 with template_col:
     st.markdown(f"**Template for {table}**")
-    st.download_button("Template (CSV)", ingest.template_csv(table), f"{table}-template.csv", "text/csv",
-                       icon=":material/download:", on_click="ignore", key="template_csv")  # fmt: skip
-    st.download_button("Template (Excel)", ingest.template_xlsx(table), f"{table}-template.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", on_click="ignore", key="template_xlsx",
-                       help="With drop-down lists for columns that take one of a few values.")  # fmt: skip
+    st.download_button(
+        "Template (CSV)",
+        ingest.template_csv(table),
+        f"{table}-template.csv",
+        "text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="template_csv",
+    )
+    st.download_button(
+        "Template (Excel)",
+        ingest.template_xlsx(table),
+        f"{table}-template.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+        key="template_xlsx",
+        help="With drop-down lists for columns that take one of a few values.",
+    )
 
 
 def as_text(text: str) -> str:
@@ -114,14 +127,26 @@ if upload is None:
         )
 else:
     path = saved_upload(upload)
-    st.button(f"Import into {table}", type="primary", icon=":material/upload:", key="import",
-              on_click=request_import, args=(upload.file_id, table))  # fmt: skip
+    st.button(
+        f"Import into {table}",
+        type="primary",
+        icon=":material/upload:",
+        key="import",
+        on_click=request_import,
+        args=(upload.file_id, table),
+    )
     pending = st.session_state.pop("_import_pending", None)
     if pending and pending[0] == upload.file_id:
         bar = st.progress(0.0, text=f"Reading {as_text(upload.name)}")
         with con.cursor() as cur:
-            result = ingest.import_into(cur, pending[1], path, file_name=upload.name, imported_by="Data page",
-                                        progress=lambda done, text: bar.progress(done, text=as_text(text)))  # fmt: skip
+            result = ingest.import_into(
+                cur,
+                pending[1],
+                path,
+                file_name=upload.name,
+                imported_by="Data page",
+                progress=lambda done, text: bar.progress(done, text=as_text(text)),
+            )
         st.session_state["_import_outcome"] = (upload.file_id, result)
         # Rerun so that the counts above and every other page show the store as it now is.
         st.rerun()
@@ -144,8 +169,13 @@ else:
         else:
             st.markdown(f"**{result.problem_count:,} problems**: nothing was imported")
             found = result.problems_frame()
-            st.dataframe(found, hide_index=True, width="stretch", height="content" if len(found) < 10 else "auto",
-                         column_config={"row": st.column_config.NumberColumn("line", format="%d")})  # fmt: skip
+            st.dataframe(
+                found,
+                hide_index=True,
+                width="stretch",
+                height="content" if len(found) < 10 else "auto",
+                column_config={"row": st.column_config.NumberColumn("line", format="%d")},
+            )
             rest = result.problem_count - len(result.problems)
             if rest > 0:
                 st.caption(f"The first {len(result.problems)} are listed; {rest:,} more are not.")
@@ -196,17 +226,40 @@ with export_col:
 
         return build
 
-    st.download_button("CSV files (zip)", export_of("csv"), f"{stem}-csv.zip", "application/zip",
-                       icon=":material/download:", on_click="ignore", key="export_csv", width="stretch")  # fmt: skip
-    st.download_button("Excel workbook", export_of("xlsx"), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", on_click="ignore", key="export_xlsx", width="stretch",
-                       disabled=too_long_for_excel,
-                       help="A table is longer than an Excel sheet: export CSV or Parquet." if too_long_for_excel
-                       else "One sheet per table.")  # fmt: skip
-    st.download_button("Parquet files (zip)", export_of("parquet"), f"{stem}-parquet.zip", "application/zip",
-                       icon=":material/download:", on_click="ignore", key="export_parquet",
-                       width="stretch")  # fmt: skip
+    st.download_button(
+        "CSV files (zip)",
+        export_of("csv"),
+        f"{stem}-csv.zip",
+        "application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+        key="export_csv",
+        width="stretch",
+    )
+    st.download_button(
+        "Excel workbook",
+        export_of("xlsx"),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+        key="export_xlsx",
+        width="stretch",
+        disabled=too_long_for_excel,
+        help="A table is longer than an Excel sheet: export CSV or Parquet."
+        if too_long_for_excel
+        else "One sheet per table.",
+    )
+    st.download_button(
+        "Parquet files (zip)",
+        export_of("parquet"),
+        f"{stem}-parquet.zip",
+        "application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+        key="export_parquet",
+        width="stretch",
+    )
 
 recent = data.query(ingest.recent_imports, 10)
 st.markdown("**Recent imports**")
@@ -259,10 +312,20 @@ if not present:
             st.caption("No other store in this folder yet.")
     with new_col:
         st.markdown("**Start an empty store** for your own data")
-        name = st.text_input("Name", placeholder="e.g. acme-portfolio", key="new_store_name",
-                             help="Letters, digits, - and _. Created beside the open store, then opened.")  # fmt: skip
-        st.button("Create and open", key="create_store", icon=":material/add:", disabled=not name,
-                  on_click=create_store, args=(folder,))  # fmt: skip
+        name = st.text_input(
+            "Name",
+            placeholder="e.g. acme-portfolio",
+            key="new_store_name",
+            help="Letters, digits, - and _. Created beside the open store, then opened.",
+        )
+        st.button(
+            "Create and open",
+            key="create_store",
+            icon=":material/add:",
+            disabled=not name,
+            on_click=create_store,
+            args=(folder,),
+        )
         st.caption(f"To serve it after a restart: `QUARTERDECK_DB={folder}/<name>.duckdb make run`.")
     with demo_col:
         demo_path = folder / "demo.duckdb"
@@ -271,7 +334,14 @@ if not present:
             f"Builds the demo company, Halyard Software, afresh as {demo_path.name} in this folder and opens it. "
             "Other stores are not touched."
         )
-        confirmed = not demo_path.exists() or st.checkbox(f"Replace {demo_path.name} and any imports into it",
-                                                           key="confirm_rebuild")  # fmt: skip
-        st.button("Rebuild demo", key="rebuild_demo", icon=":material/restart_alt:", disabled=not confirmed,
-                  on_click=rebuild_demo, args=(demo_path,))  # fmt: skip
+        confirmed = not demo_path.exists() or st.checkbox(
+            f"Replace {demo_path.name} and any imports into it", key="confirm_rebuild"
+        )
+        st.button(
+            "Rebuild demo",
+            key="rebuild_demo",
+            icon=":material/restart_alt:",
+            disabled=not confirmed,
+            on_click=rebuild_demo,
+            args=(demo_path,),
+        )

@@ -34,17 +34,40 @@ def points(measure: str) -> str | None:
 st.subheader("Products", anchor=False)
 layout.tile_row(
     [
-        layout.Tile("Revenue", formatting.money(kpis.at["revenue", "current"], currency),
-                    overview.DEFINITIONS["revenue"], relative("revenue"), link=product_link, link_label="Products"),
-        layout.Tile("Active users", formatting.count(kpis.at["active_users", "current"]),
-                    overview.DEFINITIONS["active_users"], relative("active_users"), link=product_link,
-                    link_label="Adoption"),
-        layout.Tile("NPS", formatting.score(kpis.at["nps", "current"]), overview.DEFINITIONS["nps"], points("nps"),
-                    link=product_link, link_label="Customer voice"),
-        layout.Tile("CSAT", formatting.percent(kpis.at["csat", "current"], points=True),
-                    overview.DEFINITIONS["csat"], points("csat"), link=product_link, link_label="Customer voice"),
+        layout.Tile(
+            "Revenue",
+            formatting.money(kpis.at["revenue", "current"], currency),
+            overview.DEFINITIONS["revenue"],
+            relative("revenue"),
+            link=product_link,
+            link_label="Products",
+        ),
+        layout.Tile(
+            "Active users",
+            formatting.count(kpis.at["active_users", "current"]),
+            overview.DEFINITIONS["active_users"],
+            relative("active_users"),
+            link=product_link,
+            link_label="Adoption",
+        ),
+        layout.Tile(
+            "NPS",
+            formatting.score(kpis.at["nps", "current"]),
+            overview.DEFINITIONS["nps"],
+            points("nps"),
+            link=product_link,
+            link_label="Customer voice",
+        ),
+        layout.Tile(
+            "CSAT",
+            formatting.percent(kpis.at["csat", "current"], points=True),
+            overview.DEFINITIONS["csat"],
+            points("csat"),
+            link=product_link,
+            link_label="Customer voice",
+        ),
     ]
-)  # fmt: skip
+)
 
 revenue = data.query(overview.monthly_revenue_by_product, 24)
 scorecard = data.query(overview.product_scorecard, WINDOW_DAYS)
@@ -83,21 +106,41 @@ st.subheader("Portfolio", anchor=False)
 portfolio = data.query(overview.portfolio_headlines, 12)
 layout.tile_row(
     [
-        layout.Tile("Forward budget", formatting.money(portfolio["forward_budget"], currency),
-                    overview.DEFINITIONS["forward_budget"],
-                    f"{formatting.money(portfolio['committed_budget'], currency)} committed", delta_color="off",
-                    delta_arrow="off",
-                    link=portfolio_link, link_label="Portfolio"),
-        layout.Tile("Projects in red", f"{portfolio['red_projects']:.0f} of {portfolio['active_projects']:.0f} active",
-                    overview.DEFINITIONS["red_projects"], link=portfolio_link, link_label="Health"),
-        layout.Tile("Capacity used, next 12 months", formatting.percent(portfolio["capacity_utilisation"], 0),
-                    overview.DEFINITIONS["capacity_utilisation"],
-                    f"{portfolio['overbooked_team_months']:.0f} team-months over-booked", delta_color="off",
-                    delta_arrow="off",
-                    link=portfolio_link, link_label="Capacity"),
-        layout.Tile("Open risk exposure", f"{portfolio['open_risk_exposure']:.1f}",
-                    overview.DEFINITIONS["open_risk_exposure"], link=portfolio_link, link_label="Risks"),
+        layout.Tile(
+            "Forward budget",
+            formatting.money(portfolio["forward_budget"], currency),
+            overview.DEFINITIONS["forward_budget"],
+            f"{formatting.money(portfolio['committed_budget'], currency)} committed",
+            delta_color="off",
+            delta_arrow="off",
+            link=portfolio_link,
+            link_label="Portfolio",
+        ),
+        layout.Tile(
+            "Projects in red",
+            f"{portfolio['red_projects']:.0f} of {portfolio['active_projects']:.0f} active",
+            overview.DEFINITIONS["red_projects"],
+            link=portfolio_link,
+            link_label="Health",
+        ),
+        layout.Tile(
+            "Capacity used, next 12 months",
+            formatting.percent(portfolio["capacity_utilisation"], 0),
+            overview.DEFINITIONS["capacity_utilisation"],
+            f"{portfolio['overbooked_team_months']:.0f} team-months over-booked",
+            delta_color="off",
+            delta_arrow="off",
+            link=portfolio_link,
+            link_label="Capacity",
+        ),
+        layout.Tile(
+            "Open risk exposure",
+            f"{portfolio['open_risk_exposure']:.1f}",
+            overview.DEFINITIONS["open_risk_exposure"],
+            link=portfolio_link,
+            link_label="Risks",
+        ),
     ]
-)  # fmt: skip
+)
 budget = data.query(overview.forward_budget_by_program)
 layout.chart(charts.forward_budget_by_program(budget, currency=currency, present=present), key="budget_chart")

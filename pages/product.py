@@ -88,9 +88,11 @@ def tone(flag, shown_change: str | None = None) -> str:
 catalogue = data.query(product.products)
 if catalogue.empty:
     layout.header("Product", "How is one product doing, and what should it build next?")
-    layout.empty_state("This store has no products yet.",
-                       "Import a products table (and its kpi_history, feedback and features) on the Data page, "
-                       "or build the demo store with `python -m analytics demo`.")  # fmt: skip
+    layout.empty_state(
+        "This store has no products yet.",
+        "Import a products table (and its kpi_history, feedback and features) on the Data page, "
+        "or build the demo store with `python -m analytics demo`.",
+    )
     st.stop()
 
 names = dict(zip(catalogue["product_id"], catalogue["name"], strict=True))
@@ -121,8 +123,9 @@ if product_id is None:
     with heading:
         layout.header("Product", "How is one product doing, and what should it build next? Pick a product.")
     st.stop()
-window = product.resolve_window(as_of, window_code, comparison, custom_start, custom_end,
-                                settings.fiscal_year_start_month)  # fmt: skip
+window = product.resolve_window(
+    as_of, window_code, comparison, custom_start, custom_end, settings.fiscal_year_start_month
+)
 info = data.query(product.product_info, product_id)
 launched = f"launched {info['launched_on']:%b %Y}" if info["launched_on"] else "launch date unknown"
 with heading:
@@ -143,9 +146,15 @@ tile_columns = [column for start in range(0, len(summary), per_row) for column i
 for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
     change = change_text(row.metric, row.change, row.relative_change)
     with column, st.container(border=True):
-        st.metric(row.label, shown(row.metric, row.current), delta=change, delta_color=tone(row.better, change),
-                  help=product.DEFINITIONS[row.metric], chart_data=sparks.get(row.metric) or None,
-                  chart_type="area")  # fmt: skip
+        st.metric(
+            row.label,
+            shown(row.metric, row.current),
+            delta=change,
+            delta_color=tone(row.better, change),
+            help=product.DEFINITIONS[row.metric],
+            chart_data=sparks.get(row.metric) or None,
+            chart_type="area",
+        )
         target = target_text(row)
         # A gap that rounds to nothing ("-0% vs target") is neither on nor off target on screen.
         st.badge(target, color=tone(row.on_target, target.split(" vs ")[0]), icon=":material/flag:")
@@ -159,9 +168,11 @@ if trends_tab.open:
         trends = data.query(product.kpi_trends, product_id, product.TREND_METRICS, grain, window)
         ships = data.query(product.shipped_features, product_id, window.start, window.end)
         definitions = data.query(product.metric_definitions)
-        st.caption(f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
-                   "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
-                   "periods the window cuts.")  # fmt: skip
+        st.caption(
+            f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
+            "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
+            "periods the window cuts."
+        )
         by_metric = summary.set_index("metric")
         grid = [layout.side_by_side([1, 1], present), layout.side_by_side([1, 1], present)]
         for slot, metric in zip([c for row in grid for c in row], product.TREND_METRICS, strict=True):
@@ -169,8 +180,10 @@ if trends_tab.open:
             label, unit = definitions.loc[metric, "label"], definitions.loc[metric, "unit"]
             with slot:
                 if rows["value"].isna().all():
-                    layout.empty_state(f"No {label.lower()} recorded in this window.",
-                                       "Import kpi_history rows for this product on the Data page.")  # fmt: skip
+                    layout.empty_state(
+                        f"No {label.lower()} recorded in this window.",
+                        "Import kpi_history rows for this product on the Data page.",
+                    )
                     continue
                 row = by_metric.loc[metric]
                 change = change_text(metric, row["change"], row["relative_change"])
@@ -179,41 +192,70 @@ if trends_tab.open:
                     title += f", {change} {window.comparison_label()}"
                 if not formatting.is_missing(row["target"]):
                     title += f"; target {shown(metric, row['target'])}"
-                layout.chart(charts.kpi_trend(rows, ships, label=label, unit=unit, currency=currency, present=present,
-                                              comparison_label=window.comparison_label().removeprefix("vs "),
-                                              title=title, grain=grain), key=f"trend_{metric}")  # fmt: skip
-        st.download_button("Download trends (CSV)", downloads.csv_bytes(trends), f"{product_id}-trends.csv",
-                           "text/csv", icon=":material/download:")  # fmt: skip
+                layout.chart(
+                    charts.kpi_trend(
+                        rows,
+                        ships,
+                        label=label,
+                        unit=unit,
+                        currency=currency,
+                        present=present,
+                        comparison_label=window.comparison_label().removeprefix("vs "),
+                        title=title,
+                        grain=grain,
+                    ),
+                    key=f"trend_{metric}",
+                )
+        st.download_button(
+            "Download trends (CSV)",
+            downloads.csv_bytes(trends),
+            f"{product_id}-trends.csv",
+            "text/csv",
+            icon=":material/download:",
+        )
 
 # ---- Customer voice ----------------------------------------------------------------------------------------------
 if voice_tab.open:
     with voice_tab:
         voice = data.query(product.voice_series, product_id, grain, window.start, window.end)
         if voice.empty:
-            layout.empty_state("No survey answers about this product in this window.",
-                               "Widen the window, or import feedback on the Data page.")  # fmt: skip
+            layout.empty_state(
+                "No survey answers about this product in this window.",
+                "Widen the window, or import feedback on the Data page.",
+            )
         else:
             answers = int(voice["nps_answers"].sum())
             nps_now = summary.set_index("metric").loc["nps", "current"]
             left, right = layout.side_by_side([1, 1], present)
             with left:
-                title = (f"NPS {shown('nps', nps_now)} from {answers:,} answers: who promotes, who detracts"
-                         if answers else "No NPS answers in this window")  # fmt: skip
+                title = (
+                    f"NPS {shown('nps', nps_now)} from {answers:,} answers: who promotes, who detracts"
+                    if answers
+                    else "No NPS answers in this window"
+                )
                 layout.chart(charts.nps_mix(voice, present=present, title=title, grain=grain), key="nps_mix")
             with right:
                 csat_row = summary.set_index("metric").loc["csat"]
                 title = f"CSAT {shown('csat', csat_row['current'])}: share of answers scoring 4 or 5"
-                layout.chart(charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
-                             key="csat_trend")  # fmt: skip
+                layout.chart(
+                    charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
+                    key="csat_trend",
+                )
             themes = data.query(product.feedback_themes, product_id, window.start, window.end)
             left, right = layout.side_by_side([1, 1], present)
             with left:
                 top = themes.iloc[0]
-                layout.chart(charts.theme_ranking(themes, "answers", present=present, axis_title="Answers",
-                                                  value_format=",.0f",
-                                                  title=f"Most talked about: {charts.plain(top['theme'])} "
-                                                        f"({top['share']:.0%} of answers)"),
-                             key="themes_volume")  # fmt: skip
+                layout.chart(
+                    charts.theme_ranking(
+                        themes,
+                        "answers",
+                        present=present,
+                        axis_title="Answers",
+                        value_format=",.0f",
+                        title=f"Most talked about: {charts.plain(top['theme'])} ({top['share']:.0%} of answers)",
+                    ),
+                    key="themes_volume",
+                )
             with right:
                 scored = themes.dropna(subset=["mean_nps_score"]).sort_values("mean_nps_score")
                 title = "Themes by average score (0–10)"
@@ -222,19 +264,33 @@ if voice_tab.open:
                         f"Lowest-scoring theme: {charts.plain(scored.iloc[0]['theme'])} "
                         f"({scored.iloc[0]['mean_nps_score']:.1f} / 10)"
                     )
-                layout.chart(charts.theme_ranking(themes, "mean_nps_score", present=present,
-                                                  axis_title="Average likelihood to recommend (0–10)",
-                                                  value_format=".1f", title=title), key="themes_score")  # fmt: skip
+                layout.chart(
+                    charts.theme_ranking(
+                        themes,
+                        "mean_nps_score",
+                        present=present,
+                        axis_title="Average likelihood to recommend (0–10)",
+                        value_format=".1f",
+                        title=title,
+                    ),
+                    key="themes_score",
+                )
             comments = data.query(product.latest_comments, product_id, window.start, window.end, 25)
             st.markdown(f"**Latest comments** ({len(comments)} newest in the window, as customers wrote them)")
             # Customer text goes into a data grid, which shows it as plain text: never Markdown or HTML.
-            st.dataframe(comments, hide_index=True, width="stretch", column_config={
-                "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
-                "channel": "Channel", "theme": "Theme",
-                "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
-                "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
-                "comment": st.column_config.TextColumn("Comment", width="large"),
-            })  # fmt: skip
+            st.dataframe(
+                comments,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+                    "channel": "Channel",
+                    "theme": "Theme",
+                    "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
+                    "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
+                    "comment": st.column_config.TextColumn("Comment", width="large"),
+                },
+            )
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
 if retention_tab.open:
@@ -252,26 +308,38 @@ if retention_tab.open:
                 layout.chart(charts.retention_heatmap(matrix, present=present), key="retention_heatmap")
             with right:
                 layout.chart(charts.retention_curve(curve, present=present), key="retention_curve")
-                st.caption(product.DEFINITIONS["retention"] + " Averaging young cohorts in as zeros would make "
-                           "retention look as if it were collapsing.")  # fmt: skip
+                st.caption(
+                    product.DEFINITIONS["retention"] + " Averaging young cohorts in as zeros would make "
+                    "retention look as if it were collapsing."
+                )
 
 # ---- Roadmap -----------------------------------------------------------------------------------------------------
 if roadmap_tab.open:
     with roadmap_tab:
         plan = data.query(product.roadmap, product_id)
         if plan.empty:
-            layout.empty_state("No dated features for this product.",
-                               "Import features with a start and a target date on the Data page.")  # fmt: skip
+            layout.empty_state(
+                "No dated features for this product.",
+                "Import features with a start and a target date on the Data page.",
+            )
         else:
             layout.chart(charts.roadmap_timeline(plan, as_of=as_of, present=present), key="roadmap")
             late = data.query(product.late_features, product_id)
             st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")
-            st.dataframe(late.drop(columns=["status"]), hide_index=True, width="stretch", column_config={
-                "feature_id": "Feature", "title": "Title", "theme": "Theme",
-                "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
-                "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
-                "days_late": st.column_config.NumberColumn("Days late", format="%d"), "state": "State",
-            })  # fmt: skip
+            st.dataframe(
+                late.drop(columns=["status"]),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "feature_id": "Feature",
+                    "title": "Title",
+                    "theme": "Theme",
+                    "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+                    "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
+                    "days_late": st.column_config.NumberColumn("Days late", format="%d"),
+                    "state": "State",
+                },
+            )
 
 
 # ---- Backlog -----------------------------------------------------------------------------------------------------
@@ -279,35 +347,60 @@ if roadmap_tab.open:
 def backlog_section() -> None:
     items = data.query(product.backlog, product_id)
     if items.empty:
-        layout.empty_state("Nothing open in this product's backlog.",
-                           "Import features with status idea, planned or in_progress on the Data page.")  # fmt: skip
+        layout.empty_state(
+            "Nothing open in this product's backlog.",
+            "Import features with status idea, planned or in_progress on the Data page.",
+        )
         return
     total_effort = float(items["effort"].sum())
     slider_col, score_col, _ = st.columns([3, 1.4, 2], vertical_alignment="bottom")
     with score_col:
         score = url_choice("Rank by", {"rice": "RICE", "wsjf": "WSJF"}, "rank_by", "rice")
     with slider_col:
-        capacity = st.slider("Capacity next quarter (person-months)", 0.0, float(round(total_effort + 0.5)),
-                             float(round(total_effort / 3)), 0.5, key="capacity_pm", bind="query-params",
-                             help="Person-months the product's teams can give the backlog next quarter. The items "
-                                  "that fit are chosen exactly (0/1 knapsack, the portfolio optimiser), "
-                                  "not by cutting the ranked list.")  # fmt: skip
+        capacity = st.slider(
+            "Capacity next quarter (person-months)",
+            0.0,
+            float(round(total_effort + 0.5)),
+            float(round(total_effort / 3)),
+            0.5,
+            key="capacity_pm",
+            bind="query-params",
+            help="Person-months the product's teams can give the backlog next quarter. The items "
+            "that fit are chosen exactly (0/1 knapsack, the portfolio optimiser), "
+            "not by cutting the ranked list.",
+        )
     # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
     plan = product.capacity_plan(items, capacity, score)
     ranked = product.quadrants(plan.items, score)
     gain = plan.chosen_value - plan.sorted_cut_value
     a, b, c = st.columns(3)
-    a.metric("Chosen items", f"{int(ranked['chosen'].sum())} of {len(ranked)}",
-             help="Items that together give the most total score within the capacity.", border=True,
-             delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months", delta_color="off",
-             delta_arrow="off")  # fmt: skip
-    b.metric(f"Total {score.upper()} chosen", f"{plan.chosen_value:,.1f}", border=True,
-             help=product.DEFINITIONS[score], delta=f"{gain:+,.1f} vs cutting the ranked list",
-             delta_color="blue" if gain > 0 else "off", delta_arrow="off")  # fmt: skip
-    c.metric("Cutting the ranked list instead", f"{int(ranked['in_sorted_cut'].sum())} items", border=True,
-             help="Walk the list in rank order and stop at the first item that no longer fits.",
-             delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
-             delta_color="off", delta_arrow="off")  # fmt: skip
+    a.metric(
+        "Chosen items",
+        f"{int(ranked['chosen'].sum())} of {len(ranked)}",
+        help="Items that together give the most total score within the capacity.",
+        border=True,
+        delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    b.metric(
+        f"Total {score.upper()} chosen",
+        f"{plan.chosen_value:,.1f}",
+        border=True,
+        help=product.DEFINITIONS[score],
+        delta=f"{gain:+,.1f} vs cutting the ranked list",
+        delta_color="blue" if gain > 0 else "off",
+        delta_arrow="off",
+    )
+    c.metric(
+        "Cutting the ranked list instead",
+        f"{int(ranked['in_sorted_cut'].sum())} items",
+        border=True,
+        help="Walk the list in rank order and stop at the first item that no longer fits.",
+        delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
+        delta_color="off",
+        delta_arrow="off",
+    )
     # The two rankings stay side by side even on a projector: comparing them row by row is the point.
     left, right = st.columns(2, gap="medium")
     table_columns = ["rank", "feature_id", "title", "score", "effort", "chosen"]
@@ -315,13 +408,20 @@ def backlog_section() -> None:
         with slot:
             st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
             view = ranked.sort_values(f"{name}_rank").rename(columns={f"{name}_rank": "rank", name: "score"})
-            st.dataframe(view[table_columns], hide_index=True, width="stretch", height=390, column_config={
-                "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
-                "feature_id": "Feature", "title": "Title",
-                "score": st.column_config.NumberColumn(name.upper(), format="%.1f"),
-                "effort": st.column_config.NumberColumn("Effort (pm)", format="%.1f"),
-                "chosen": st.column_config.CheckboxColumn("Fits", help="Chosen within the capacity"),
-            })  # fmt: skip
+            st.dataframe(
+                view[table_columns],
+                hide_index=True,
+                width="stretch",
+                height=390,
+                column_config={
+                    "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
+                    "feature_id": "Feature",
+                    "title": "Title",
+                    "score": st.column_config.NumberColumn(name.upper(), format="%.1f"),
+                    "effort": st.column_config.NumberColumn("Effort (pm)", format="%.1f"),
+                    "chosen": st.column_config.CheckboxColumn("Fits", help="Chosen within the capacity"),
+                },
+            )
     left, right = layout.side_by_side([1, 1], present)
     with left:
         quick = int((ranked["quadrant"] == "Quick win").sum())
@@ -329,8 +429,13 @@ def backlog_section() -> None:
         layout.chart(charts.value_effort_quadrant(ranked, score, present=present, title=title), key="value_effort")
     with right:
         layout.chart(charts.rank_slope(ranked, present=present), key="rank_slope")
-    st.download_button("Download backlog (CSV)", downloads.csv_bytes(ranked), f"{product_id}-backlog.csv",
-                       "text/csv", icon=":material/download:")  # fmt: skip
+    st.download_button(
+        "Download backlog (CSV)",
+        downloads.csv_bytes(ranked),
+        f"{product_id}-backlog.csv",
+        "text/csv",
+        icon=":material/download:",
+    )
 
 
 if backlog_tab.open:
@@ -343,30 +448,58 @@ if investment_tab.open:
         projects = data.query(product.investment, product_id)
         flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
         if projects.empty:
-            layout.empty_state("No portfolio project is attached to this product.",
-                               "Set product_id on projects (Data page) to see what is invested in it.")  # fmt: skip
+            layout.empty_state(
+                "No portfolio project is attached to this product.",
+                "Set product_id on projects (Data page) to see what is invested in it.",
+            )
         a, b, c, d = st.columns(4)
         past = flows[~flows["forecast"]]
-        a.metric("Spent to date", formatting.money(projects["spent_to_date"].sum(), currency), border=True,
-                 help="Planned cost dated before the valuation date of the product's projects (sunk).")  # fmt: skip
-        b.metric("Planned from now on", formatting.money(projects["planned_forward"].sum(), currency), border=True,
-                 help="Planned cost dated on or after the valuation date.")  # fmt: skip
-        c.metric(f"Revenue, last {len(past)} months", formatting.money(past["revenue"].sum(), currency), border=True,
-                 help="Sum of the product's daily revenue over the same months.")  # fmt: skip
-        d.metric("Active users now", formatting.count(past["active_users"].dropna().iloc[-1]
-                                                      if past["active_users"].notna().any() else None),
-                 border=True, help="Active users on the last day with data.")  # fmt: skip
-        layout.chart(charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of),
-                     key="investment")  # fmt: skip
+        a.metric(
+            "Spent to date",
+            formatting.money(projects["spent_to_date"].sum(), currency),
+            border=True,
+            help="Planned cost dated before the valuation date of the product's projects (sunk).",
+        )
+        b.metric(
+            "Planned from now on",
+            formatting.money(projects["planned_forward"].sum(), currency),
+            border=True,
+            help="Planned cost dated on or after the valuation date.",
+        )
+        c.metric(
+            f"Revenue, last {len(past)} months",
+            formatting.money(past["revenue"].sum(), currency),
+            border=True,
+            help="Sum of the product's daily revenue over the same months.",
+        )
+        d.metric(
+            "Active users now",
+            formatting.count(past["active_users"].dropna().iloc[-1] if past["active_users"].notna().any() else None),
+            border=True,
+            help="Active users on the last day with data.",
+        )
+        layout.chart(
+            charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of), key="investment"
+        )
         if not projects.empty:
             st.markdown(f"**Projects attached to {info['name']}**")
             number = st.column_config.NumberColumn
-            st.dataframe(projects, hide_index=True, width="stretch", column_config={
-                "project_id": "Project", "name": "Name", "program": "Program", "stage": "Stage", "health": "Health",
-                "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
-                "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
-                "budget": number("Budget", format="compact"), "spent_to_date": number("Spent", format="compact"),
-                "planned_forward": number("Planned", format="compact"),
-                "actual_cost": number("Actual cost (EVM)", format="compact"),
-                "features": number("Features", format="%d"),
-            })  # fmt: skip
+            st.dataframe(
+                projects,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "project_id": "Project",
+                    "name": "Name",
+                    "program": "Program",
+                    "stage": "Stage",
+                    "health": "Health",
+                    "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
+                    "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
+                    "budget": number("Budget", format="compact"),
+                    "spent_to_date": number("Spent", format="compact"),
+                    "planned_forward": number("Planned", format="compact"),
+                    "actual_cost": number("Actual cost (EVM)", format="compact"),
+                    "features": number("Features", format="%d"),
+                },
+            )

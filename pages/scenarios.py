@@ -23,9 +23,15 @@ if saved.empty:
     st.stop()
 
 names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
-picked = st.multiselect("Scenarios to compare (two to four)", list(names), format_func=names.get,
-                        default=list(names)[:2] if len(names) >= 2 else None, max_selections=scenarios.COMPARE_AT_MOST,
-                        key="compare", bind="query-params")  # fmt: skip
+picked = st.multiselect(
+    "Scenarios to compare (two to four)",
+    list(names),
+    format_func=names.get,
+    default=list(names)[:2] if len(names) >= 2 else None,
+    max_selections=scenarios.COMPARE_AT_MOST,
+    key="compare",
+    bind="query-params",
+)
 if len(picked) < 2:
     st.info("Pick at least two scenarios to compare them.", icon=":material/info:")
 else:
@@ -34,27 +40,52 @@ else:
     summary = comparison["summary"]
     layout.table(
         summary.drop(columns=["scenario_id"]),
-        formats={"value": "{:.2f}".format, "rnpv": lambda v: money(v, currency), "strategic_score": "{:.2f}".format,
-                 "spend": lambda v: money(v, currency), "budget": lambda v: money(v, currency),
-                 "budget_use": formatting.percent, "peak_capacity_use": formatting.percent},
-        labels={"name": "Scenario", "value": "Value", "rnpv": "rNPV", "strategic_score": "Strategic score",
-                "projects": "Projects", "spend": "Spend", "budget": "Budget", "budget_use": "Budget used",
-                "peak_capacity_use": "Peak team load", "overbooked_cells": "Team-months over",
-                "added": "Added vs plan", "dropped": "Dropped vs plan"},
-    )  # fmt: skip
-    st.caption("Each scenario is valued under its own settings on today's store. Value is each one's own objective "
-               "(it depends on α and the weights), so compare rNPV and strategic score across scenarios.")  # fmt: skip
+        formats={
+            "value": "{:.2f}".format,
+            "rnpv": lambda v: money(v, currency),
+            "strategic_score": "{:.2f}".format,
+            "spend": lambda v: money(v, currency),
+            "budget": lambda v: money(v, currency),
+            "budget_use": formatting.percent,
+            "peak_capacity_use": formatting.percent,
+        },
+        labels={
+            "name": "Scenario",
+            "value": "Value",
+            "rnpv": "rNPV",
+            "strategic_score": "Strategic score",
+            "projects": "Projects",
+            "spend": "Spend",
+            "budget": "Budget",
+            "budget_use": "Budget used",
+            "peak_capacity_use": "Peak team load",
+            "overbooked_cells": "Team-months over",
+            "added": "Added vs plan",
+            "dropped": "Dropped vs plan",
+        },
+    )
+    st.caption(
+        "Each scenario is valued under its own settings on today's store. Value is each one's own objective "
+        "(it depends on α and the weights), so compare rNPV and strategic score across scenarios."
+    )
     left, right = layout.side_by_side([1, 1], present)
     with left:
         layout.chart(charts.scenario_values(summary, currency=currency, present=present), key="scenario_values")
     with right:
-        layout.chart(charts.scenario_budgets(comparison["budget"], currency=currency, present=present),
-                     key="scenario_budgets")  # fmt: skip
+        layout.chart(
+            charts.scenario_budgets(comparison["budget"], currency=currency, present=present), key="scenario_budgets"
+        )
     differing = comparison["projects"][~comparison["projects"]["in_all"]]
-    st.markdown(f"**Where they differ**: {len(differing)} projects are in some scenarios and not others "
-                f"({int(comparison['projects']['in_all'].sum())} are in all of them).")  # fmt: skip
-    st.dataframe(differing.drop(columns=["in_all"]), hide_index=True, width="stretch",
-                 column_config={n: st.column_config.CheckboxColumn(n) for n in summary["name"]})  # fmt: skip
+    st.markdown(
+        f"**Where they differ**: {len(differing)} projects are in some scenarios and not others "
+        f"({int(comparison['projects']['in_all'].sum())} are in all of them)."
+    )
+    st.dataframe(
+        differing.drop(columns=["in_all"]),
+        hide_index=True,
+        width="stretch",
+        column_config={n: st.column_config.CheckboxColumn(n) for n in summary["name"]},
+    )
 
 st.subheader("Saved scenarios", anchor=False)
 st.caption(f"{len(saved)} in this store, newest first.")
@@ -71,14 +102,24 @@ with open_column, st.container(border=True):
     if chosen_id:
         with data.connection().cursor() as cursor:
             scenario = scenarios.load_scenario(cursor, chosen_id)
-        st.page_link("pages/what-if.py", label=f"Open “{scenario.name}”", icon=":material/open_in_new:",
-                     query_params=whatif.query_of(scenario.what_if))  # fmt: skip
+        st.page_link(
+            "pages/what-if.py",
+            label=f"Open “{scenario.name}”",
+            icon=":material/open_in_new:",
+            query_params=whatif.query_of(scenario.what_if),
+        )
         if scenario.note:
             st.caption(scenario.note)
 with delete_column, st.container(border=True):
     st.markdown("**Delete a scenario**")
-    doomed = st.selectbox("Scenario", list(names), format_func=names.get, key="delete_scenario", index=None,
-                          placeholder="Pick one to delete")  # fmt: skip
+    doomed = st.selectbox(
+        "Scenario",
+        list(names),
+        format_func=names.get,
+        key="delete_scenario",
+        index=None,
+        placeholder="Pick one to delete",
+    )
     if doomed and st.button(f"Delete “{names[doomed]}”", icon=":material/delete:", key="confirm_delete"):
         with data.connection().cursor() as cursor:
             scenarios.delete_scenario(cursor, doomed)

@@ -31,39 +31,65 @@ def status_line(answer: whatif.Answer) -> None:
     if selection.status == optimize.STATUS_INFEASIBLE:
         st.error(f"No portfolio meets these settings: {selection.conflict}", icon=":material/block:")
     elif answer.proving:
-        st.info(f"Best found so far, within {selection.gap:.1%} of the optimum; proving the optimum…",
-                icon=":material/hourglass_top:")  # fmt: skip
+        st.info(
+            f"Best found so far, within {selection.gap:.1%} of the optimum; proving the optimum…",
+            icon=":material/hourglass_top:",
+        )
     elif selection.proven:
-        st.success(f"Proven optimal: no selection of these {model.n} candidates is worth more under these settings "
-                   f"(solved in {selection.seconds:.2f} s).", icon=":material/verified:")  # fmt: skip
+        st.success(
+            f"Proven optimal: no selection of these {model.n} candidates is worth more under these settings "
+            f"(solved in {selection.seconds:.2f} s).",
+            icon=":material/verified:",
+        )
     else:
-        st.warning(f"Stopped before proving the optimum ({selection.status.replace('_', ' ')}): at most "
-                   f"{selection.gap:.1%} from it.", icon=":material/warning:")  # fmt: skip
+        st.warning(
+            f"Stopped before proving the optimum ({selection.status.replace('_', ' ')}): at most "
+            f"{selection.gap:.1%} from it.",
+            icon=":material/warning:",
+        )
 
 
 def headline(summary: dict) -> None:
     changes = f"+{summary['added']} / −{summary['dropped']} vs plan"
     layout.tile_row(
         [
-            layout.Tile("Portfolio value", f"{summary['value']:.2f}",
-                        "The objective: Σ over chosen projects of (1 − α) · rNPV / max |rNPV| + α · strategic score.",
-                        delta=f"{summary['value'] - summary['plan_value']:+.2f} vs plan"),
-            layout.Tile("rNPV", money(summary["rnpv"], currency),
-                        "Risk-adjusted NPV of the chosen projects under these settings (PoS × PV benefits − PV costs).",
-                        delta=f"{money(summary['rnpv'] - summary['plan_rnpv'], currency)} vs plan"),
-            layout.Tile("Strategic score", f"{summary['strategic_score']:.2f}",
-                        "Mean strategic score (0–1) of the chosen projects.",
-                        delta=f"{summary['strategic_score'] - summary['plan_strategic_score']:+.2f} vs plan"),
-            layout.Tile("Projects", f"{summary['projects']}", "Projects chosen, and the changes against the plan.",
-                        delta=changes, delta_color="off", delta_arrow="off"),
-            layout.Tile("Budget used", formatting.percent(summary["spend"] / summary["budget"], 0)
-                        if summary["budget"] > 0 else "–",
-                        "Forward spend of the chosen projects (with any overrun) / the budget over all fiscal years.",
-                        delta=f"{money(summary['spend'], currency)} of {money(summary['budget'], currency)}",
-                        delta_color="off", delta_arrow="off"),
+            layout.Tile(
+                "Portfolio value",
+                f"{summary['value']:.2f}",
+                "The objective: Σ over chosen projects of (1 − α) · rNPV / max |rNPV| + α · strategic score.",
+                delta=f"{summary['value'] - summary['plan_value']:+.2f} vs plan",
+            ),
+            layout.Tile(
+                "rNPV",
+                money(summary["rnpv"], currency),
+                "Risk-adjusted NPV of the chosen projects under these settings (PoS × PV benefits − PV costs).",
+                delta=f"{money(summary['rnpv'] - summary['plan_rnpv'], currency)} vs plan",
+            ),
+            layout.Tile(
+                "Strategic score",
+                f"{summary['strategic_score']:.2f}",
+                "Mean strategic score (0–1) of the chosen projects.",
+                delta=f"{summary['strategic_score'] - summary['plan_strategic_score']:+.2f} vs plan",
+            ),
+            layout.Tile(
+                "Projects",
+                f"{summary['projects']}",
+                "Projects chosen, and the changes against the plan.",
+                delta=changes,
+                delta_color="off",
+                delta_arrow="off",
+            ),
+            layout.Tile(
+                "Budget used",
+                formatting.percent(summary["spend"] / summary["budget"], 0) if summary["budget"] > 0 else "–",
+                "Forward spend of the chosen projects (with any overrun) / the budget over all fiscal years.",
+                delta=f"{money(summary['spend'], currency)} of {money(summary['budget'], currency)}",
+                delta_color="off",
+                delta_arrow="off",
+            ),
         ],
         per_row=5,
-    )  # fmt: skip
+    )
 
 
 def changes_against_plan(what_if, chosen) -> None:
@@ -77,32 +103,48 @@ def changes_against_plan(what_if, chosen) -> None:
     # One plain table, not a line per project (a move can change hundreds at 2,000 candidates) and no Styler
     # (formatting every cell in Python cost a slider move ~50 ms there).
     shown = changed.assign(change=changed["change"].map({"added": "in", "dropped": "out"}))
-    st.dataframe(shown[["change", "project_id", "name", "rnpv"]], hide_index=True, width="stretch",
-                 height=400 if not present else 480,
-                 column_config={
-                     "change": st.column_config.TextColumn("", width="small"), "project_id": "Project", "name": "",
-                     "rnpv": st.column_config.NumberColumn(f"rNPV ({currency})", format="compact"),
-                 })  # fmt: skip
+    st.dataframe(
+        shown[["change", "project_id", "name", "rnpv"]],
+        hide_index=True,
+        width="stretch",
+        height=400 if not present else 480,
+        column_config={
+            "change": st.column_config.TextColumn("", width="small"),
+            "project_id": "Project",
+            "name": "",
+            "rnpv": st.column_config.NumberColumn(f"rNPV ({currency})", format="compact"),
+        },
+    )
 
 
 def why_not_panel(what_if, base) -> None:
     table = optimize.selection_table(what_if, base.chosen)
     status = dict(zip(table["project_id"], np.where(table["chosen"], "in", "out"), strict=True))
-    project_id = state.selectbox_with_url("Why is this project in or out?", list(labels), "why",
-                                          lambda p: f"{labels[p]} ({status.get(p, '')})",
-                                          placeholder="Pick a project")  # fmt: skip
+    project_id = state.selectbox_with_url(
+        "Why is this project in or out?",
+        list(labels),
+        "why",
+        lambda p: f"{labels[p]} ({status.get(p, '')})",
+        placeholder="Pick a project",
+    )
     if project_id:
         with st.spinner("Re-optimising with it flipped…"):
-            answer = whatif.memo(("why", what_if.params, base.chosen.tobytes(), project_id),
-                                 lambda: optimize.why_not(what_if, base, project_id))  # fmt: skip
+            answer = whatif.memo(
+                ("why", what_if.params, base.chosen.tobytes(), project_id),
+                lambda: optimize.why_not(what_if, base, project_id),
+            )
         st.markdown(answer.sentence)
         if answer.binding:
-            st.dataframe([{"constraint": b.label, "kind": b.kind, "over by": b.over} for b in answer.binding],
-                         hide_index=True, width="stretch")  # fmt: skip
+            st.dataframe(
+                [{"constraint": b.label, "kind": b.kind, "over by": b.over} for b in answer.binding],
+                hide_index=True,
+                width="stretch",
+            )
         moved = [("comes in", p) for p in answer.entering] + [("goes out", p) for p in answer.leaving]
         if moved:
-            st.dataframe([{"change": c, "project": labels.get(p, p)} for c, p in moved], hide_index=True,
-                         width="stretch")  # fmt: skip
+            st.dataframe(
+                [{"change": c, "project": labels.get(p, p)} for c, p in moved], hide_index=True, width="stretch"
+            )
 
 
 def price_tags(what_if, base) -> None:
@@ -116,10 +158,16 @@ def price_tags(what_if, base) -> None:
         people = st.number_input("FTE", 0.5, 10.0, 1.0, 0.5)
         if st.form_submit_button("Price it", icon=":material/sell:"):
             with st.spinner("Re-optimising with the extra people…"):
-                extra = whatif.memo(("fte", what_if.params, team, str(first), people),
-                                    lambda: optimize.marginal_fte(what_if, base, team, first, 3, people))  # fmt: skip
-            st.metric(f"{people:g} FTE in {team_names[team]} for the quarter", f"{extra.value_change:+.3f} value",
-                      delta=f"{money(extra.rnpv_change, currency)} rNPV", delta_arrow="off")  # fmt: skip
+                extra = whatif.memo(
+                    ("fte", what_if.params, team, str(first), people),
+                    lambda: optimize.marginal_fte(what_if, base, team, first, 3, people),
+                )
+            st.metric(
+                f"{people:g} FTE in {team_names[team]} for the quarter",
+                f"{extra.value_change:+.3f} value",
+                delta=f"{money(extra.rnpv_change, currency)} rNPV",
+                delta_arrow="off",
+            )
             if extra.entering:
                 st.caption("Brings in " + ", ".join(labels.get(p, p) for p in extra.entering))
     with right, st.form("price_budget", border=True):
@@ -130,28 +178,38 @@ def price_tags(what_if, base) -> None:
         if st.form_submit_button("Price it", icon=":material/sell:"):
             fiscal_year = None if isinstance(year, str) else year
             with st.spinner("Re-optimising with the extra budget…"):
-                extra = whatif.memo(("budget", what_if.params, amount, fiscal_year),
-                                    lambda: optimize.marginal_budget(what_if, base, amount, fiscal_year))  # fmt: skip
-            st.metric(f"{money(amount, currency)} more, {year if isinstance(year, str) else f'FY{year}'}",
-                      f"{extra.value_change:+.3f} value", delta=f"{money(extra.rnpv_change, currency)} rNPV",
-                      delta_arrow="off")  # fmt: skip
+                extra = whatif.memo(
+                    ("budget", what_if.params, amount, fiscal_year),
+                    lambda: optimize.marginal_budget(what_if, base, amount, fiscal_year),
+                )
+            st.metric(
+                f"{money(amount, currency)} more, {year if isinstance(year, str) else f'FY{year}'}",
+                f"{extra.value_change:+.3f} value",
+                delta=f"{money(extra.rnpv_change, currency)} rNPV",
+                delta_arrow="off",
+            )
             if extra.entering:
                 st.caption("Brings in " + ", ".join(labels.get(p, p) for p in extra.entering))
 
 
 def uncertainty(what_if, chosen) -> None:
-    result = whatif.memo(("mc", what_if.params, chosen.tobytes()),
-                         lambda: simulate.simulate_selection(what_if, chosen, trials=10_000, seed=7))  # fmt: skip
+    result = whatif.memo(
+        ("mc", what_if.params, chosen.tobytes()),
+        lambda: simulate.simulate_selection(what_if, chosen, trials=10_000, seed=7),
+    )
     layout.tile_row(
         [
             layout.Tile("P10", money(result.p10, currency), "Nine trials in ten end above this NPV."),
             layout.Tile("P50", money(result.p50, currency), "The median simulated NPV."),
             layout.Tile("P90", money(result.p90, currency), "One trial in ten ends above this NPV."),
-            layout.Tile("Chance of a loss", formatting.percent(result.prob_negative, 0),
-                        "Share of the 10,000 trials (seed 7) whose portfolio NPV is below zero: each project succeeds "
-                        "with its probability (after the haircut); costs and benefits vary ±15 % and ±30 %."),
+            layout.Tile(
+                "Chance of a loss",
+                formatting.percent(result.prob_negative, 0),
+                "Share of the 10,000 trials (seed 7) whose portfolio NPV is below zero: each project succeeds "
+                "with its probability (after the haircut); costs and benefits vary ±15 % and ±30 %.",
+            ),
         ]
-    )  # fmt: skip
+    )
     layout.chart(charts.npv_distribution(result, currency=currency, present=present), key="whatif_mc")
 
 
@@ -164,14 +222,21 @@ def save_form(params, chosen) -> None:
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             try:
                 with data.connection().cursor() as cursor:
-                    scenarios.save_scenario(cursor, name, params.to_dict(), list(model.project_ids[chosen]),
-                                            created_by=author or None, note=note or None)  # fmt: skip
+                    scenarios.save_scenario(
+                        cursor,
+                        name,
+                        params.to_dict(),
+                        list(model.project_ids[chosen]),
+                        created_by=author or None,
+                        note=note or None,
+                    )
             except scenarios.ScenarioError as problem:
                 st.error(str(problem), icon=":material/error:")
             else:
                 st.success(f"Saved “{' '.join(name.split())}”.", icon=":material/check:")
-                st.page_link("pages/scenarios.py", label="Compare it on the Scenarios page",
-                             icon=":material/arrow_forward:")  # fmt: skip
+                st.page_link(
+                    "pages/scenarios.py", label="Compare it on the Scenarios page", icon=":material/arrow_forward:"
+                )
 
 
 @st.fragment
@@ -200,8 +265,9 @@ def what_if_answer() -> None:
         frontier, current = whatif.frontier(what_if)
         chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
         with chart_column:
-            figure = charts.efficient_frontier(frontier, {"budget": summary["budget"], "value": summary["value"]},
-                                               currency=currency, present=present)  # fmt: skip
+            figure = charts.efficient_frontier(
+                frontier, {"budget": summary["budget"], "value": summary["value"]}, currency=currency, present=present
+            )
             layout.chart(figure, key="whatif_frontier")
             if not current:
                 st.caption("Computing the frontier for these settings…")
@@ -210,16 +276,22 @@ def what_if_answer() -> None:
     # Only the open tab is computed: a slider move pays for what is on screen, not for a Monte Carlo out of sight.
     budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
         ["Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario"],
-        key="tab", on_change="rerun", bind="query-params",
-    )  # fmt: skip
+        key="tab",
+        on_change="rerun",
+        bind="query-params",
+    )
     if budget_tab.open:
         with budget_tab:
-            layout.chart(charts.budget_by_year(optimize.budget_use(what_if, chosen), currency=currency,
-                                               present=present), key="whatif_budget")  # fmt: skip
+            layout.chart(
+                charts.budget_by_year(optimize.budget_use(what_if, chosen), currency=currency, present=present),
+                key="whatif_budget",
+            )
     if capacity_tab.open:
         with capacity_tab:
-            layout.chart(charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
-                         key="whatif_capacity")  # fmt: skip
+            layout.chart(
+                charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
+                key="whatif_capacity",
+            )
     if why_tab.open:
         with why_tab:
             why_not_panel(what_if, selection)

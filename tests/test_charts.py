@@ -38,8 +38,15 @@ def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
 
 
 def test_health_quadrant_labels_a_readable_few():
-    many = pd.DataFrame({"project_id": [f"P-{i:04d}" for i in range(100)], "name": "x",
-                         "cpi": [0.5 + i / 100 for i in range(100)], "spi": 1.0, "health": "amber"})  # fmt: skip
+    many = pd.DataFrame(
+        {
+            "project_id": [f"P-{i:04d}" for i in range(100)],
+            "name": "x",
+            "cpi": [0.5 + i / 100 for i in range(100)],
+            "spi": 1.0,
+            "health": "amber",
+        }
+    )
     labels = [t for trace in charts.cpi_spi_quadrant(many, present=False).data for t in trace.text if t]
     assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
     few = many.head(30)

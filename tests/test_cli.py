@@ -132,9 +132,13 @@ def test_a_process_killed_inside_the_import_transaction_leaves_the_store_as_it_w
     script.write_text(KILLED_IMPORT)
     done = subprocess.run(
         [sys.executable, str(script), str(store_copy), "kpi_history", str(source)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )  # fmt: skip
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert done.stdout.startswith("written"), "the rows were written inside the transaction before the kill"
     size_before, size_at_kill = (int(n) for n in done.stdout.split()[-2:])

@@ -49,7 +49,7 @@ def test_the_page_opens_with_counts_the_upload_limit_and_no_file_yet(monkeypatch
     assert not problems(at)
     tiles = metric_values(at)
     assert tiles["Open store"] == "app.duckdb"
-    assert tiles["Tables with data"] == "18 of 21"  # the demo has no scenarios and no imports yet
+    assert tiles["Tables with data"] == "18 of 23"  # the demo has no scenarios, imports, decisions or role grants yet
     assert tiles["Last import"] == "none yet"
     assert at.selectbox(key="table").value == "projects"
     limit = at.file_uploader(key="upload").label
@@ -68,10 +68,13 @@ def test_a_bad_upload_lists_its_problems_beside_the_preview_and_changes_nothing(
     assert found.to_dict("records") == [
         {"row": 2, "column": "name", "problem": "is empty; a value is required"},
         {"row": 2, "column": "end_date", "problem": '"2026-12-31" must be on or after start_date'},
-        {"row": 3, "column": "stage",
-         "problem": '"later" must be one of proposed, approved, active, on_hold, completed, cancelled'},
+        {
+            "row": 3,
+            "column": "stage",
+            "problem": '"later" must be one of proposed, approved, active, on_hold, completed, cancelled',
+        },
         {"row": 3, "column": "budget", "problem": '"x" is not a number such as 1250.5'},
-    ]  # fmt: skip
+    ]
     preview = dataframe_with(at, "line")
     assert list(preview["line"]) == [2, 3] and list(preview["project_id"]) == ["P-900", "P-901"]
     assert any("Not imported: 4 problems in bad.csv" in w.value for w in at.warning)
@@ -163,7 +166,7 @@ def test_the_page_works_on_an_empty_store(monkeypatch, tmp_path):
     path = ingest.create_empty_store(tmp_path / "empty.duckdb")
     at = open_page(monkeypatch, path, PAGE)
     assert not problems(at)
-    assert metric_values(at)["Tables with data"] == "0 of 21"
+    assert metric_values(at)["Tables with data"] == "0 of 23"
 
 
 def test_presentation_mode_keeps_import_and_export_but_not_store_management(monkeypatch, store_copy):

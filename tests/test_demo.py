@@ -8,13 +8,16 @@ import pytest
 from analytics import store
 from analytics.demo import build_demo
 
-EMPTY_BY_DESIGN = {"scenarios", "scenario_projects", "import_log"}
+EMPTY_BY_DESIGN = {"scenarios", "scenario_projects", "import_log", "decisions", "user_roles"}
 
 
 def table_rows(con, table):
-    columns = [r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
-    ).fetchall()]  # fmt: skip
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
+        ).fetchall()
+    ]
     order = ", ".join(f'"{c}"' for c in columns)
     return con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
 
@@ -103,17 +106,25 @@ def test_nothing_an_executive_would_laugh_at(demo_con):
         == 0
     )
     # Noise is not uniform white noise: day-to-day active users move smoothly.
-    jump = scalar(demo_con, """
+    jump = scalar(
+        demo_con,
+        """
         SELECT max(abs(value / lag - 1)) FROM (
             SELECT value, lag(value) OVER (PARTITION BY product_id ORDER BY date) AS lag
             FROM kpi_history WHERE metric = 'active_users' AND product_id = 'LEDGER')
-        WHERE lag IS NOT NULL""")  # fmt: skip
+        WHERE lag IS NOT NULL""",
+    )
     assert jump < 0.05
 
 
 def test_month_columns_are_month_starts(demo_con):
-    for table, column in (("team_capacity", "period"), ("project_cashflows", "period"), ("project_demand", "period"),
-                          ("kpi_targets", "period"), ("retention_cohorts", "cohort_month")):  # fmt: skip
+    for table, column in (
+        ("team_capacity", "period"),
+        ("project_cashflows", "period"),
+        ("project_demand", "period"),
+        ("kpi_targets", "period"),
+        ("retention_cohorts", "cohort_month"),
+    ):
         assert scalar(demo_con, f"SELECT count(*) FROM {table} WHERE day({column}) <> 1") == 0, table
 
 
@@ -138,12 +149,15 @@ def test_dependency_graph_is_acyclic(demo_con):
 
 
 def test_some_teams_are_overbooked_in_some_months(demo_con):
-    overbooked = scalar(demo_con, """
+    overbooked = scalar(
+        demo_con,
+        """
         WITH demand AS (
             SELECT team_id, period, sum(fte) AS fte FROM project_demand JOIN projects USING (project_id)
             WHERE stage IN ('approved', 'active') GROUP BY ALL)
         SELECT count(DISTINCT team_id) FROM demand JOIN team_capacity c USING (team_id, period)
-        WHERE demand.fte > c.fte""")  # fmt: skip
+        WHERE demand.fte > c.fte""",
+    )
     assert overbooked >= 2
 
 

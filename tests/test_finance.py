@@ -33,7 +33,7 @@ def money_con(empty_con):
             ('C', '2026-02-01', 100, 0), ('C', '2026-03-01', 100, 0),
             ('D', '2026-06-01', 0, 50);
         INSERT INTO project_alignment VALUES ('A', 'O1', 5), ('A', 'O2', 1), ('B', 'O1', 0);
-    """)  # fmt: skip
+    """)
     return con
 
 
@@ -91,8 +91,16 @@ def test_a_project_without_any_plan_is_listed_with_zero_value(money_con):
 
 def test_contract_columns_and_one_row_per_project(money_con):
     frame = finance.project_financials(money_con)
-    assert list(frame.columns) == ["project_id", "npv", "rnpv", "irr", "roi", "payback_months",
-                                   "profitability_index", "strategic_score"]  # fmt: skip
+    assert list(frame.columns) == [
+        "project_id",
+        "npv",
+        "rnpv",
+        "irr",
+        "roi",
+        "payback_months",
+        "profitability_index",
+        "strategic_score",
+    ]
     assert sorted(frame["project_id"]) == ["A", "B", "C", "D", "E"]
 
 
@@ -110,7 +118,7 @@ def test_payback_counts_from_the_first_month_with_cost(empty_con):
         VALUES ('P', 'p', 'active', '2026-01-01', '2026-12-31', 300, 1);
         INSERT INTO project_cashflows VALUES ('P', '2026-01-01', 0, 10), ('P', '2026-02-01', 200, 0),
             ('P', '2026-03-01', 100, 0), ('P', '2026-04-01', 0, 150), ('P', '2026-05-01', 0, 150);
-    """)  # fmt: skip
+    """)
     # Cumulative from the start: 10, -190, -290, -140, +10 -> reaches zero in May, 3 months after February.
     assert finance.project_financials(empty_con, as_of=date(2026, 1, 1))["payback_months"].iloc[0] == 3
 
@@ -179,8 +187,10 @@ def test_rnpv_never_exceeds_npv_when_benefits_are_positive(costs, benefits, rate
 
 
 @settings(max_examples=60, deadline=None)
-@given(costs=st.lists(st.floats(1e3, 1e5), min_size=1, max_size=12),
-       benefits=st.lists(st.floats(1e3, 1e5), min_size=6, max_size=36))  # fmt: skip
+@given(
+    costs=st.lists(st.floats(1e3, 1e5), min_size=1, max_size=12),
+    benefits=st.lists(st.floats(1e3, 1e5), min_size=6, max_size=36),
+)
 def test_xirr_agrees_with_pyxirr_on_conventional_projects(costs, benefits):
     # Plausible projects: benefits return at least 30 % of the cost. (Returning a seventh of it a month later
     # has an IRR of -1 + 1e-10, which both libraries can chase but nobody would read.)
@@ -201,8 +211,10 @@ def test_strategic_score_is_between_zero_and_one(tmp_path_factory, weights, data
     from analytics import store
 
     con = store.connect(tmp_path_factory.mktemp("score") / "s.duckdb")
-    con.execute("INSERT INTO projects (project_id, name, stage, start_date, end_date, budget, "
-                "probability_of_success) VALUES ('P', 'p', 'active', '2026-01-01', '2026-02-01', 0, 1)")  # fmt: skip
+    con.execute(
+        "INSERT INTO projects (project_id, name, stage, start_date, end_date, budget, "
+        "probability_of_success) VALUES ('P', 'p', 'active', '2026-01-01', '2026-02-01', 0, 1)"
+    )
     for i, weight in enumerate(weights):
         con.execute("INSERT INTO objectives VALUES (?, 'o', NULL, ?)", [f"O{i}", weight])
         score = data.draw(st.integers(0, 5))

@@ -95,118 +95,150 @@ def project_columns() -> str:
 # One case per rejection rule: (table, file text, every problem expected, in order).
 REJECTIONS = {
     "unknown column": (
-        "projects", f"{PROJECTS},budjet\n{GOOD_PROJECT},1\n",
+        "projects",
+        f"{PROJECTS},budjet\n{GOOD_PROJECT},1\n",
         [f"f.csv:1:budjet: is not a column of projects; its columns are {project_columns()}"],
     ),
     "missing required column": (
-        "projects", "project_id,name,stage,start_date,end_date,probability_of_success\nP-9,Nine,active,2026-01-01,"
-        "2026-06-30,0.5\n", ["f.csv:1:budget: is missing: every row needs it"],
+        "projects",
+        "project_id,name,stage,start_date,end_date,probability_of_success\nP-9,Nine,active,2026-01-01,2026-06-30,0.5\n",
+        ["f.csv:1:budget: is missing: every row needs it"],
     ),
     "column twice": (
-        "projects", f"{PROJECTS},name\n{GOOD_PROJECT},Again\n", ["f.csv:1:name: appears twice (also column 2)"],
+        "projects",
+        f"{PROJECTS},name\n{GOOD_PROJECT},Again\n",
+        ["f.csv:1:name: appears twice (also column 2)"],
     ),
     "empty required value": (
-        "projects", f"{PROJECTS}\nP-9,,active,2026-01-01,2026-06-30,100,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,,active,2026-01-01,2026-06-30,100,0.5\n",
         ["f.csv:2:name: is empty; a value is required"],
     ),
     "not a number": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,lots,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,lots,0.5\n",
         ['f.csv:2:budget: "lots" is not a number such as 1250.5'],
     ),
     "not a finite number": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,inf,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,inf,0.5\n",
         ['f.csv:2:budget: "inf" is not a number such as 1250.5'],
     ),
     "not a whole number": (
-        "project_alignment", "project_id,objective_id,score\nP-1,O-1,2.5\n",
+        "project_alignment",
+        "project_id,objective_id,score\nP-1,O-1,2.5\n",
         ['f.csv:2:score: "2.5" is not a whole number'],
     ),
     "not an ISO date": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,01/02/2026,2026-06-30,100,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,01/02/2026,2026-06-30,100,0.5\n",
         ['f.csv:2:start_date: "01/02/2026" is not a date as YYYY-MM-DD'],
     ),
     "not true or false": (
-        "projects", f"{PROJECTS},mandatory\n{GOOD_PROJECT},maybe\n",
+        "projects",
+        f"{PROJECTS},mandatory\n{GOOD_PROJECT},maybe\n",
         ['f.csv:2:mandatory: "maybe" is not true or false'],
     ),
     "not JSON": (
-        "scenarios", 'scenario_id,name,params\nS-2,Lean,"{bad"\n',
+        "scenarios",
+        'scenario_id,name,params\nS-2,Lean,"{bad"\n',
         ['f.csv:2:params: "{bad" is not valid JSON such as {"budget_pct": 90}'],
     ),
     "not an allowed value": (
-        "projects", f"{PROJECTS}\nP-9,Nine,doing,2026-01-01,2026-06-30,100,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,doing,2026-01-01,2026-06-30,100,0.5\n",
         ['f.csv:2:stage: "doing" must be one of proposed, approved, active, on_hold, completed, cancelled'],
     ),
     "out of range": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,100,1.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,100,1.5\n",
         ['f.csv:2:probability_of_success: "1.5" must be between 0 and 1'],
     ),
     "negative money": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,-5,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,2026-01-01,2026-06-30,-5,0.5\n",
         ['f.csv:2:budget: "-5.0" must be at least 0'],
     ),
     "period not a month start": (
-        "team_capacity", "team_id,period,fte\nT-A,2026-10-15,4\n",
+        "team_capacity",
+        "team_id,period,fte\nT-A,2026-10-15,4\n",
         ['f.csv:2:period: "2026-10-15" must be the first day of a month, e.g. 2026-10-01'],
     ),
     "ends before it starts": (
-        "projects", f"{PROJECTS}\nP-9,Nine,active,2026-06-01,2026-01-31,100,0.5\n",
+        "projects",
+        f"{PROJECTS}\nP-9,Nine,active,2026-06-01,2026-01-31,100,0.5\n",
         ['f.csv:2:end_date: "2026-01-31" must be on or after start_date'],
     ),
     "retained more than the cohort": (
-        "retention_cohorts", "product_id,cohort_month,month_offset,cohort_size,retained\nLEDGER,2026-01-01,1,10,11\n",
+        "retention_cohorts",
+        "product_id,cohort_month,month_offset,cohort_size,retained\nLEDGER,2026-01-01,1,10,11\n",
         ['f.csv:2:retained: "11" must be at most cohort_size'],
     ),
     "depends on itself": (
-        "project_dependencies", "project_id,depends_on\nP-1,P-1\n",
+        "project_dependencies",
+        "project_id,depends_on\nP-1,P-1\n",
         ['f.csv:2:project_id: "P-1" must differ from depends_on'],
     ),
     "key twice in the file": (
-        "projects", f"{PROJECTS}\n{GOOD_PROJECT}\nP-8,Eight,active,2026-01-01,2026-06-30,1,0.5\n{GOOD_PROJECT}\n",
+        "projects",
+        f"{PROJECTS}\n{GOOD_PROJECT}\nP-8,Eight,active,2026-01-01,2026-06-30,1,0.5\n{GOOD_PROJECT}\n",
         ["f.csv:4:project_id: repeats the key of line 2"],
     ),
     "composite key twice": (
-        "team_capacity", "team_id,period,fte\nT-A,2026-10-01,4\nT-A,2026-11-01,4\nT-A,2026-10-01,5\n",
+        "team_capacity",
+        "team_id,period,fte\nT-A,2026-10-01,4\nT-A,2026-11-01,4\nT-A,2026-10-01,5\n",
         ["f.csv:4:period: repeats the key of line 2"],
     ),
     "unique value taken in the store": (
-        "scenarios", "scenario_id,name,params\nS-2,Base,{}\n",
+        "scenarios",
+        "scenario_id,name,params\nS-2,Base,{}\n",
         ['f.csv:2:name: "Base" is already used by another row of scenarios'],
     ),
     "unknown reference": (
-        "projects", f"{PROJECTS},product_id\n{GOOD_PROJECT},NOPE\n",
+        "projects",
+        f"{PROJECTS},product_id\n{GOOD_PROJECT},NOPE\n",
         ['f.csv:2:product_id: "NOPE" is not a product_id in products: import products first'],
     ),
     "two unknown references": (
-        "kpi_history", "product_id,metric,date,value\nLEDGER,revenue,2026-01-01,1\nORBIT,users,2026-01-01,2\n",
-        ['f.csv:3:product_id: "ORBIT" is not a product_id in products: import products first',
-         'f.csv:3:metric: "users" is not a metric in kpi_definitions: import kpi_definitions first'],
+        "kpi_history",
+        "product_id,metric,date,value\nLEDGER,revenue,2026-01-01,1\nORBIT,users,2026-01-01,2\n",
+        [
+            'f.csv:3:product_id: "ORBIT" is not a product_id in products: import products first',
+            'f.csv:3:metric: "users" is not a metric in kpi_definitions: import kpi_definitions first',
+        ],
     ),
     "dependency cycle through the store": (
-        "project_dependencies", "project_id,depends_on\nP-1,P-3\n",
+        "project_dependencies",
+        "project_id,depends_on\nP-1,P-3\n",
         ["f.csv:2:depends_on: closes a dependency cycle: P-1 → P-3 → P-2 → P-1"],
     ),
     "dependency cycle within the file": (
-        "project_dependencies", "project_id,depends_on\nP-1,P-9\nP-9,P-1\n",
-        ['f.csv:2:depends_on: "P-9" is not a project_id in projects: import projects first',
-         "f.csv:2:depends_on: closes a dependency cycle: P-1 → P-9 → P-1",
-         'f.csv:3:project_id: "P-9" is not a project_id in projects: import projects first',
-         "f.csv:3:depends_on: closes a dependency cycle: P-9 → P-1 → P-9"],
+        "project_dependencies",
+        "project_id,depends_on\nP-1,P-9\nP-9,P-1\n",
+        [
+            'f.csv:2:depends_on: "P-9" is not a project_id in projects: import projects first',
+            "f.csv:2:depends_on: closes a dependency cycle: P-1 → P-9 → P-1",
+            'f.csv:3:project_id: "P-9" is not a project_id in projects: import projects first',
+            "f.csv:3:depends_on: closes a dependency cycle: P-9 → P-1 → P-9",
+        ],
     ),
     "setting of the wrong kind": (
-        "settings", "key,value\ndiscount_rate,eight\n",
+        "settings",
+        "key,value\ndiscount_rate,eight\n",
         ['f.csv:2:value: "eight" is not an annual rate between 0 and 1, e.g. 0.08'],
     ),
     "short line": (
-        "projects", f"{PROJECTS}\n{GOOD_PROJECT}\nP-8,Eight\n",
+        "projects",
+        f"{PROJECTS}\n{GOOD_PROJECT}\nP-8,Eight\n",
         ["f.csv:3:-: has 2 fields, the header has 7"],
     ),
     "long line": (
-        "projects", f"{PROJECTS}\n{GOOD_PROJECT},extra\n",
+        "projects",
+        f"{PROJECTS}\n{GOOD_PROJECT},extra\n",
         ["f.csv:2:-: has 8 fields, the header has 7"],
     ),
     "empty file": ("projects", "", ["f.csv:1:-: the file is empty: the first line must name the columns"]),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(REJECTIONS))
@@ -277,8 +309,12 @@ def test_a_valid_file_upserts_by_key_and_keeps_columns_it_leaves_out(small_store
     rows = con.execute("SELECT project_id, name, program, budget, mandatory FROM projects ORDER BY 1").fetchall()
     con.close()
     # P-1's program is not in the file and stays; P-9 gets the schema's default for mandatory.
-    assert rows == [("P-1", "One renamed", "Core", 150.0, False), ("P-2", "Two", "Core", 200.0, False),
-                    ("P-3", "Three", None, 300.0, False), ("P-9", "Nine", None, 100.0, False)]  # fmt: skip
+    assert rows == [
+        ("P-1", "One renamed", "Core", 150.0, False),
+        ("P-2", "Two", "Core", 200.0, False),
+        ("P-3", "Three", None, 300.0, False),
+        ("P-9", "Nine", None, 100.0, False),
+    ]
     assert log_rows(small_store) == [("projects", "f.csv", 2, "test", "accepted", "2 rows: 1 new, 1 updated")]
 
 
@@ -333,11 +369,18 @@ def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 def test_excel_reads_the_sheet_named_after_the_table_with_real_dates_and_numbers(small_store, tmp_path):
     header = PROJECTS.split(",") + ["mandatory"]
-    path = workbook(tmp_path / "f.xlsx", {
-        "notes": [["read me first"]],
-        "Projects": [header, ["P-9", "Nine", "active", datetime(2026, 1, 1), date(2026, 6, 30), 100.0, 0.5, True],
-                     [None] * 8, ["P-8", "Eight", "approved", "2026-02-01", "2026-03-31", 7, 1, False]],
-    })  # fmt: skip
+    path = workbook(
+        tmp_path / "f.xlsx",
+        {
+            "notes": [["read me first"]],
+            "Projects": [
+                header,
+                ["P-9", "Nine", "active", datetime(2026, 1, 1), date(2026, 6, 30), 100.0, 0.5, True],
+                [None] * 8,
+                ["P-8", "Eight", "approved", "2026-02-01", "2026-03-31", 7, 1, False],
+            ],
+        },
+    )
     result = load(small_store, "projects", path)
     assert result.accepted, result.problems_as_lines()
     assert result.rows == 2
@@ -345,17 +388,26 @@ def test_excel_reads_the_sheet_named_after_the_table_with_real_dates_and_numbers
     assert con.execute(
         "SELECT project_id, start_date, end_date, budget, mandatory FROM projects WHERE project_id IN ('P-8', 'P-9') "
         "ORDER BY 1"
-    ).fetchall() == [("P-8", date(2026, 2, 1), date(2026, 3, 31), 7.0, False),
-                     ("P-9", date(2026, 1, 1), date(2026, 6, 30), 100.0, True)]  # fmt: skip
+    ).fetchall() == [
+        ("P-8", date(2026, 2, 1), date(2026, 3, 31), 7.0, False),
+        ("P-9", date(2026, 1, 1), date(2026, 6, 30), 100.0, True),
+    ]
     con.close()
 
 
 def test_excel_falls_back_to_the_first_sheet_and_reports_its_row_numbers(small_store, tmp_path):
-    path = workbook(tmp_path / "f.xlsx", {
-        "Sheet A": [PROJECTS.split(","), ["P-9", "Nine", "active", "2026-01-01", "2026-06-30", 1, 0.5], [],
-                    ["P-8", "Eight", "active", "2026-01-01", "2026-06-30", "lots", 0.5, "stray"]],
-        "other": [["x"]],
-    })  # fmt: skip
+    path = workbook(
+        tmp_path / "f.xlsx",
+        {
+            "Sheet A": [
+                PROJECTS.split(","),
+                ["P-9", "Nine", "active", "2026-01-01", "2026-06-30", 1, 0.5],
+                [],
+                ["P-8", "Eight", "active", "2026-01-01", "2026-06-30", "lots", 0.5, "stray"],
+            ],
+            "other": [["x"]],
+        },
+    )
     assert load(small_store, "projects", path).problems_as_lines() == [
         "f.xlsx:4:-: has a value in a column without a header",
         'f.xlsx:4:budget: "lots" is not a number such as 1250.5',
@@ -376,8 +428,14 @@ def test_every_check_of_the_schema_is_worded_for_people():
     assert ingest.describe("projects").key == ("project_id",)
     assert ingest.describe("project_demand").key == ("project_id", "team_id", "period")
     assert [c.name for c in ingest.describe("projects").columns if c.required] == [
-        "project_id", "name", "stage", "start_date", "end_date", "budget", "probability_of_success"
-    ]  # fmt: skip
+        "project_id",
+        "name",
+        "stage",
+        "start_date",
+        "end_date",
+        "budget",
+        "probability_of_success",
+    ]
 
 
 def test_every_reference_names_a_keyed_table_and_a_real_column():
@@ -581,9 +639,36 @@ def junk_base(tmp_path_factory):
 
 JUNK = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", " ", '"', '""', ",", ";", "|", "\t", "\n", "\r\n", "=1+1", "-", "1e400", "NaN", "-0",
-                     "2026-02-30", "9999-12-31", "true", "é", "\x00", "'=x", "P-1", "P-2", "null", "NULL"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            " ",
+            '"',
+            '""',
+            ",",
+            ";",
+            "|",
+            "\t",
+            "\n",
+            "\r\n",
+            "=1+1",
+            "-",
+            "1e400",
+            "NaN",
+            "-0",
+            "2026-02-30",
+            "9999-12-31",
+            "true",
+            "é",
+            "\x00",
+            "'=x",
+            "P-1",
+            "P-2",
+            "null",
+            "NULL",
+        ]
+    ),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -658,10 +743,15 @@ def test_csv_export_neutralises_exactly_as_downloads_does_and_import_gives_the_t
 @given(
     cell=st.integers(0, 6),
     value=st.one_of(
-        st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False),
-        st.dates(), st.datetimes(), st.text(max_size=20).filter(lambda s: not any(ord(c) < 32 for c in s)),
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.dates(),
+        st.datetimes(),
+        st.text(max_size=20).filter(lambda s: not any(ord(c) < 32 for c in s)),
     ),
-)  # fmt: skip
+)
 def test_junk_in_an_excel_cell_exits_2_or_imports_cleanly(junk_base, tmp_path, cell, value):
     _folder, base, header, rows = junk_base
     target = tmp_path / "store.duckdb"

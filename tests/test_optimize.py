@@ -302,7 +302,7 @@ def small_con(empty_con):
                                           ('P3', 'T1', '2026-12-01', 0.5), ('P6', 'T2', '2026-11-01', 0.5);
         INSERT INTO project_dependencies VALUES ('P1', 'P2', 'requires'), ('P2', 'P4', 'requires'),
                                                 ('P6', 'P5', 'finish_to_start'), ('P3', 'P7', 'requires');
-    """)  # fmt: skip
+    """)
     return con
 
 
@@ -355,9 +355,10 @@ def test_what_if_parameters_move_the_arrays(small_con):
     base = optimize.apply_what_if(model, optimize.WhatIf())
     shifted = optimize.apply_what_if(
         model,
-        optimize.WhatIf(cost_overrun=0.2, pos_haircut=0.5, benefit_delay_months=3, discount_rate=0.05,
-                        objective_weights={"O1": 0.0}),
-    )  # fmt: skip
+        optimize.WhatIf(
+            cost_overrun=0.2, pos_haircut=0.5, benefit_delay_months=3, discount_rate=0.05, objective_weights={"O1": 0.0}
+        ),
+    )
     # P6's benefit of 90 moves from Feb to May 2027; its cost of 30 in Jan stays, 20 % dearer.
     may = finance.discount_factors(np.array(["2027-05-01"], dtype="datetime64[D]"), model.as_of, 0.05)[0]
     jan = finance.discount_factors(np.array(["2027-01-01"], dtype="datetime64[D]"), model.as_of, 0.05)[0]
@@ -542,24 +543,52 @@ def _what_if_for(problem: optimize.Problem) -> optimize.WhatIfProblem:
     n = problem.n
     ids = np.asarray([f"X{i}" for i in range(n)], dtype=object)
     model = optimize.PortfolioModel(
-        project_ids=ids, names=ids, stages=np.full(n, "proposed", dtype=object), mandatory=problem.forced_in,
-        in_plan=np.zeros(n, dtype=bool), probability_of_success=np.ones(n), flow_project=np.zeros(0, dtype=int),
-        flow_month=np.zeros(0, dtype="datetime64[M]"), flow_cost=np.zeros(0), flow_benefit=np.zeros(0),
-        fiscal_years=np.arange(problem.budget_rows), year_months=np.full(problem.budget_rows, 12),
-        cost_by_year=problem.usage[: problem.budget_rows].T.toarray(), teams=np.zeros(0, dtype=object),
-        team_names=np.zeros(0, dtype=object), months=np.zeros(0, dtype="datetime64[D]"),
-        capacity_fte=np.zeros((0, 0)), demand_fte=problem.usage[problem.budget_rows :].T.tocsr(),
-        requires=problem.requires, unmet_dependency=np.full(n, None), unmet_stage=np.full(n, None),
-        objective_ids=np.zeros(0, dtype=object), objective_names=np.zeros(0, dtype=object),
-        objective_weights=np.zeros(0), alignment=np.zeros((n, 0)), as_of=None, currency="USD", discount_rate=0.0,
-        fiscal_year_start_month=1, _index={p: i for i, p in enumerate(ids)},
-    )  # fmt: skip
-    return optimize.WhatIfProblem(
-        model=model, params=optimize.WhatIf(), problem=problem, value=problem.value, rnpv=problem.value,
-        pv_benefit=np.zeros(n), pv_cost=np.zeros(n), probability_of_success=np.ones(n), strategic_score=np.zeros(n),
-        rnpv_scale=1.0, cost_by_year=model.cost_by_year, budget=problem.limit[: problem.budget_rows],
+        project_ids=ids,
+        names=ids,
+        stages=np.full(n, "proposed", dtype=object),
+        mandatory=problem.forced_in,
+        in_plan=np.zeros(n, dtype=bool),
+        probability_of_success=np.ones(n),
+        flow_project=np.zeros(0, dtype=int),
+        flow_month=np.zeros(0, dtype="datetime64[M]"),
+        flow_cost=np.zeros(0),
+        flow_benefit=np.zeros(0),
+        fiscal_years=np.arange(problem.budget_rows),
+        year_months=np.full(problem.budget_rows, 12),
+        cost_by_year=problem.usage[: problem.budget_rows].T.toarray(),
+        teams=np.zeros(0, dtype=object),
+        team_names=np.zeros(0, dtype=object),
+        months=np.zeros(0, dtype="datetime64[D]"),
         capacity_fte=np.zeros((0, 0)),
-    )  # fmt: skip
+        demand_fte=problem.usage[problem.budget_rows :].T.tocsr(),
+        requires=problem.requires,
+        unmet_dependency=np.full(n, None),
+        unmet_stage=np.full(n, None),
+        objective_ids=np.zeros(0, dtype=object),
+        objective_names=np.zeros(0, dtype=object),
+        objective_weights=np.zeros(0),
+        alignment=np.zeros((n, 0)),
+        as_of=None,
+        currency="USD",
+        discount_rate=0.0,
+        fiscal_year_start_month=1,
+        _index={p: i for i, p in enumerate(ids)},
+    )
+    return optimize.WhatIfProblem(
+        model=model,
+        params=optimize.WhatIf(),
+        problem=problem,
+        value=problem.value,
+        rnpv=problem.value,
+        pv_benefit=np.zeros(n),
+        pv_cost=np.zeros(n),
+        probability_of_success=np.ones(n),
+        strategic_score=np.zeros(n),
+        rnpv_scale=1.0,
+        cost_by_year=model.cost_by_year,
+        budget=problem.limit[: problem.budget_rows],
+        capacity_fte=np.zeros((0, 0)),
+    )
 
 
 def test_marginal_budget_matches_brute_force():
@@ -743,8 +772,13 @@ def test_a_looser_gap_or_a_time_limit_says_so():
     value = rng.uniform(0.5, 1.5, n)
     cost = rng.uniform(1, 10, (n, 3))
     demand = rng.uniform(0, 2, (n, 30)) * (rng.random((n, 30)) < 0.2)
-    problem = {"value": value, "cost": cost, "budget": cost.sum(axis=0) * 0.3, "demand": demand,
-               "capacity": demand.sum(axis=0) * 0.3}  # fmt: skip
+    problem = {
+        "value": value,
+        "cost": cost,
+        "budget": cost.sum(axis=0) * 0.3,
+        "demand": demand,
+        "capacity": demand.sum(axis=0) * 0.3,
+    }
     loose = select_portfolio(**problem, mip_rel_gap=0.05)
     assert loose.status == "gap_limit" and not loose.proven and loose.feasible
     assert 0.0 <= loose.gap <= 0.05

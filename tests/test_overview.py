@@ -49,7 +49,7 @@ def small_con(empty_con):
             ('R2', 'P2', 'b', NULL, 0.2, 5, 'mitigating', NULL, NULL, NULL),
             ('R3', 'P1', 'c', NULL, 0.9, 5, 'closed', NULL, NULL, NULL),
             ('R4', 'P3', 'd', NULL, 0.9, 5, 'open', NULL, NULL, NULL);
-    """)  # fmt: skip
+    """)
     return con
 
 
@@ -116,8 +116,16 @@ def test_an_empty_store_gives_missing_numbers_not_zeros(empty_con):
 
 
 def test_every_headline_has_a_definition():
-    for key in ("revenue", "active_users", "nps", "csat", "forward_budget", "red_projects",
-                "capacity_utilisation", "open_risk_exposure"):  # fmt: skip
+    for key in (
+        "revenue",
+        "active_users",
+        "nps",
+        "csat",
+        "forward_budget",
+        "red_projects",
+        "capacity_utilisation",
+        "open_risk_exposure",
+    ):
         assert len(overview.DEFINITIONS[key]) > 40
 
 
@@ -125,8 +133,16 @@ def test_overview_page_shows_the_stores_numbers(monkeypatch, app_store_path):
     at = open_page(monkeypatch, app_store_path)
     assert problems(at) == []
     tiles = metric_values(at)
-    assert set(tiles) >= {"Revenue", "Active users", "NPS", "CSAT", "Forward budget", "Projects in red",
-                          "Capacity used, next 12 months", "Open risk exposure"}  # fmt: skip
+    assert set(tiles) >= {
+        "Revenue",
+        "Active users",
+        "NPS",
+        "CSAT",
+        "Forward budget",
+        "Projects in red",
+        "Capacity used, next 12 months",
+        "Open risk exposure",
+    }
     assert tiles["Revenue"].startswith("$") and tiles["Revenue"].endswith("M")
     assert tiles["NPS"].startswith(("+", "-"))
     assert "Halyard Software" in at.title[0].value

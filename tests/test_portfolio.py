@@ -45,7 +45,7 @@ def pf_con(empty_con):
           ('R2', 'A', 'key person', NULL, 1.0, 2, 'mitigating', 'o', NULL, NULL),
           ('R3', 'B', 'scope', NULL, 0.19, 1, 'closed', 'o', NULL, NULL),
           ('R4', 'C', 'demand', NULL, 0.79, 3, 'open', 'o', NULL, NULL);
-    """)  # fmt: skip
+    """)
     return con
 
 
@@ -67,10 +67,18 @@ def test_evm_health_rule_and_boundaries(pf_con):
     assert health.at["B", "health"] is None or (isinstance(health.at["B", "health"], float))
 
 
-@pytest.mark.parametrize(("ev", "ac", "pv", "expected"), [
-    (95, 100, 100, "green"), (94, 100, 100, "amber"), (85, 100, 100, "amber"), (84, 100, 100, "red"),
-    (100, 100, 117, "amber"), (100, 100, 118, "red"), (100, 100, 90, "green"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("ev", "ac", "pv", "expected"),
+    [
+        (95, 100, 100, "green"),
+        (94, 100, 100, "amber"),
+        (85, 100, 100, "amber"),
+        (84, 100, 100, "red"),
+        (100, 100, 117, "amber"),
+        (100, 100, 118, "red"),
+        (100, 100, 90, "green"),
+    ],
+)
 def test_health_thresholds(empty_con, ev, ac, pv, expected):
     empty_con.execute(
         "INSERT INTO projects (project_id, name, stage, start_date, end_date, budget, "
@@ -205,8 +213,10 @@ def test_a_project_without_cash_flows_says_so_instead_of_an_empty_chart(monkeypa
     path = tmp_path / "no-flows.duckdb"
     shutil.copyfile(demo_store_path, path)
     projects = tmp_path / "projects.csv"
-    projects.write_text("project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
-                        "P-900,No flows yet,proposed,2027-01-01,2027-06-30,100000,0.5\n")  # fmt: skip
+    projects.write_text(
+        "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
+        "P-900,No flows yet,proposed,2027-01-01,2027-06-30,100000,0.5\n"
+    )
     assert not import_file(path, "projects", projects).problems
     at = open_page(monkeypatch, path, "pages/portfolio.py", query={"project": "P-900"})
     assert problems(at) == []

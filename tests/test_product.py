@@ -72,7 +72,7 @@ def small_con(empty_con):
             ('P1', '2026-02-01', 50, 0), ('P1', '2026-03-01', 100, 0), ('P1', '2026-04-01', 200, 0),
             ('P2', '2026-01-01', 30, 0), ('P2', '2026-05-01', 70, 0), ('P3', '2026-03-01', 900, 0);
         INSERT INTO project_progress VALUES ('P1', '2026-03-01', 40, 140, 120, 160);
-    """)  # fmt: skip
+    """)
     return con
 
 
@@ -379,8 +379,10 @@ def _load(con, nps_scores, csat_scores):
     pairs = enumerate(zip(nps_scores, csat_scores, strict=True))
     rows = [(f"F{i}", "A", date(2026, 1, 1), nps, csat) for i, (nps, csat) in pairs]
     if rows:
-        con.executemany("INSERT INTO feedback (feedback_id, product_id, received_on, nps_score, csat_score) "
-                        "VALUES (?, ?, ?, ?, ?)", rows)  # fmt: skip
+        con.executemany(
+            "INSERT INTO feedback (feedback_id, product_id, received_on, nps_score, csat_score) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 nps_scores = st.lists(st.one_of(st.none(), st.integers(0, 10)), max_size=40)
@@ -462,8 +464,7 @@ def test_rice_is_non_negative_rises_with_reach_impact_confidence_and_falls_with_
 
 @settings(max_examples=200, deadline=None)
 @given(value=positive, criticality=positive, risk=positive, size=positive, factor=st.floats(1, 100))
-def test_wsjf_is_non_negative_rises_with_cost_of_delay_and_falls_with_job_size(value, criticality, risk, size,
-                                                                                factor):  # fmt: skip
+def test_wsjf_is_non_negative_rises_with_cost_of_delay_and_falls_with_job_size(value, criticality, risk, size, factor):
     score = product.wsjf(value, criticality, risk, size)
     assert score >= 0
     assert score == pytest.approx((value + criticality + risk) / size)
@@ -472,15 +473,20 @@ def test_wsjf_is_non_negative_rises_with_cost_of_delay_and_falls_with_job_size(v
 
 
 @settings(max_examples=100, deadline=None)
-@given(scores=st.lists(st.one_of(st.just(float("nan")), st.floats(0, 100, allow_nan=False)), min_size=1,
-                       max_size=30), seed=st.integers(0, 2**16))  # fmt: skip
+@given(
+    scores=st.lists(st.one_of(st.just(float("nan")), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=30),
+    seed=st.integers(0, 2**16),
+)
 def test_rankings_do_not_depend_on_row_order(scores, seed):
     ids = [f"F{i:02d}" for i in range(len(scores))]
     ranks = dict(zip(ids, product.rank_desc(scores, ids), strict=True))
     order = list(range(len(scores)))
     random.Random(seed).shuffle(order)
-    shuffled = dict(zip([ids[i] for i in order], product.rank_desc([scores[i] for i in order],
-                                                                   [ids[i] for i in order]), strict=True))  # fmt: skip
+    shuffled = dict(
+        zip(
+            [ids[i] for i in order], product.rank_desc([scores[i] for i in order], [ids[i] for i in order]), strict=True
+        )
+    )
     assert shuffled == ranks
     assert sorted(ranks.values()) == list(range(1, len(scores) + 1))
     # A higher score never ranks below a lower one; missing scores come last.

@@ -33,8 +33,9 @@ def shown(at) -> dict:
 
 def trend_points(at, key: str) -> int:
     """Number of periods drawn on a trend chart (its main line, the last trace but the release markers)."""
-    chart = next(c for c in at.get("plotly_chart") if json.loads(c.proto.spec)["layout"]["title"]["text"]
-                 .startswith(key))  # fmt: skip
+    chart = next(
+        c for c in at.get("plotly_chart") if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith(key)
+    )
     traces = json.loads(chart.proto.spec)["data"]
     line = next(t for t in traces if t.get("mode") == "lines+markers")
     return len(line["x"])
@@ -70,8 +71,15 @@ def test_switching_product_window_and_grain_changes_the_numbers(monkeypatch, app
 
 
 def test_a_link_opens_its_state(monkeypatch, app_store_path, demo_con):
-    query = {"product": "BEACON", "window": "custom", "start": "2026-04-01", "end": "2026-06-30",
-             "grain": "month", "compare": "last_year", "section": "Retention"}  # fmt: skip
+    query = {
+        "product": "BEACON",
+        "window": "custom",
+        "start": "2026-04-01",
+        "end": "2026-06-30",
+        "grain": "month",
+        "compare": "last_year",
+        "section": "Retention",
+    }
     at = open_page(monkeypatch, app_store_path, PAGE, query=query)
     assert problems(at) == []
     assert at.selectbox(key="product").value == "BEACON"

@@ -12,14 +12,28 @@ from analytics import store
 
 # CONTRACT.md "Store schema", column for column (key columns first). If the contract changes, change this too.
 CONTRACT_COLUMNS = {
+    "decisions": ["decision_id", "scenario_id", "decided_at", "decided_by", "rationale"],
+    "user_roles": ["principal", "role", "granted_at", "granted_by"],
     "settings": ["key", "value"],
     "objectives": ["objective_id", "name", "description", "weight"],
     "products": ["product_id", "name", "segment", "owner", "lifecycle_stage", "launched_on"],
     "teams": ["team_id", "name", "skill"],
     "team_capacity": ["team_id", "period", "fte"],
     "projects": [
-        "project_id", "name", "product_id", "program", "sponsor", "manager", "stage", "start_date", "end_date",
-        "budget", "probability_of_success", "health", "mandatory", "description",
+        "project_id",
+        "name",
+        "product_id",
+        "program",
+        "sponsor",
+        "manager",
+        "stage",
+        "start_date",
+        "end_date",
+        "budget",
+        "probability_of_success",
+        "health",
+        "mandatory",
+        "description",
     ],
     "project_cashflows": ["project_id", "period", "cost", "benefit"],
     "project_alignment": ["project_id", "objective_id", "score"],
@@ -27,27 +41,63 @@ CONTRACT_COLUMNS = {
     "project_dependencies": ["project_id", "depends_on", "kind"],
     "project_progress": ["project_id", "as_of", "percent_complete", "planned_value", "earned_value", "actual_cost"],
     "risks": [
-        "risk_id", "project_id", "title", "category", "probability", "impact", "status", "owner", "mitigation",
+        "risk_id",
+        "project_id",
+        "title",
+        "category",
+        "probability",
+        "impact",
+        "status",
+        "owner",
+        "mitigation",
         "raised_on",
     ],
     "kpi_definitions": ["metric", "label", "unit", "direction", "aggregation"],
     "kpi_history": ["product_id", "metric", "date", "value"],
     "kpi_targets": ["product_id", "metric", "period", "target"],
     "features": [
-        "feature_id", "product_id", "title", "theme", "status", "reach", "impact", "confidence", "effort",
-        "business_value", "time_criticality", "risk_reduction", "job_size", "start_date", "target_date",
-        "shipped_on", "project_id",
+        "feature_id",
+        "product_id",
+        "title",
+        "theme",
+        "status",
+        "reach",
+        "impact",
+        "confidence",
+        "effort",
+        "business_value",
+        "time_criticality",
+        "risk_reduction",
+        "job_size",
+        "start_date",
+        "target_date",
+        "shipped_on",
+        "project_id",
     ],
     "feedback": [
-        "feedback_id", "product_id", "received_on", "channel", "nps_score", "csat_score", "theme", "comment",
+        "feedback_id",
+        "product_id",
+        "received_on",
+        "channel",
+        "nps_score",
+        "csat_score",
+        "theme",
+        "comment",
     ],
     "retention_cohorts": ["product_id", "cohort_month", "month_offset", "cohort_size", "retained"],
     "scenarios": ["scenario_id", "name", "created_at", "created_by", "params", "note"],
     "scenario_projects": ["scenario_id", "project_id", "chosen"],
     "import_log": [
-        "import_id", "table_name", "file_name", "rows", "imported_at", "imported_by", "status", "message",
+        "import_id",
+        "table_name",
+        "file_name",
+        "rows",
+        "imported_at",
+        "imported_by",
+        "status",
+        "message",
     ],
-}  # fmt: skip
+}
 
 KEYS = {
     "settings": ["key"],
@@ -285,10 +335,15 @@ def test_a_store_held_by_another_process_is_a_sentence_naming_it(tmp_path):
     path = tmp_path / "held.duckdb"
     store.connect(path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ready', flush=True); "
-         "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(store.StoreError) as info:

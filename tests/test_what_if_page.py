@@ -149,8 +149,15 @@ def test_scenarios_page_says_how_to_start_when_there_are_none(monkeypatch, what_
 
 
 def test_every_lever_replays_from_its_link(monkeypatch, what_if_store, demo_con):
-    levers = {"budget_pct": 90, "alpha": 0.45, "pos_haircut": 0.1, "cost_overrun": 0.15, "benefit_delay_months": 3,
-              "flex": 0.1, "capacity_fte_delta": {"T-DATA": 1.5}}  # fmt: skip
+    levers = {
+        "budget_pct": 90,
+        "alpha": 0.45,
+        "pos_haircut": 0.1,
+        "cost_overrun": 0.15,
+        "benefit_delay_months": 3,
+        "flex": 0.1,
+        "capacity_fte_delta": {"T-DATA": 1.5},
+    }
     unforced = optimize.WhatIf.from_dict({**page_params(demo_con, **levers).to_dict(), "discount_rate": 0.1})
     model = optimize.prepare_model(demo_con)
     best = optimize.solve_exact(optimize.apply_what_if(model, unforced).problem)

@@ -17,10 +17,15 @@ def portfolio_filters(with_rate: bool = True) -> tuple[portfolio.PortfolioFilter
         chosen = {}
         for column, (key, label) in zip(
             columns,
-            (("programs", "Program"), ("products", "Product"), ("stages", "Stage"), ("sponsors", "Sponsor"),
-             ("health", "Health")),
+            (
+                ("programs", "Program"),
+                ("products", "Product"),
+                ("stages", "Stage"),
+                ("sponsors", "Sponsor"),
+                ("health", "Health"),
+            ),
             strict=False,
-        ):  # fmt: skip
+        ):
             with column:
                 chosen[key] = tuple(
                     st.multiselect(
@@ -30,12 +35,20 @@ def portfolio_filters(with_rate: bool = True) -> tuple[portfolio.PortfolioFilter
                         bind="query-params",
                         placeholder="All",
                         format_func=lambda v: v.replace("_", " "),
-                    )  # fmt: skip
+                    )
                 )
         rate = settings.discount_rate
         if with_rate:
             with columns[-1]:
-                rate = st.slider("Discount rate", 0.0, 0.25, float(settings.discount_rate), 0.005, key="rate",
-                                 bind="query-params", format="percent",
-                                 help="Annual rate for NPV and rNPV (Excel XNPV); the store's by default.")  # fmt: skip
+                rate = st.slider(
+                    "Discount rate",
+                    0.0,
+                    0.25,
+                    float(settings.discount_rate),
+                    0.005,
+                    key="rate",
+                    bind="query-params",
+                    format="percent",
+                    help="Annual rate for NPV and rNPV (Excel XNPV); the store's by default.",
+                )
     return portfolio.PortfolioFilter(**chosen), rate

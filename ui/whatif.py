@@ -163,46 +163,96 @@ def memo(key, build: Callable[[], object]):
 
 
 def _percent_slider(label: str, key: str, high: float, step: float, default: float, help_text: str) -> float:
-    return float(st.slider(label, 0.0, high, default, step, key=key, bind="query-params", format="percent",
-                           help=help_text))  # fmt: skip
+    return float(
+        st.slider(label, 0.0, high, default, step, key=key, bind="query-params", format="percent", help=help_text)
+    )
 
 
 def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> optimize.WhatIf:
     """Draw the levers (every one kept in the URL, so a link replays the scenario) and return the settings."""
-    budget_pct = st.slider("Budget, % of plan", 40, 160, 100, 5, key="budget_pct", bind="query-params",
-                           format="%d%%", help="Every fiscal year's budget as a share of what the current plan "
-                           "(approved and active projects, plus mandatory ones) spends.")  # fmt: skip
-    alpha = st.slider("Money ↔ strategy (α)", 0.0, 1.0, 0.3, 0.05, key="alpha", bind="query-params",
-                      help="0 ranks projects by risk-adjusted NPV only, 1 by strategic score only: value = "
-                      "(1 − α) · rNPV / max |rNPV| + α · strategic score.")  # fmt: skip
-    rate = _percent_slider("Discount rate", "rate", 0.25, 0.005, float(discount_rate),
-                           "Annual rate for rNPV (Excel XNPV); the store's by default.")  # fmt: skip
+    budget_pct = st.slider(
+        "Budget, % of plan",
+        40,
+        160,
+        100,
+        5,
+        key="budget_pct",
+        bind="query-params",
+        format="%d%%",
+        help="Every fiscal year's budget as a share of what the current plan "
+        "(approved and active projects, plus mandatory ones) spends.",
+    )
+    alpha = st.slider(
+        "Money ↔ strategy (α)",
+        0.0,
+        1.0,
+        0.3,
+        0.05,
+        key="alpha",
+        bind="query-params",
+        help="0 ranks projects by risk-adjusted NPV only, 1 by strategic score only: value = "
+        "(1 − α) · rNPV / max |rNPV| + α · strategic score.",
+    )
+    rate = _percent_slider(
+        "Discount rate",
+        "rate",
+        0.25,
+        0.005,
+        float(discount_rate),
+        "Annual rate for rNPV (Excel XNPV); the store's by default.",
+    )
     with st.expander("Risk and timing"):
-        haircut = _percent_slider("Probability-of-success haircut", "haircut", 0.5, 0.05, 0.0,
-                                  "Every project's probability of success × (1 − haircut).")  # fmt: skip
-        overrun = _percent_slider("Cost overrun", "overrun", 0.5, 0.05, 0.0,
-                                  "Every forward cost × (1 + overrun), in rNPV and against the budget.")  # fmt: skip
-        delay = int(st.slider("Benefit delay (months)", 0, 12, 0, 1, key="delay", bind="query-params",
-                              help="Every forward benefit arrives this many months later."))  # fmt: skip
-        flex = _percent_slider("Capacity flex", "flex", 0.3, 0.05, 0.0,
-                               "Teams may take on this much more than their FTE (overtime, contractors).")  # fmt: skip
+        haircut = _percent_slider(
+            "Probability-of-success haircut",
+            "haircut",
+            0.5,
+            0.05,
+            0.0,
+            "Every project's probability of success × (1 − haircut).",
+        )
+        overrun = _percent_slider(
+            "Cost overrun",
+            "overrun",
+            0.5,
+            0.05,
+            0.0,
+            "Every forward cost × (1 + overrun), in rNPV and against the budget.",
+        )
+        delay = int(
+            st.slider(
+                "Benefit delay (months)",
+                0,
+                12,
+                0,
+                1,
+                key="delay",
+                bind="query-params",
+                help="Every forward benefit arrives this many months later.",
+            )
+        )
+        flex = _percent_slider(
+            "Capacity flex",
+            "flex",
+            0.3,
+            0.05,
+            0.0,
+            "Teams may take on this much more than their FTE (overtime, contractors).",
+        )
     with st.expander("Strategy weights"):
         weights = {
-            objective: float(
-                st.slider(name, 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params")
-            )  # fmt: skip
+            objective: float(st.slider(name, 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params"))
             for objective, name, weight in zip(
                 portfolio_model.objective_ids,
                 portfolio_model.objective_names,
                 portfolio_model.objective_weights,
                 strict=True,
-            )  # fmt: skip
+            )
         }
     with st.expander("Team capacity (± FTE)"):
         fte = {
             team: float(
                 st.slider(name, -5.0, 5.0, 0.0, 0.5, key=f"fte_{team}", bind="query-params", format="%+.1f FTE")
-            )  # fmt: skip
+            )
             for team, name in zip(portfolio_model.teams, portfolio_model.team_names, strict=True)
         }
     forced = bool(st.query_params.get("force_in") or st.query_params.get("force_out"))
@@ -217,11 +267,18 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
     else:
         force_in, force_out = state.ids_in_url("force_in", ids), state.ids_in_url("force_out", ids)
     return optimize.WhatIf(
-        budget_pct=float(budget_pct), discount_rate=rate, alpha=float(alpha),
+        budget_pct=float(budget_pct),
+        discount_rate=rate,
+        alpha=float(alpha),
         objective_weights={k: v for k, v in weights.items()},
-        capacity_fte_delta={k: v for k, v in fte.items() if v}, flex=flex, pos_haircut=haircut,
-        cost_overrun=overrun, benefit_delay_months=delay, force_in=force_in, force_out=force_out,
-    )  # fmt: skip
+        capacity_fte_delta={k: v for k, v in fte.items() if v},
+        flex=flex,
+        pos_haircut=haircut,
+        cost_overrun=overrun,
+        benefit_delay_months=delay,
+        force_in=force_in,
+        force_out=force_out,
+    )
 
 
 def reset() -> None:
@@ -247,8 +304,12 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
         query["budget_pct"] = str(int(round(params.budget_pct)))
     if params.discount_rate is not None:
         query["rate"] = f"{params.discount_rate:g}"
-    for key, value, default in (("alpha", params.alpha, 0.3), ("haircut", params.pos_haircut, 0.0),
-                                ("overrun", params.cost_overrun, 0.0), ("flex", params.flex, 0.0)):  # fmt: skip
+    for key, value, default in (
+        ("alpha", params.alpha, 0.3),
+        ("haircut", params.pos_haircut, 0.0),
+        ("overrun", params.cost_overrun, 0.0),
+        ("flex", params.flex, 0.0),
+    ):
         if value != default:
             query[key] = f"{value:g}"
     if params.benefit_delay_months:
