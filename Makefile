@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STORE  := data/demo.duckdb
 PORT   ?= 8501
 
-.PHONY: run test lint bench shots clean
+.PHONY: run test test-fast lint bench shots clean
 
 run: $(VENV)/.installed-run $(STORE)
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
@@ -14,6 +14,10 @@ test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+# The unit tests alone (no app, no browser): the quick loop while changing analytics.
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -m unit tests/unit
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .

@@ -80,7 +80,7 @@ def _apptest_cases(folder: Path):
 
 
 def _browser_cases(folder: Path):
-    from tests.browser import READY, WHAT_IF_POINT_JS, chromium_page, chromium_path, open_and_wait, served_app
+    from tests.chromium import READY, WHAT_IF_POINT_JS, chromium_page, chromium_path, open_and_wait, served_app
 
     if chromium_path() is None:
         return []

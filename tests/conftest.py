@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from analytics import store
@@ -43,3 +45,17 @@ def app_store_path(demo_store_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("app") / "app.duckdb"
     shutil.copyfile(demo_store_path, path)
     return path
+
+
+TESTS = Path(__file__).resolve().parent
+DEPTHS = ("unit", "pages", "browser")
+MARK_OF_DEPTH = {"unit": "unit", "pages": "page", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by the folder it lives in, so ``-m unit`` (``make test-fast``) selects the unit tests."""
+    for item in items:
+        depth = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if depth not in DEPTHS:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in tests/unit, tests/pages or tests/browser")
+        item.add_marker(MARK_OF_DEPTH[depth])

@@ -85,6 +85,16 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return _cached_call(fn, name, store_path(), store_version(), args, kwargs)
 
 
+def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn(cursor, *args, **kwargs)`` from analytics uncached: a write (analytics runs it as one transaction,
+    which bumps the store version, so cached reads refresh on the next rerun) or a read that must not be cached.
+
+    Pages call this instead of opening a cursor themselves.
+    """
+    with connection().cursor() as cur:
+        return fn(cur, *args, **kwargs)
+
+
 def settings() -> store.Settings:
     """The store's settings (as_of, currency, company, discount rate, fiscal year start)."""
     return query(store.read_settings)

@@ -11,7 +11,7 @@ import pytest
 from analytics.__main__ import _parser, main
 from ui import nav
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CONTRACT_PATHS = ["/", "/product", "/portfolio", "/what-if", "/scenarios", "/data"]
 

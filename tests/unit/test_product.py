@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from analytics import product
 
-SCHEMA = Path(__file__).resolve().parent.parent / "analytics" / "schema.sql"
+SCHEMA = Path(__file__).resolve().parents[2] / "analytics" / "schema.sql"
 
 
 @pytest.fixture

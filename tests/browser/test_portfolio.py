@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 
 from analytics import ingest, store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
 
 

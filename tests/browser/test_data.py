@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from analytics import store
-from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
 
 XSS = "<img src=x onerror=alert(1)>"
 HEADER = "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"

@@ -113,7 +113,7 @@ KEYS = {
     "scenario_projects": ["scenario_id", "project_id"],
 }
 
-CONTRACT_MD = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
+CONTRACT_MD = Path(__file__).resolve().parents[3] / "shared" / "CONTRACT.md"
 
 
 def columns_of(con, table):

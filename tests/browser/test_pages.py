@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import READY, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
 from ui import nav
 
 PATHS = ["/" + spec.url_path for spec in nav.available()]
