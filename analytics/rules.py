@@ -1,6 +1,6 @@
-"""Every rule of the business that more than one place needs, defined once: stage sets, EVM thresholds, tolerances
-and defaults, with the SQL fragments built from them.
+"""Every business rule that more than one place needs, defined once, with the SQL fragments built from them.
 
+Stage sets, EVM thresholds, tolerances and defaults.
 Values here are constants of Quarterdeck, never user text, so the SQL fragments may be pasted into a query (the
 values a user chooses still go through ``?``).
 """
