@@ -47,7 +47,7 @@ CANDIDATE_SQL = sql_list(CANDIDATE_STAGES)
 
 
 def evm_health_sql(cpi: str = "cpi", spi: str = "spi") -> str:
-    """The EVM health rule as a SQL ``CASE`` over two column expressions (NULL when there is no snapshot)."""
+    """Return the EVM health rule as a SQL ``CASE`` over two column expressions (NULL without a snapshot)."""
     return (
         f"CASE WHEN {cpi} IS NULL OR {spi} IS NULL THEN NULL "
         f"WHEN {cpi} >= {EVM_GREEN_AT} AND {spi} >= {EVM_GREEN_AT} THEN 'green' "
