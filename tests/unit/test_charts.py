@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import charts, portfolio
+from analytics.charts.portfolio import _zero_aligned_range
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
@@ -14,7 +15,7 @@ amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: ne
 @settings(max_examples=200, deadline=None)
 @given(cost=amounts, benefit=amounts, low=amounts, high=amounts)
 def test_two_axes_share_their_zero_and_hold_their_data(cost, benefit, low, high):
-    left, right = charts._zero_aligned_range(-cost, benefit, -low, high)
+    left, right = _zero_aligned_range(-cost, benefit, -low, high)
     assert left[0] <= -cost and left[1] >= benefit
     assert right[0] <= -low and right[1] >= high
     # Zero sits at the same height on both axes.

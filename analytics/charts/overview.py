@@ -1,0 +1,58 @@
+"""Figures of the overview page: revenue per product and forward spend per program (from ``analytics.overview``)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from analytics.charts.template import STAGE_COLOURS, money_axis, styled
+from analytics.formatting import money
+
+
+def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
+    """Stacked monthly revenue per product; the current, partial month is drawn hatched and labelled as such.
+
+    ``frame`` has columns period, product_id, name, revenue, partial (``overview.monthly_revenue_by_product``).
+    """
+    fig = go.Figure()
+    totals = frame.groupby("period")["revenue"].sum()
+    complete = totals[~frame.groupby("period")["partial"].any()]
+    last_year, year_before = complete.iloc[-12:].sum(), complete.iloc[-24:-12].sum()
+    for name, rows in frame.groupby("name", sort=False):
+        fig.add_bar(
+            x=rows["period"],
+            y=rows["revenue"],
+            name=name,
+            marker_pattern_shape=["/" if p else "" for p in rows["partial"]],
+            hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} {currency}<extra></extra>",
+        )
+    growth = f", {last_year / year_before - 1:+.0%} on the year before" if year_before else ""
+    title = f"Revenue: {money(last_year, currency)} over the last 12 complete months{growth}"
+    fig.update_layout(barmode="stack", xaxis_title=None, yaxis_title=f"Revenue per month ({currency})")
+    fig.update_yaxes(**money_axis(currency))
+    fig.update_xaxes(dtick="M6" if present else "M3", tickformat="%b %Y")
+    return styled(fig, present=present, title=title, height=420)
+
+
+def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figure:
+    """Horizontal stacked bars: forward planned cost per program split by stage (from ``overview``)."""
+    fig = go.Figure()
+    programs = list(dict.fromkeys(frame["program"]))[::-1]
+    for stage in ("active", "approved", "on_hold", "proposed"):
+        rows = frame[frame["stage"] == stage].set_index("program").reindex(programs)
+        fig.add_bar(
+            y=programs,
+            x=rows["forward_cost"],
+            name=stage.replace("_", " "),
+            orientation="h",
+            marker_color=STAGE_COLOURS[stage],
+            customdata=rows["projects"],
+            hovertemplate=f"%{{y}} · {stage}: %{{x:,.0f}} {currency} (%{{customdata}} projects)<extra></extra>",
+        )
+    committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
+    planned = frame["forward_cost"].sum()
+    title = f"Forward spend: {money(planned, currency)} planned, {money(committed, currency)} committed"
+    fig.update_layout(
+        barmode="stack", yaxis_title=None, xaxis_title=f"Planned cost from the valuation date on ({currency})"
+    )
+    fig.update_xaxes(**money_axis(currency))
+    return styled(fig, present=present, title=title, height=420)

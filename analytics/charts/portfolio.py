@@ -1,0 +1,390 @@
+"""Figures of the portfolio page: value map, project detail, alignment, capacity, risk, dependencies and health.
+
+They draw the frames of ``analytics.portfolio``; ``capacity_heatmap`` also draws the what-if's selection.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from analytics.charts.template import (
+    BAD,
+    GOOD,
+    HEALTH_COLOURS,
+    NEUTRAL,
+    OKABE_ITO,
+    STAGE_COLOURS,
+    money_axis,
+    styled,
+)
+
+
+def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
+    """Bubble chart of rNPV against strategic score, bubble area ∝ forward cost; one trace per stage or health.
+
+    ``frame``: ``portfolio.project_table`` rows. Each point's ``customdata[0]`` is its project_id so a selection
+    event names the project.
+    """
+    fig = go.Figure()
+    palette = STAGE_COLOURS if colour_by == "stage" else HEALTH_COLOURS
+    largest = max(float(frame["forward_cost"].max() or 0), 1.0)
+    # A hundred bubbles can be big; two thousand must shrink or they hide one another.
+    crowding = min(1.0, (80 / max(len(frame), 1)) ** 0.5)
+    groups = frame.assign(group=frame[colour_by].fillna("unknown"))
+    order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
+    for group in order:
+        rows = groups[groups["group"] == group]
+        size = 6 + 54 * crowding * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
+        fig.add_scatter(
+            x=rows["strategic_score"],
+            y=rows["rnpv"],
+            mode="markers",
+            name=str(group).replace("_", " "),
+            marker={
+                "size": size * (1.2 if present else 1.0),
+                "color": palette.get(group, NEUTRAL),
+                "opacity": 0.78 if crowding == 1.0 else 0.6,
+                "line": {
+                    "width": [3 if p == selected else 0.5 for p in rows["project_id"]],
+                    "color": ["#000000" if p == selected else "#FFFFFF" for p in rows["project_id"]],
+                },
+            },
+            customdata=rows[["project_id", "name", "forward_cost"]].to_numpy(),
+            hovertemplate=(
+                "%{customdata[0]} %{customdata[1]}<br>rNPV %{y:,.0f} "
+                + currency
+                + "<br>strategic score %{x:.2f}<br>forward cost %{customdata[2]:,.0f} "
+                + currency
+                + "<extra></extra>"
+            ),
+        )
+    fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
+    top = frame.nlargest(1, "rnpv")
+    title = "Value against strategy: bigger bubbles spend more from now on"
+    if len(top):
+        title = f"Value against strategy: {top.iloc[0]['name']} carries the most risk-adjusted value"
+    fig.update_layout(
+        xaxis_title="Strategic score (0 = serves no objective, 1 = all, fully)",
+        yaxis_title=f"rNPV ({currency}, risk-adjusted, forward)",
+        # Click picks a bubble; dragmode "select" would swallow the click (Streamlit gets no point).
+        clickmode="event+select",
+    )
+    fig.update_yaxes(**money_axis(currency))
+    low, high = float(frame["strategic_score"].min()), float(frame["strategic_score"].max())
+    fig.update_xaxes(range=[max(-0.03, low - 0.05), min(1.03, high + 0.05)])
+    return styled(fig, present=present, title=title, height=520)
+
+
+def project_cashflow(frame, *, currency: str, present: bool, as_of, title: str):
+    """Monthly cost (down) and benefit (up) bars with the cumulative net line; a line marks the valuation date."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=frame["period"],
+        y=-frame["cost"],
+        name="cost",
+        marker_color=BAD,
+        hovertemplate="%{x|%b %Y}: cost %{customdata:,.0f}<extra></extra>",
+        customdata=frame["cost"],
+    )
+    fig.add_bar(
+        x=frame["period"],
+        y=frame["benefit"],
+        name="benefit",
+        marker_color=GOOD,
+        hovertemplate="%{x|%b %Y}: benefit %{y:,.0f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=frame["period"], y=frame["cumulative_net"], name="cumulative net", mode="lines", line={"color": "#000000"}
+    )
+    fig.add_vline(x=as_of, line={"color": NEUTRAL, "dash": "dot"})
+    fig.update_layout(barmode="relative", yaxis_title=f"{currency} per month", xaxis_title=None)
+    fig.update_yaxes(**money_axis(currency))
+    return styled(fig, present=present, title=title, height=360)
+
+
+def evm_s_curve(frame, *, currency: str, present: bool, title: str):
+    """Planned value, earned value and actual cost over the project's progress snapshots (the EVM S-curve)."""
+    fig = go.Figure()
+    for column, label, colour in (
+        ("planned_value", "planned value (PV)", NEUTRAL),
+        ("earned_value", "earned value (EV)", GOOD),
+        ("actual_cost", "actual cost (AC)", BAD),
+    ):
+        fig.add_scatter(x=frame["as_of"], y=frame[column], name=label, mode="lines+markers", line={"color": colour})
+    fig.update_layout(yaxis_title=f"Cumulative {currency}", xaxis_title=None)
+    fig.update_yaxes(**money_axis(currency))
+    return styled(fig, present=present, title=title, height=360)
+
+
+def alignment_heatmap(matrix, *, present: bool):
+    """Projects × objectives scores 0–5, darker = stronger; rows as given (``portfolio.alignment_matrix``)."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(),
+            x=list(matrix.columns),
+            y=list(matrix.index),
+            zmin=0,
+            zmax=5,
+            colorscale="Blues",
+            colorbar={"title": "score"},
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 11 if not present else 14})
+    fig.update_xaxes(side="top")
+    height = max(420, 18 * len(matrix) + 160)
+    return styled(fig, present=present, title="Which objectives each live project serves (0–5)", height=height)
+
+
+def investment_bars(frame, label: str, *, currency: str, present: bool, title: str):
+    """Horizontal bars of forward cost per ``label`` (objective or product), largest on top."""
+    fig = go.Figure(
+        go.Bar(
+            y=frame[label],
+            x=frame["forward_cost"],
+            orientation="h",
+            marker_color=OKABE_ITO[0],
+            customdata=frame["projects"],
+            hovertemplate=f"%{{y}}: %{{x:,.0f}} {currency} (%{{customdata}} projects)<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=f"Forward cost ({currency})", **money_axis(currency))
+    return styled(fig, present=present, title=title, height=max(300, 44 * len(frame) + 120))
+
+
+def capacity_heatmap(cells, *, present: bool, title: str | None = None):
+    """Team × month utilisation of committed demand against capacity; over 100 % shows in vermillion.
+
+    ``title`` replaces the default, which counts the over-booked team-months of ``cells["overbooked"]``.
+    """
+    pivot = cells.pivot_table(index="team", columns="period", values="utilisation", aggfunc="first")
+    z = pivot.to_numpy() * 100
+    text = [[("" if v != v else f"{v:.0f}") for v in row] for row in z]
+    scale = [[0, "#F7FBFF"], [0.45, "#9ECAE1"], [0.6, "#2171B5"], [0.6667, "#FDAE6B"], [1, "#D55E00"]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(pivot.columns),
+            y=list(pivot.index),
+            zmin=0,
+            zmax=150,
+            colorscale=scale,
+            text=text,
+            texttemplate="%{text}",
+            xgap=2,
+            ygap=2,
+            colorbar={"title": "% used", "ticksuffix": "%"},
+            hovertemplate="%{y}, %{x|%b %Y}: %{z:.0f}% of capacity<extra></extra>",
+        )
+    )
+    if title is None:
+        over = int(cells["overbooked"].sum())
+        title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
+    fig.update_xaxes(tickformat="%b %y", dtick="M1" if not present else "M2")
+    return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140))
+
+
+def team_load(cells, team: str, *, present: bool):
+    """One team's committed and proposed demand stacked against its capacity line, per month."""
+    rows = cells[cells["team"] == team]
+    fig = go.Figure()
+    fig.add_bar(x=rows["period"], y=rows["committed_fte"], name="committed (approved + active)", marker_color=GOOD)
+    fig.add_bar(x=rows["period"], y=rows["proposed_fte"], name="proposed", marker_color="#BBBBBB")
+    fig.add_scatter(
+        x=rows["period"], y=rows["capacity_fte"], name="capacity", mode="lines", line={"color": BAD, "shape": "hv"}
+    )
+    fig.update_layout(barmode="stack", yaxis_title="FTE", xaxis_title=None)
+    peak = (rows["committed_fte"] / rows["capacity_fte"].where(rows["capacity_fte"] > 0)).max()
+    title = f"{team}: committed work peaks at {peak:.0%} of capacity" if peak == peak else f"{team}: no capacity"
+    return styled(fig, present=present, title=title, height=380)
+
+
+def risk_matrix_heatmap(cells, *, present: bool):
+    """Draw the 5×5 probability × impact matrix: colour = exposure, text = number of risks."""
+    z = cells.pivot(index="probability_bin", columns="impact", values="exposure").to_numpy()
+    counts = cells.pivot(index="probability_bin", columns="impact", values="risks").to_numpy()
+    labels = ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[1, 2, 3, 4, 5],
+            y=labels,
+            colorscale=[[0, "#FFFFFF"], [1, BAD]],
+            text=[[f"{int(c)}" if c else "" for c in row] for row in counts],
+            texttemplate="%{text}",
+            textfont={"size": 22 if present else 16},
+            xgap=3,
+            ygap=3,
+            colorbar={"title": "exposure"},
+            hovertemplate="probability %{y}, impact %{x}: %{text} risks, exposure %{z:.1f}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title="Impact (1 = minor, 5 = severe)", yaxis_title="Probability")
+    return styled(
+        fig, present=present, title=f"{int(cells['risks'].sum())} open risks by probability and impact", height=440
+    )
+
+
+def dependency_network(nodes, edges, *, present: bool, highlight: set | None = None):
+    """Draw the layered dependency graph: prerequisites left, dependants right; highlighted nodes ringed."""
+    highlight = highlight or set()
+    fig = go.Figure()
+    xs, ys = [], []
+    for row in edges.itertuples(index=False):
+        xs += [row.x0, (row.x0 + row.x1) / 2, row.x1, None]
+        ys += [row.y0, (row.y0 + row.y1) / 2, row.y1, None]
+    fig.add_scatter(
+        x=xs, y=ys, mode="lines", line={"color": "#B8C2CC", "width": 1.2}, hoverinfo="skip", showlegend=False
+    )
+    for stage, rows in nodes.groupby("stage", sort=False):
+        fig.add_scatter(
+            x=rows["x"],
+            y=rows["y"],
+            mode="markers+text",
+            name=stage.replace("_", " "),
+            text=rows["project_id"],
+            textposition="middle right",
+            textfont={"size": 13 if present else 10},
+            marker={
+                "size": 16 if present else 12,
+                "color": STAGE_COLOURS.get(stage, NEUTRAL),
+                "line": {
+                    "width": [3 if p in highlight else 0.5 for p in rows["project_id"]],
+                    "color": ["#000000" if p in highlight else "#FFFFFF" for p in rows["project_id"]],
+                },
+            },
+            customdata=rows[["project_id", "name"]].to_numpy(),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<extra></extra>",
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    layers = int(nodes["layer"].max()) + 1 if len(nodes) else 0
+    title = f"Dependencies: {len(edges)} links among {len(nodes)} projects, chains up to {layers} deep"
+    height = max(460, 30 * int(nodes.groupby("layer").size().max() if len(nodes) else 0) + 120)
+    return styled(fig, present=present, title=title, height=height)
+
+
+def cpi_spi_quadrant(frame, *, present: bool):
+    """CPI against SPI per project with a snapshot; the green box is ≥ 0.95 on both, the amber band ≥ 0.85."""
+    rows = frame.dropna(subset=["cpi", "spi"])
+    fig = go.Figure()
+    fig.add_shape(type="rect", x0=0.95, y0=0.95, x1=1.3, y1=1.3, fillcolor="#009E73", opacity=0.08, line_width=0)
+    fig.add_shape(type="rect", x0=0.5, y0=0.5, x1=0.85, y1=1.3, fillcolor="#D55E00", opacity=0.06, line_width=0)
+    fig.add_shape(type="rect", x0=0.85, y0=0.5, x1=1.3, y1=0.85, fillcolor="#D55E00", opacity=0.06, line_width=0)
+    labelled = rows.assign(h=rows["health"].fillna("unknown"))
+    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all).
+    labelled["label"] = labelled["project_id"]
+    if len(labelled) > 40:
+        furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
+        labelled["label"] = labelled["project_id"].where(labelled.index.isin(furthest), "")
+    for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
+        group = labelled[labelled["h"] == health]
+        fig.add_scatter(
+            x=group["spi"],
+            y=group["cpi"],
+            mode="markers+text",
+            text=group["label"],
+            textposition="top center",
+            name=health,
+            textfont={"size": 12 if present else 9},
+            marker={
+                "size": 13 if present else 10,
+                "color": HEALTH_COLOURS.get(health, NEUTRAL),
+                "opacity": 1.0 if len(labelled) <= 40 else 0.7,
+            },
+            customdata=group[["project_id", "name"]].to_numpy(),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{x:.2f}, CPI %{y:.2f}<extra></extra>",
+        )
+    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dot"})
+    fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dot"})
+    behind = int(((rows["cpi"] < 0.95) | (rows["spi"] < 0.95)).sum())
+    fig.update_layout(
+        xaxis_title="SPI = EV / PV (schedule; < 1 is late)", yaxis_title="CPI = EV / AC (cost; < 1 is over budget)"
+    )
+    fig.update_xaxes(range=[0.6, 1.2])
+    fig.update_yaxes(range=[0.6, 1.2])
+    return styled(
+        fig, present=present, title=f"Health: {behind} of {len(rows)} tracked projects behind plan", height=480
+    )
+
+
+def portfolio_cash_flow(frame, *, currency: str, present: bool, as_of):
+    """Monthly planned cost and benefit of the live portfolio with the cumulative net line."""
+    fig = go.Figure()
+    fig.add_bar(x=frame["period"], y=-frame["cost"], name="cost", marker_color=BAD)
+    fig.add_bar(x=frame["period"], y=frame["benefit"], name="benefit", marker_color=GOOD)
+    fig.add_scatter(
+        x=frame["period"],
+        y=frame["cumulative_net"],
+        name="cumulative net",
+        mode="lines",
+        line={"color": "#000000"},
+        yaxis="y2",
+    )
+    fig.add_vline(x=as_of, line={"color": NEUTRAL, "dash": "dot"})
+    turn = frame[frame["cumulative_net"] >= 0]
+    title = "Portfolio cash flow: the live plan never pays back"
+    if len(turn):
+        title = f"Portfolio cash flow: the live plan is cash-positive from {turn.iloc[0]['period']:%b %Y}"
+    monthly = _zero_aligned_range(-frame["cost"].max(), frame["benefit"].max(), *_range_of(frame["cumulative_net"]))
+    fig.update_layout(barmode="relative", legend={"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"})
+    fig.update_yaxes(title=f"{currency} per month", range=monthly[0], **money_axis(currency))
+    fig.update_layout(
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "title": f"Cumulative net ({currency})",
+            "showgrid": False,
+            "zeroline": False,
+            "range": monthly[1],
+            "tickmode": "auto",
+            "nticks": 6,
+            **money_axis(currency),
+        }
+    )
+    return styled(fig, present=present, title=title, height=440)
+
+
+def _range_of(values) -> tuple[float, float]:
+    return float(min(values.min(), 0.0)), float(max(values.max(), 0.0))
+
+
+def _zero_aligned_range(low_1: float, high_1: float, low_2: float, high_2: float) -> tuple[list, list]:
+    """Return ranges for two y axes, each padded 8 %, whose zeros sit at the same height.
+
+    Otherwise the bars' zero and the line's zero disagree and a reader takes a loss for a gain.
+    """
+    low_1, high_1 = min(low_1, 0.0) * 1.08, max(high_1, 0.0) * 1.08
+    low_2, high_2 = low_2 * 1.08, high_2 * 1.08
+    # The share of each axis below zero; both axes take the larger share.
+    below = max(-low_1 / ((high_1 - low_1) or 1.0), -low_2 / ((high_2 - low_2) or 1.0))
+    # An axis with nothing above zero still keeps a sliver above it for the other axis's positives.
+    below = min(below, 0.9)
+
+    def stretch(low: float, high: float) -> list:
+        span = max(high / (1 - below), -low / below if below > 0 else 0.0, 1.0)
+        return [-below * span, (1 - below) * span]
+
+    return stretch(low_1, high_1), stretch(low_2, high_2)
+
+
+def pipeline(frame, *, currency: str, present: bool):
+    """Forward cost per stage in pipeline order, with project counts and rNPV in the hover."""
+    fig = go.Figure(
+        go.Bar(
+            x=[s.replace("_", " ") for s in frame["stage"]],
+            y=frame["forward_cost"],
+            marker_color=[STAGE_COLOURS.get(s, NEUTRAL) for s in frame["stage"]],
+            customdata=frame[["projects", "rnpv"]].to_numpy(),
+            text=[f"{int(n)} projects" for n in frame["projects"]],
+            textposition="outside",
+            hovertemplate=f"%{{x}}: %{{y:,.0f}} {currency} forward, %{{customdata[0]}} projects, "
+            f"rNPV %{{customdata[1]:,.0f}}<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis_title=f"Forward cost ({currency})", xaxis_title=None)
+    fig.update_yaxes(**money_axis(currency))
+    return styled(fig, present=present, title="Pipeline: forward cost by stage", height=380)

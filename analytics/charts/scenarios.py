@@ -1,0 +1,71 @@
+"""Figures of the scenarios page: saved scenarios compared on value and on spend per fiscal year.
+
+They draw the frames of ``analytics.scenarios.compare``.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from analytics.charts.template import GOOD, OKABE_ITO, money_axis, styled
+from analytics.charts.whatif import RANKING_COLOUR
+from analytics.formatting import money
+
+
+def scenario_values(summary, *, currency: str, present: bool):
+    """Compare scenarios side by side: rNPV as bars, strategic score as points on the right axis."""
+    fig = go.Figure()
+    names = list(summary["name"])
+    fig.add_bar(
+        x=names,
+        y=summary["rnpv"],
+        name="rNPV",
+        marker_color=GOOD,
+        text=[money(v, currency) for v in summary["rnpv"]],
+        textposition="outside",
+        hovertemplate=f"%{{x}}: rNPV %{{y:,.0f}} {currency}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=names,
+        y=summary["strategic_score"],
+        name="strategic score (right)",
+        yaxis="y2",
+        mode="markers",
+        marker={"size": 18 if present else 14, "color": RANKING_COLOUR, "symbol": "diamond"},
+        hovertemplate="%{x}: strategic score %{y:.2f}<extra></extra>",
+    )
+    best = summary.loc[summary["rnpv"].idxmax(), "name"] if len(summary) else ""
+    fig.update_layout(
+        yaxis_title=f"rNPV ({currency})",
+        xaxis_title=None,
+        yaxis2={"overlaying": "y", "side": "right", "title": "Strategic score", "range": [0, 1], "showgrid": False},
+        legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
+    )
+    fig.update_yaxes(**money_axis(currency), selector={"side": "left"})
+    return styled(fig, present=present, title=f"Scenarios: {best} carries the most risk-adjusted value", height=400)
+
+
+def scenario_budgets(budget, *, currency: str, present: bool):
+    """Spend per fiscal year of each compared scenario, against each one's budget."""
+    fig = go.Figure()
+    for i, (name, rows) in enumerate(budget.groupby("scenario", sort=False)):
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        years = [f"FY{int(y)}" for y in rows["fiscal_year"]]
+        fig.add_bar(
+            x=years,
+            y=rows["spend"],
+            name=name,
+            marker_color=colour,
+            hovertemplate=f"{name}, %{{x}}: spends %{{y:,.0f}} {currency}<extra></extra>",
+        )
+        fig.add_scatter(
+            x=years,
+            y=rows["budget"],
+            mode="markers",
+            showlegend=False,
+            marker={"symbol": "line-ew", "size": 30, "line": {"width": 3, "color": colour}},
+            hovertemplate=f"{name}, %{{x}}: budget %{{y:,.0f}} {currency}<extra></extra>",
+        )
+    fig.update_layout(barmode="group", yaxis_title=currency, xaxis_title=None)
+    fig.update_yaxes(**money_axis(currency))
+    return styled(fig, present=present, title="Spend by fiscal year against each scenario's budget", height=380)

@@ -1,0 +1,119 @@
+"""The one template every chart uses, plain and for presentation, and what every page's figures share.
+
+The palette is Okabe-Ito, chosen because it stays distinguishable for the common colour-vision
+deficiencies; "good" and "bad" are blue and vermillion rather than green and red for the same reason.
+Also here: the colours of each stage, money axes, and the escaping that keeps store text from rendering as markup.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics.formatting import CURRENCY_SYMBOLS
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GOOD = "#0072B2"
+BAD = "#D55E00"
+NEUTRAL = "#8C8C8C"
+HEALTH_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "unknown": NEUTRAL}
+SEQUENTIAL = ("#F7FBFF", "#C6DBEF", "#6BAED6", "#2171B5", "#08306B")
+DIVERGING = ("#0072B2", "#9ECAE1", "#F7F7F7", "#FDAE6B", "#D55E00")
+
+FONT_FAMILY = "Source Sans, Source Sans Pro, Helvetica Neue, Arial, sans-serif"  # Streamlit serves "Source Sans"
+TEMPLATE = "quarterdeck"
+TEMPLATE_PRESENT = "quarterdeck_present"
+
+
+def _template(font_size: int, line_width: float, title_size: int) -> go.layout.Template:
+    template = go.layout.Template()
+    template.layout = go.Layout(
+        font={"family": FONT_FAMILY, "size": font_size, "color": "#1F2933"},
+        title={"font": {"size": title_size, "color": "#102A43"}, "x": 0.005, "xanchor": "left", "xref": "container"},
+        colorway=list(OKABE_ITO),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        margin={"l": 10, "r": 10, "t": 56 + (title_size - 18), "b": 10},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": font_size}},
+        # A legend beside the plot never collides with a long, finding-stating title.
+        legend={
+            "orientation": "v",
+            "yanchor": "top",
+            "y": 1,
+            "xanchor": "left",
+            "x": 1.01,
+            "title": None,
+            "font": {"size": font_size - 1},
+        },
+        xaxis={
+            "showgrid": False,
+            "linecolor": "#9AA5B1",
+            "ticks": "outside",
+            "tickcolor": "#9AA5B1",
+            "automargin": True,
+            "title": {"standoff": 8},
+        },
+        yaxis={"gridcolor": "#E4E7EB", "zerolinecolor": "#9AA5B1", "automargin": True, "title": {"standoff": 8}},
+        colorscale={
+            "sequential": [[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
+            "diverging": [[i / (len(DIVERGING) - 1), c] for i, c in enumerate(DIVERGING)],
+        },
+    )
+    template.data.scatter = [go.Scatter(line={"width": line_width}, marker={"size": 4 + line_width * 2})]
+    template.data.bar = [go.Bar(marker={"line": {"width": 0}})]
+    return template
+
+
+def register_templates() -> None:
+    """Register the plain and presentation templates with Plotly, once per process (building one takes ~40 ms)."""
+    if TEMPLATE not in pio.templates:
+        pio.templates[TEMPLATE] = _template(font_size=14, line_width=2.0, title_size=18)
+    if TEMPLATE_PRESENT not in pio.templates:
+        pio.templates[TEMPLATE_PRESENT] = _template(font_size=20, line_width=3.5, title_size=26)
+
+
+def template_name(present: bool) -> str:
+    """Return the template to draw with: the presentation one when the room is watching."""
+    register_templates()
+    return TEMPLATE_PRESENT if present else TEMPLATE
+
+
+def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = None) -> go.Figure:
+    """Apply the shared template, the finding-stating title and a height scaled for presentation."""
+    fig.update_layout(template=template_name(present), title={"text": title})
+    if height:
+        fig.update_layout(height=int(height * (1.25 if present else 1.0)))
+    return fig
+
+
+def money_axis(currency: str) -> dict:
+    """Axis settings that print amounts as money (``$1.2M``) in the store's currency."""
+    symbol = CURRENCY_SYMBOLS.get(currency, "")
+    # Plotly's own number format with exponentformat "B": SI suffixes, but B (not G) for billions.
+    return {"tickprefix": symbol, "tickformat": "", "exponentformat": "B", "hoverformat": ",.0f"}
+
+
+STAGE_COLOURS = {
+    "active": "#0072B2",
+    "approved": "#56B4E9",
+    "proposed": "#BBBBBB",
+    "on_hold": "#E69F00",
+    "completed": "#009E73",
+    "cancelled": "#D55E00",
+}
+
+
+def plain(text) -> str:
+    """Escape store text (a theme, a feature title) so that Plotly shows it as typed.
+
+    Plotly reads ``<b>``, ``<a href>`` and the like in titles, labels and hovers as markup; text from the store
+    or an upload must never render as HTML.
+    """
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_columns(frame, columns):
+    """Return ``frame`` with those of ``columns`` it has escaped by :func:`plain`, for a figure to show as typed."""
+    return frame.assign(**{c: frame[c].map(plain) for c in columns if c in frame})
