@@ -6,6 +6,10 @@ import plotly.graph_objects as go
 
 from analytics.charts.template import STAGE_COLOURS, money_axis, styled
 from analytics.formatting import money
+from analytics.rules import COMMITTED_STAGES, LIVE_STAGES
+
+#: Stack order of the forward-spend bars: committed money at the base, then the rest; later stages first in each.
+FORWARD_STACK = tuple(sorted(reversed(LIVE_STAGES), key=lambda stage: stage not in COMMITTED_STAGES))
 
 
 def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
@@ -37,7 +41,7 @@ def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figu
     """Horizontal stacked bars: forward planned cost per program split by stage (from ``overview``)."""
     fig = go.Figure()
     programs = list(dict.fromkeys(frame["program"]))[::-1]
-    for stage in ("active", "approved", "on_hold", "proposed"):
+    for stage in FORWARD_STACK:
         rows = frame[frame["stage"] == stage].set_index("program").reindex(programs)
         fig.add_bar(
             y=programs,
@@ -48,7 +52,7 @@ def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figu
             customdata=rows["projects"],
             hovertemplate=f"%{{y}} · {stage}: %{{x:,.0f}} {currency} (%{{customdata}} projects)<extra></extra>",
         )
-    committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
+    committed = frame.loc[frame["stage"].isin(COMMITTED_STAGES), "forward_cost"].sum()
     planned = frame["forward_cost"].sum()
     title = f"Forward spend: {money(planned, currency)} planned, {money(committed, currency)} committed"
     fig.update_layout(

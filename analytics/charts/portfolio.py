@@ -17,6 +17,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
+from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 
 
 def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
@@ -267,13 +268,25 @@ def dependency_network(nodes, edges, *, present: bool, highlight: set | None = N
     return styled(fig, present=present, title=title, height=height)
 
 
+#: The health bands run past the quadrant's axes (0.6 to 1.2) so that they meet the plot's edges.
+QUADRANT_SHADE_EXTENT = (0.5, 1.3)
+HEALTH_BAND_SHAPE = {"type": "rect", "line_width": 0}
+
+
 def cpi_spi_quadrant(frame, *, present: bool):
-    """CPI against SPI per project with a snapshot; the green box is ≥ 0.95 on both, the amber band ≥ 0.85."""
+    """CPI against SPI per project with a snapshot, over the EVM health bands of ``analytics.rules``.
+
+    The green box is both at least ``EVM_GREEN_AT``; red shading is either below ``EVM_AMBER_AT``.
+    """
     rows = frame.dropna(subset=["cpi", "spi"])
     fig = go.Figure()
-    fig.add_shape(type="rect", x0=0.95, y0=0.95, x1=1.3, y1=1.3, fillcolor="#009E73", opacity=0.08, line_width=0)
-    fig.add_shape(type="rect", x0=0.5, y0=0.5, x1=0.85, y1=1.3, fillcolor="#D55E00", opacity=0.06, line_width=0)
-    fig.add_shape(type="rect", x0=0.85, y0=0.5, x1=1.3, y1=0.85, fillcolor="#D55E00", opacity=0.06, line_width=0)
+    green, red = HEALTH_COLOURS["green"], HEALTH_COLOURS["red"]
+    low, high = QUADRANT_SHADE_EXTENT
+    fig.add_shape(
+        x0=EVM_GREEN_AT, y0=EVM_GREEN_AT, x1=high, y1=high, fillcolor=green, opacity=0.08, **HEALTH_BAND_SHAPE
+    )
+    fig.add_shape(x0=low, y0=low, x1=EVM_AMBER_AT, y1=high, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
+    fig.add_shape(x0=EVM_AMBER_AT, y0=low, x1=high, y1=EVM_AMBER_AT, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     labelled = rows.assign(h=rows["health"].fillna("unknown"))
     # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all).
     labelled["label"] = labelled["project_id"]
@@ -300,7 +313,7 @@ def cpi_spi_quadrant(frame, *, present: bool):
         )
     fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dot"})
     fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dot"})
-    behind = int(((rows["cpi"] < 0.95) | (rows["spi"] < 0.95)).sum())
+    behind = int(((rows["cpi"] < EVM_GREEN_AT) | (rows["spi"] < EVM_GREEN_AT)).sum())
     fig.update_layout(
         xaxis_title="SPI = EV / PV (schedule; < 1 is late)", yaxis_title="CPI = EV / AC (cost; < 1 is over budget)"
     )

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from analytics.charts.portfolio import capacity_heatmap
 from analytics.charts.template import BAD, GOOD, money_axis, styled
 from analytics.formatting import money
+from analytics.rules import TINY
 
 FRONTIER_COLOUR = "#0072B2"
 RANKING_COLOUR = "#E69F00"
@@ -74,7 +75,7 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
     if frontier is not None and len(frontier):
         gap = frontier["value"] - frontier["ranking_value"]
         worst = frontier.loc[gap.idxmax()]
-        if gap.max() > 1e-9:
+        if gap.max() > TINY:
             share = gap.max() / worst["ranking_value"] if worst["ranking_value"] > 0 else float("nan")
             title = f"Frontier: exact choice beats the ranked list by up to {share:.0%} (at {worst['budget_pct']:.0f}%)"
     fig.update_layout(
@@ -127,7 +128,7 @@ def budget_by_year(use, *, currency: str, present: bool):
 
 def selection_capacity(cells, *, present: bool):
     """Team × month use of capacity by the selection (``optimize.capacity_use``); over the limit in vermillion."""
-    over = int((cells["demand_fte"] > cells["limit_fte"] + 1e-9).sum())
+    over = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
     months = cells["period"].nunique()
     title = (
         f"Capacity: the selection fits every team in all {months} months"

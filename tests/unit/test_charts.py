@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics import charts, portfolio
+from analytics import charts, formatting, overview, portfolio
 from analytics.charts.portfolio import _zero_aligned_range
+from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT, TINY
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
@@ -20,7 +24,7 @@ def test_two_axes_share_their_zero_and_hold_their_data(cost, benefit, low, high)
     assert right[0] <= -low and right[1] >= high
     # Zero sits at the same height on both axes.
     share = [-r[0] / (r[1] - r[0]) for r in (left, right)]
-    assert abs(share[0] - share[1]) < 1e-9
+    assert abs(share[0] - share[1]) < TINY
 
 
 def test_cash_flow_axes_print_round_money(demo_con):
@@ -29,7 +33,7 @@ def test_cash_flow_axes_print_round_money(demo_con):
     assert fig.layout.yaxis2.tickmode == "auto" and fig.layout.yaxis2.tickprefix == "$"
     low, high = fig.layout.yaxis.range
     low2, high2 = fig.layout.yaxis2.range
-    assert abs(low / (high - low) - low2 / (high2 - low2)) < 1e-9
+    assert abs(low / (high - low) - low2 / (high2 - low2)) < TINY
 
 
 def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
@@ -54,6 +58,32 @@ def test_health_quadrant_labels_a_readable_few():
     assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
 
 
+def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
+    frame = pd.DataFrame(
+        {
+            "project_id": ["P-1", "P-2", "P-3", "P-4"],
+            "name": ["on plan", "a hair late", "late", "over budget"],
+            "cpi": [EVM_GREEN_AT, EVM_GREEN_AT, 1.0, EVM_AMBER_AT - 0.01],
+            "spi": [EVM_GREEN_AT, EVM_GREEN_AT - 0.001, EVM_AMBER_AT, 1.0],
+            "health": ["green", "amber", "amber", "red"],
+        }
+    )
+    fig = charts.cpi_spi_quadrant(frame, present=False)
+    # Exactly at the green threshold is on plan; a thousandth below it is behind.
+    assert fig.layout.title.text == "Health: 3 of 4 tracked projects behind plan"
+    green_box, red_left, red_bottom = (s for s in fig.layout.shapes if s.type == "rect")
+    assert (green_box.x0, green_box.y0) == (EVM_GREEN_AT, EVM_GREEN_AT)
+    assert red_left.x1 == EVM_AMBER_AT and red_bottom.y1 == EVM_AMBER_AT
+
+
+def test_every_figure_the_app_draws_is_reachable_as_charts_name():
+    root = Path(__file__).resolve().parents[2]
+    sources = [p.read_text() for folder in ("pages", "ui") for p in (root / folder).glob("*.py")]
+    used = {name for text in sources for name in re.findall(r"\bcharts\.([A-Za-z_]\w*)", text)}
+    assert {"value_map", "kpi_trend", "efficient_frontier", "scenario_values", "register_templates"} <= used
+    assert sorted(name for name in used if not hasattr(charts, name)) == []
+
+
 def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(demo_con):
     table = portfolio.project_table(demo_con, portfolio.PortfolioFilter())
     fig = charts.value_map(table, currency="USD", present=False)
@@ -63,3 +93,11 @@ def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(dem
     crowd = pd.concat([table] * 30, ignore_index=True)  # ~2,000 bubbles
     crowded = max(max(trace.marker.size) for trace in charts.value_map(crowd, currency="USD", present=False).data)
     assert crowded < biggest / 2
+
+
+def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
+    frame = overview.forward_budget_by_program(demo_con)
+    fig = charts.forward_budget_by_program(frame, currency="USD", present=False)
+    assert [trace.name for trace in fig.data] == ["active", "approved", "on hold", "proposed"]
+    committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
+    assert fig.layout.title.text.endswith(f"{formatting.money(committed, 'USD')} committed")
