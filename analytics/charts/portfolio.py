@@ -13,6 +13,7 @@ from analytics.charts.template import (
     HEALTH_COLOURS,
     NEUTRAL,
     OKABE_ITO,
+    REFERENCE_LINE,
     STAGE_COLOURS,
     money_axis,
     styled,
@@ -52,11 +53,8 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
             },
             customdata=rows[["project_id", "name", "forward_cost"]].to_numpy(),
             hovertemplate=(
-                "%{customdata[0]} %{customdata[1]}<br>rNPV %{y:,.0f} "
-                + currency
-                + "<br>strategic score %{x:.2f}<br>forward cost %{customdata[2]:,.0f} "
-                + currency
-                + "<extra></extra>"
+                f"%{{customdata[0]}} %{{customdata[1]}}<br>rNPV %{{y:,.0f}} {currency}<br>strategic score %{{x:.2f}}"
+                f"<br>forward cost %{{customdata[2]:,.0f}} {currency}<extra></extra>"
             ),
         )
     fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
@@ -97,7 +95,7 @@ def project_cashflow(frame, *, currency: str, present: bool, as_of, title: str):
     fig.add_scatter(
         x=frame["period"], y=frame["cumulative_net"], name="cumulative net", mode="lines", line={"color": "#000000"}
     )
-    fig.add_vline(x=as_of, line={"color": NEUTRAL, "dash": "dot"})
+    fig.add_vline(x=as_of, line=REFERENCE_LINE)
     fig.update_layout(barmode="relative", yaxis_title=f"{currency} per month", xaxis_title=None)
     fig.update_yaxes(**money_axis(currency))
     return styled(fig, present=present, title=title, height=360)
@@ -224,9 +222,8 @@ def risk_matrix_heatmap(cells, *, present: bool):
         )
     )
     fig.update_layout(xaxis_title="Impact (1 = minor, 5 = severe)", yaxis_title="Probability")
-    return styled(
-        fig, present=present, title=f"{int(cells['risks'].sum())} open risks by probability and impact", height=440
-    )
+    title = f"{int(cells['risks'].sum())} open risks by probability and impact"
+    return styled(fig, present=present, title=title, height=440)
 
 
 def dependency_network(nodes, edges, *, present: bool, highlight: set | None = None):
@@ -311,17 +308,16 @@ def cpi_spi_quadrant(frame, *, present: bool):
             customdata=group[["project_id", "name"]].to_numpy(),
             hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{x:.2f}, CPI %{y:.2f}<extra></extra>",
         )
-    fig.add_vline(x=1, line={"color": NEUTRAL, "dash": "dot"})
-    fig.add_hline(y=1, line={"color": NEUTRAL, "dash": "dot"})
+    fig.add_vline(x=1, line=REFERENCE_LINE)
+    fig.add_hline(y=1, line=REFERENCE_LINE)
     behind = int(((rows["cpi"] < EVM_GREEN_AT) | (rows["spi"] < EVM_GREEN_AT)).sum())
     fig.update_layout(
         xaxis_title="SPI = EV / PV (schedule; < 1 is late)", yaxis_title="CPI = EV / AC (cost; < 1 is over budget)"
     )
     fig.update_xaxes(range=[0.6, 1.2])
     fig.update_yaxes(range=[0.6, 1.2])
-    return styled(
-        fig, present=present, title=f"Health: {behind} of {len(rows)} tracked projects behind plan", height=480
-    )
+    title = f"Health: {behind} of {len(rows)} tracked projects behind plan"
+    return styled(fig, present=present, title=title, height=480)
 
 
 def portfolio_cash_flow(frame, *, currency: str, present: bool, as_of):
@@ -337,7 +333,7 @@ def portfolio_cash_flow(frame, *, currency: str, present: bool, as_of):
         line={"color": "#000000"},
         yaxis="y2",
     )
-    fig.add_vline(x=as_of, line={"color": NEUTRAL, "dash": "dot"})
+    fig.add_vline(x=as_of, line=REFERENCE_LINE)
     turn = frame[frame["cumulative_net"] >= 0]
     title = "Portfolio cash flow: the live plan never pays back"
     if len(turn):

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from analytics.charts.template import BAD, GOOD, NEUTRAL, SEQUENTIAL, money_axis, plain_columns, styled
+from analytics.charts.template import (
+    BAD,
+    GOOD,
+    LEGEND_ABOVE,
+    NEUTRAL,
+    REFERENCE_LINE,
+    SEQUENTIAL,
+    legend_above_margin,
+    money_axis,
+    plain_columns,
+    styled,
+)
 from analytics.formatting import CURRENCY_SYMBOLS, money
 
 STATUS_COLOURS = {
@@ -18,6 +29,30 @@ STATUS_COLOURS = {
     "dropped": "#DDDDDD",
 }
 TARGET_COLOUR = "#E69F00"
+
+#: The hidden axis the release markers hang from: 0 at the bottom of the plot, 1 just under its top.
+RELEASE_AXIS = {"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True}
+#: Net promoter score on the right, over the whole of its range, its zero marked.
+NPS_AXIS = {
+    "overlaying": "y",
+    "side": "right",
+    "range": [-100, 100],
+    "title": "NPS",
+    "showgrid": False,
+    "zeroline": True,
+    "zerolinecolor": "#9AA5B1",
+    "tickformat": "+d",
+}
+#: Active users on the right of the money axis, from zero, with SI suffixes (12k, 1.2M).
+ACTIVE_USERS_AXIS = {
+    "overlaying": "y",
+    "side": "right",
+    "title": "Active users",
+    "showgrid": False,
+    "tickformat": ".2~s",
+    "rangemode": "tozero",
+    "tickmode": "auto",
+}
 
 
 def _period_ticks(fig: go.Figure, grain: str, count: int) -> None:
@@ -124,15 +159,15 @@ def kpi_trend(
             hovertemplate="shipped %{x|%d %b %Y}: %{customdata[0]} %{customdata[1]}<extra></extra>",
         )
     fig.update_layout(
-        yaxis2={"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True},
+        yaxis2=RELEASE_AXIS,
         xaxis_title=None,
         yaxis_title=f"{label} ({unit})" if unit else label,
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        legend=LEGEND_ABOVE,
     )
     fig.update_yaxes(**_value_axis(unit, currency), rangemode="tozero" if unit != "%" else "normal")
     _period_ticks(fig, grain, len(frame))
-    fig.update_layout(margin={"t": 96 if present else 78})
+    fig.update_layout(margin=legend_above_margin(present))
     return styled(fig, present=present, title=title, height=360)
 
 
@@ -167,20 +202,11 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
         barmode="stack",
         xaxis_title=None,
         yaxis={"title": "Share of answers", "ticksuffix": "%", "range": [0, 100]},
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "range": [-100, 100],
-            "title": "NPS",
-            "showgrid": False,
-            "zeroline": True,
-            "zerolinecolor": "#9AA5B1",
-            "tickformat": "+d",
-        },
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        yaxis2=NPS_AXIS,
+        legend=LEGEND_ABOVE,
     )
     _period_ticks(fig, grain, len(voice))
-    fig.update_layout(margin={"t": 96 if present else 78})
+    fig.update_layout(margin=legend_above_margin(present))
     return styled(fig, present=present, title=title, height=380)
 
 
@@ -441,8 +467,8 @@ def value_effort_quadrant(items, score: str, *, present: bool, title: str):
     fig.update_layout(
         xaxis_title="Effort (person-months)",
         yaxis_title=f"{label} score",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        margin={"t": 96 if present else 78},
+        legend=LEGEND_ABOVE,
+        margin=legend_above_margin(present),
     )
     fig.update_xaxes(rangemode="tozero", showgrid=True, gridcolor="#EEF0F2")
     positive = items[score][items[score] > 0]
@@ -501,7 +527,7 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of):
         line={"color": "#009E73", "dash": "dash"},
         hovertemplate="%{x|%b %Y}: %{y:,.0f} active users<extra></extra>",
     )
-    fig.add_vline(x=as_of, line={"color": NEUTRAL, "dash": "dot"})
+    fig.add_vline(x=as_of, line=REFERENCE_LINE)
     spent = past["project_cost"].sum()
     earned = past["revenue"].sum()
     title = (
@@ -512,17 +538,9 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of):
         xaxis_title=None,
         yaxis_title=f"{currency} per month",
         bargap=0.2,
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "title": "Active users",
-            "showgrid": False,
-            "tickformat": ".2~s",
-            "rangemode": "tozero",
-            "tickmode": "auto",
-        },
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
-        margin={"t": 96 if present else 78},
+        yaxis2=ACTIVE_USERS_AXIS,
+        legend=LEGEND_ABOVE,
+        margin=legend_above_margin(present),
     )
     fig.update_layout(yaxis=money_axis(currency))
     return styled(fig, present=present, title=title, height=420)

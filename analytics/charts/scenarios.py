@@ -11,6 +11,15 @@ from analytics.charts.template import GOOD, OKABE_ITO, money_axis, styled
 from analytics.charts.whatif import RANKING_COLOUR
 from analytics.formatting import money
 
+#: Strategic score on the right of the rNPV bars, over its whole 0-1 range so scenarios compare at a glance.
+STRATEGIC_SCORE_AXIS = {
+    "overlaying": "y",
+    "side": "right",
+    "title": "Strategic score",
+    "range": [0, 1],
+    "showgrid": False,
+}
+
 
 def scenario_values(summary, *, currency: str, present: bool):
     """Compare scenarios side by side: rNPV as bars, strategic score as points on the right axis."""
@@ -38,7 +47,7 @@ def scenario_values(summary, *, currency: str, present: bool):
     fig.update_layout(
         yaxis_title=f"rNPV ({currency})",
         xaxis_title=None,
-        yaxis2={"overlaying": "y", "side": "right", "title": "Strategic score", "range": [0, 1], "showgrid": False},
+        yaxis2=STRATEGIC_SCORE_AXIS,
         legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top"},
     )
     fig.update_yaxes(**money_axis(currency), selector={"side": "left"})

@@ -24,6 +24,12 @@ FONT_FAMILY = "Source Sans, Source Sans Pro, Helvetica Neue, Arial, sans-serif" 
 TEMPLATE = "quarterdeck"
 TEMPLATE_PRESENT = "quarterdeck_present"
 
+#: A dotted line that marks a date (the valuation date) or a reference value (a ratio of 1) behind the data.
+REFERENCE_LINE = {"color": NEUTRAL, "dash": "dot"}
+#: A horizontal legend between the title and the plot, for figures whose series are read one against another;
+#: it needs the taller top margin of :func:`legend_above_margin`.
+LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"}
+
 
 def _template(font_size: int, line_width: float, title_size: int) -> go.layout.Template:
     template = go.layout.Template()
@@ -84,6 +90,11 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
     if height:
         fig.update_layout(height=int(height * (1.25 if present else 1.0)))
     return fig
+
+
+def legend_above_margin(present: bool) -> dict:
+    """Return the top margin that fits the title and a :data:`LEGEND_ABOVE` legend under it."""
+    return {"t": 96 if present else 78}
 
 
 def money_axis(currency: str) -> dict:

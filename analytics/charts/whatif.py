@@ -35,7 +35,7 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             marker={"size": 7 if present else 5},
             name="ranked list (value ÷ cost, taken in order)",
             customdata=frontier[["budget_pct"]].to_numpy(),
-            hovertemplate=("budget %{customdata[0]:.0f}% of plan<br>ranked list reaches value %{y:.2f}<extra></extra>"),
+            hovertemplate="budget %{customdata[0]:.0f}% of plan<br>ranked list reaches value %{y:.2f}<extra></extra>",
         )
         proven = frontier["status"] == "optimal"
         fig.add_scatter(
@@ -51,11 +51,10 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             },
             customdata=frontier[["budget_pct", "projects", "rnpv", "ranking_value"]].to_numpy(),
             hovertemplate=(
-                "budget %{customdata[0]:.0f}% of plan (%{x:,.0f} " + currency + ")<br>"
+                f"budget %{{customdata[0]:.0f}}% of plan (%{{x:,.0f}} {currency})<br>"
                 "best value %{y:.2f} with %{customdata[1]} projects<br>"
-                "rNPV %{customdata[2]:,.0f} "
-                + currency
-                + "<br>ranked list at this budget: %{customdata[3]:.2f}<extra></extra>"
+                f"rNPV %{{customdata[2]:,.0f}} {currency}<br>"
+                "ranked list at this budget: %{customdata[3]:.2f}<extra></extra>"
             ),
         )
     fig.add_scatter(
