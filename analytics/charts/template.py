@@ -85,7 +85,24 @@ def template_name(present: bool) -> str:
 
 
 def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = None) -> go.Figure:
-    """Apply the shared template, the finding-stating title and a height scaled for presentation."""
+    """Apply the shared template, the finding-stating title and a height scaled for presentation.
+
+    Parameters
+    ----------
+    fig
+        The figure to style; it is changed in place.
+    present
+        Draw with the presentation template (larger type, thicker lines) and 25 % taller.
+    title
+        The finding the figure shows, in words.
+    height
+        Height in pixels for the plain template; None leaves Plotly's default.
+
+    Returns
+    -------
+    go.Figure
+        ``fig`` itself, so a builder can end with ``return styled(...)``.
+    """
     fig.update_layout(template=template_name(present), title={"text": title})
     if height:
         fig.update_layout(height=int(height * (1.25 if present else 1.0)))
@@ -98,12 +115,24 @@ def legend_above_margin(present: bool) -> dict:
 
 
 def money_axis(currency: str) -> dict:
-    """Axis settings that print amounts as money (``$1.2M``) in the store's currency."""
+    """Return axis settings that print amounts as money (``$1.2M``) in the store's currency.
+
+    Parameters
+    ----------
+    currency
+        ISO code of the store's currency; one without a known symbol gets no prefix.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``update_xaxes`` / ``update_yaxes`` or an axis dict of ``update_layout``.
+    """
     symbol = CURRENCY_SYMBOLS.get(currency, "")
     # Plotly's own number format with exponentformat "B": SI suffixes, but B (not G) for billions.
     return {"tickprefix": symbol, "tickformat": "", "exponentformat": "B", "hoverformat": ",.0f"}
 
 
+#: One colour per project stage (``analytics.rules.STAGE_ORDER``), in the order legends list them.
 STAGE_COLOURS = {
     "active": "#0072B2",
     "approved": "#56B4E9",

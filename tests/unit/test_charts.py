@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analytics import charts, formatting, overview, portfolio
 from analytics.charts.portfolio import _zero_aligned_range
-from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT, TINY
+from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT, HEALTH_ORDER, STAGE_ORDER, TINY
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
@@ -101,3 +101,8 @@ def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
     assert [trace.name for trace in fig.data] == ["active", "approved", "on hold", "proposed"]
     committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
     assert fig.layout.title.text.endswith(f"{formatting.money(committed, 'USD')} committed")
+
+
+def test_every_stage_and_health_level_has_its_colour():
+    assert set(charts.STAGE_COLOURS) == set(STAGE_ORDER)
+    assert set(charts.HEALTH_COLOURS) == {*HEALTH_ORDER, "unknown"}
