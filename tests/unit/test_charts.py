@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analytics import charts, formatting, overview, portfolio
 from analytics.charts.portfolio import _zero_aligned_range
-from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT, HEALTH_ORDER, STAGE_ORDER, TINY
+from analytics.rules import COMMITTED_STAGES, EVM_AMBER_AT, EVM_GREEN_AT, HEALTH_ORDER, STAGE_ORDER, TINY
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
@@ -99,7 +99,7 @@ def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
     frame = overview.forward_budget_by_program(demo_con)
     fig = charts.forward_budget_by_program(frame, currency="USD", present=False)
     assert [trace.name for trace in fig.data] == ["active", "approved", "on hold", "proposed"]
-    committed = frame.loc[frame["stage"].isin(["active", "approved"]), "forward_cost"].sum()
+    committed = frame.loc[frame["stage"].isin(COMMITTED_STAGES), "forward_cost"].sum()
     assert fig.layout.title.text.endswith(f"{formatting.money(committed, 'USD')} committed")
 
 
