@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.rules import LIVE_SQL, TINY
 from analytics.store import read_settings
 
 # DESIGN.md: NPS = 100 × (promoters − detractors) / answers, promoters score 9–10, detractors 0–6; an answer
@@ -855,7 +856,7 @@ def capacity_plan(items: pd.DataFrame, capacity_person_months: float, score: str
     cut = np.zeros(len(ranked), dtype=bool)
     used = 0.0
     for i in range(len(ranked)):
-        if not usable[i] or used + effort[i] > capacity + 1e-9:
+        if not usable[i] or used + effort[i] > capacity + TINY:
             break
         cut[i] = True
         used += effort[i]
@@ -885,12 +886,11 @@ def investment(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFrame:
     """
     as_of = read_settings(con).as_of
     frame = con.execute(
-        """
+        f"""
         WITH money AS (
             SELECT project_id, sum(cost) FILTER (WHERE period < $as_of) AS spent_to_date,
                    -- a completed or cancelled project spends nothing more, whatever its old plan said
-                   sum(cost) FILTER (WHERE period >= $as_of AND stage NOT IN ('completed', 'cancelled'))
-                       AS planned_forward
+                   sum(cost) FILTER (WHERE period >= $as_of AND stage IN ({LIVE_SQL})) AS planned_forward
             FROM project_cashflows JOIN projects USING (project_id)
             WHERE projects.product_id = $product GROUP BY project_id
         ),
@@ -910,7 +910,7 @@ def investment(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFrame:
              LEFT JOIN carried c USING (project_id)
         WHERE p.product_id = $product
         ORDER BY spent_to_date + planned_forward DESC, p.project_id
-        """,
+        """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
         {"as_of": as_of, "product": product_id},
     ).df()
     numeric = ["budget", "spent_to_date", "planned_forward", "actual_cost"]
@@ -935,12 +935,12 @@ def investment_vs_outcome(
     first = (month0 - pd.DateOffset(months=months_back)).date()
     last = (month0 + pd.DateOffset(months=months_ahead)).date()
     frame = con.execute(
-        """
+        f"""
         WITH months AS (SELECT m::DATE AS period FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 MONTH) r(m)),
         cost AS (
             SELECT c.period, sum(c.cost) AS project_cost
             FROM project_cashflows c JOIN projects p USING (project_id)
-            WHERE p.product_id = ? AND (c.period < ? OR p.stage NOT IN ('completed', 'cancelled'))
+            WHERE p.product_id = ? AND (c.period < ? OR p.stage IN ({LIVE_SQL}))
             GROUP BY c.period
         ),
         kpi AS (
@@ -954,7 +954,7 @@ def investment_vs_outcome(
         SELECT months.period, coalesce(cost.project_cost, 0) AS project_cost, kpi.revenue, kpi.active_users
         FROM months LEFT JOIN cost USING (period) LEFT JOIN kpi USING (period)
         ORDER BY months.period
-        """,
+        """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
         [first, last, product_id, as_of, product_id, first, as_of],
     ).df()
     frame["period"] = pd.to_datetime(frame["period"])
