@@ -258,6 +258,16 @@ def capacity_vs_demand(
     return frame
 
 
+def busiest_team(cells: pd.DataFrame) -> str | None:
+    """Return the team whose most loaded month in ``cells`` (``capacity_vs_demand``) is the most loaded of all.
+
+    None when there are no cells; a tie goes to the team first by name.
+    """
+    if cells.empty:
+        return None
+    return cells.groupby("team")["utilisation"].max().idxmax()
+
+
 def overbooking_causes(
     con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, months: int = 12, top: int = 3
 ) -> pd.DataFrame:
@@ -517,6 +527,11 @@ def downstream(con: duckdb.DuckDBPyConnection, project_id: str, rate: float | No
     hit = finance.load_flows(con, list(frame["project_id"]))
     money = finance.forward_values(con, rate, flows=hit)[["project_id", "rnpv"]]
     return frame.merge(money, on="project_id", how="left")
+
+
+def value_at_stake(hit: pd.DataFrame) -> float:
+    """Return the rNPV the projects ``downstream`` of a slipping one carry: what the slip puts at risk."""
+    return float(hit["rnpv"].sum())
 
 
 def upstream(con: duckdb.DuckDBPyConnection, project_id: str) -> pd.DataFrame:

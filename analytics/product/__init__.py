@@ -13,6 +13,7 @@ from analytics.product.backlog import (
     CapacityPlan,
     backlog,
     capacity_plan,
+    capacity_range,
     quadrants,
     rank_desc,
     rice,
@@ -27,33 +28,61 @@ from analytics.product.catalogue import (
     product_info,
     products,
 )
-from analytics.product.investment import investment, investment_vs_outcome
+from analytics.product.investment import InvestmentTotals, investment, investment_totals, investment_vs_outcome
 from analytics.product.kpis import kpi_series, kpi_sparklines, kpi_summary, kpi_targets, kpi_trends, shipped_features
 from analytics.product.retention import retention_curve, retention_matrix
 from analytics.product.roadmap import late_features, roadmap
-from analytics.product.voice import CSAT_SQL, NPS_SQL, csat, feedback_themes, latest_comments, nps, voice_series
+from analytics.product.tiles import (
+    BAD,
+    GOOD,
+    NEUTRAL,
+    POINT_METRICS,
+    change_text,
+    metric_text,
+    target_gap_text,
+    target_text,
+    tone,
+)
+from analytics.product.voice import (
+    CSAT_SQL,
+    NPS_SQL,
+    csat,
+    feedback_themes,
+    latest_comments,
+    lowest_scoring_theme,
+    nps,
+    voice_series,
+)
 from analytics.product.windows import COMPARISONS, GRAINS, WINDOW_DAYS, WINDOWS, Window, periods, resolve_window
 
 __all__ = [
     "BACKLOG_STATUSES",
+    "BAD",
     "COMPARISONS",
     "CSAT_SQL",
+    "CapacityPlan",
     "DEFINITIONS",
+    "GOOD",
     "GRAINS",
+    "InvestmentTotals",
+    "NEUTRAL",
     "NPS_SQL",
+    "POINT_METRICS",
     "SCORES",
     "TILE_METRICS",
     "TREND_METRICS",
+    "UnknownMetricError",
     "WINDOWS",
     "WINDOW_DAYS",
-    "CapacityPlan",
-    "UnknownMetricError",
     "Window",
     "backlog",
     "capacity_plan",
+    "capacity_range",
+    "change_text",
     "csat",
     "feedback_themes",
     "investment",
+    "investment_totals",
     "investment_vs_outcome",
     "kpi_series",
     "kpi_sparklines",
@@ -62,7 +91,9 @@ __all__ = [
     "kpi_trends",
     "late_features",
     "latest_comments",
+    "lowest_scoring_theme",
     "metric_definitions",
+    "metric_text",
     "nps",
     "periods",
     "product_info",
@@ -75,6 +106,9 @@ __all__ = [
     "rice",
     "roadmap",
     "shipped_features",
+    "target_gap_text",
+    "target_text",
+    "tone",
     "voice_series",
     "wsjf",
 ]

@@ -110,6 +110,35 @@ class CapacityPlan:
     sorted_cut_effort: float
     status: str
 
+    @property
+    def gain(self) -> float:
+        """Return how much more total score the exact choice gets than cutting the ranked list."""
+        return self.chosen_value - self.sorted_cut_value
+
+    @property
+    def chosen_count(self) -> int:
+        """Return how many items the exact choice takes."""
+        return int(self.items["chosen"].sum())
+
+    @property
+    def sorted_cut_count(self) -> int:
+        """Return how many items cutting the ranked list takes."""
+        return int(self.items["in_sorted_cut"].sum())
+
+
+#: A quarter's capacity starts at the backlog's total effort divided by this, before anyone moves the slider.
+SUGGESTED_CAPACITY_DIVISOR = 3
+
+
+def capacity_range(items: pd.DataFrame) -> tuple[float, float]:
+    """Return the capacity a plan may ask for, in whole person-months: (most, suggested).
+
+    The most is the backlog's total effort plus half a person-month, rounded to a whole one (every item fits);
+    the suggestion is the total effort / ``SUGGESTED_CAPACITY_DIVISOR``, rounded.
+    """
+    total_effort = float(items["effort"].sum())
+    return float(round(total_effort + 0.5)), float(round(total_effort / SUGGESTED_CAPACITY_DIVISOR))
+
 
 def capacity_plan(items: pd.DataFrame, capacity_person_months: float, score: str = "rice") -> CapacityPlan:
     """Choose the backlog items that fit ``capacity_person_months`` with the most total ``score`` (a 0/1 knapsack).

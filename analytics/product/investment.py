@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
@@ -100,3 +102,41 @@ def investment_vs_outcome(
     frame["forecast"] = frame["period"] >= pd.Timestamp(as_of)
     frame["partial"] = frame["period"] == month0
     return frame
+
+
+@dataclass(frozen=True)
+class InvestmentTotals:
+    """The investment tab's headline figures (see ``investment_totals``)."""
+
+    spent_to_date: float
+    planned_forward: float
+    months: int
+    revenue: float
+    active_users: float | None
+
+
+def investment_totals(projects: pd.DataFrame, flows: pd.DataFrame) -> InvestmentTotals:
+    """Sum what the product's projects cost against what the product brought in over the same past months.
+
+    Parameters
+    ----------
+    projects
+        ``investment`` rows: ``spent_to_date`` and ``planned_forward`` are summed over the projects.
+    flows
+        ``investment_vs_outcome`` rows: only the months before ``as_of`` (not ``forecast``) count.
+
+    Returns
+    -------
+    InvestmentTotals
+        ``months`` past months with their summed ``revenue``, and ``active_users`` on the last of them with data
+        (None when none has any).
+    """
+    past = flows[~flows["forecast"]]
+    users = past["active_users"].dropna()
+    return InvestmentTotals(
+        spent_to_date=float(projects["spent_to_date"].sum()),
+        planned_forward=float(projects["planned_forward"].sum()),
+        months=len(past),
+        revenue=float(past["revenue"].sum()),
+        active_users=float(users.iloc[-1]) if len(users) else None,
+    )

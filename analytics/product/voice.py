@@ -119,3 +119,9 @@ def latest_comments(
         """,
         [product_id, start, end, int(limit)],
     ).df()
+
+
+def lowest_scoring_theme(themes: pd.DataFrame) -> pd.Series | None:
+    """Return the ``feedback_themes`` row with the lowest mean NPS score (0–10), None when no theme has one."""
+    scored = themes.dropna(subset=["mean_nps_score"]).sort_values("mean_nps_score")
+    return scored.iloc[0] if len(scored) else None
