@@ -130,7 +130,8 @@ def ensure_framed() -> None:
     is not to name the folder pages/, which CONTRACT.md fixes. What it documents is that once any session calls
     ``st.navigation``, the app ignores the pages/ folder in every session: so a bare run declares the app's pages
     (the same call app.py makes) and reruns, and the rerun goes through app.py, which routes the request to the
-    same page. tests/browser/test_pages.py starts a server on a deep link to see that it opens framed.
+    same page. tests/browser/test_portfolio.py opens a fresh server on a deep link and fails, saying so, if the
+    page comes up bare.
     """
     global _ROUTED_TO_APP
     # Once per process is enough: the app never returns to the folder mode. AppTest, though, starts every run in

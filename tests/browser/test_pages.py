@@ -6,7 +6,6 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
 from ui import nav
@@ -23,29 +22,6 @@ def app_url(demo_store_path, tmp_path_factory):
     shutil.copyfile(demo_store_path, store_copy)
     with served_app(store_copy, folder / "streamlit.log") as url:
         yield url
-
-
-def test_a_fresh_servers_first_request_may_be_a_deep_link(demo_store_path, tmp_path):
-    # A server starts in Streamlit's pages/ folder mode, which would run the linked page bare (no sidebar, no wide
-    # layout) until ui/shell.ensure_framed hands the run to app.py: this fails if a Streamlit upgrade breaks that.
-    store_copy = tmp_path / "store.duckdb"
-    shutil.copyfile(demo_store_path, store_copy)
-    with served_app(store_copy, tmp_path / "streamlit.log") as url, chromium_page() as page:
-        try:
-            open_and_wait(page, url + "/portfolio?colour=health", timeout_ms=45_000)
-        except PlaywrightTimeoutError:
-            pytest.fail(
-                "a fresh server's first deep link never showed app.py's frame (its sidebar): Streamlit's pages/ "
-                "folder mode has changed under ui/shell.ensure_framed"
-            )
-        sidebar = page.get_by_test_id("stSidebar").inner_text()
-        assert "Presentation mode" in sidebar and "Store:" in sidebar
-        # app.py's page list, titled, not the folder's file names.
-        assert page.get_by_test_id("stSidebarNav").get_by_text("What-if").count() == 1
-        assert page.locator("[data-testid='stAppViewContainer'][data-layout='wide']").count() == 1
-        assert urlsplit(page.url).path == "/portfolio" and "colour=health" in page.url
-        assert page.get_by_role("heading", name="Portfolio").count() == 1
-        assert page.console_errors == []
 
 
 @pytest.mark.parametrize("path", PATHS)
