@@ -58,6 +58,38 @@ layout.tile_row(
     ]
 )
 
+# The money and health table: its columns in order, and the headers that are not the column's own name.
+MONEY_COLUMNS = [
+    "project_id",
+    "name",
+    "program",
+    "stage",
+    "health",
+    "budget",
+    "eac",
+    "cpi",
+    "spi",
+    "npv",
+    "rnpv",
+    "irr",
+    "roi",
+    "payback_months",
+    "profitability_index",
+    "strategic_score",
+]
+MONEY_LABELS = {
+    "project_id": "Project",
+    "eac": "EAC",
+    "cpi": "CPI",
+    "spi": "SPI",
+    "npv": "NPV",
+    "rnpv": "rNPV",
+    "irr": "IRR",
+    "roi": "ROI",
+    "payback_months": "Payback (months)",
+    "profitability_index": "PI",
+    "strategic_score": "Strategic",
+}
 # Rows a projects × objectives heatmap can show and still be read; nodes a dependency graph can.
 HEATMAP_PROJECTS = 60
 GRAPH_PROJECTS = 150
@@ -303,26 +335,7 @@ with money_tab:
         ),
         key="cash_flow",
     )
-    money = table[
-        [
-            "project_id",
-            "name",
-            "program",
-            "stage",
-            "health",
-            "budget",
-            "eac",
-            "cpi",
-            "spi",
-            "npv",
-            "rnpv",
-            "irr",
-            "roi",
-            "payback_months",
-            "profitability_index",
-            "strategic_score",
-        ]
-    ]
+    money = table[MONEY_COLUMNS]
     st.markdown(f"**Projects: money and health** at a {formatting.percent(rate)} discount rate")
     ratio_text = "{:.2f}".format
     layout.table(
@@ -340,19 +353,7 @@ with money_tab:
             "roi": formatting.percent,
             "payback_months": "{:.0f}".format,
         },
-        labels={
-            "project_id": "Project",
-            "eac": "EAC",
-            "cpi": "CPI",
-            "spi": "SPI",
-            "npv": "NPV",
-            "rnpv": "rNPV",
-            "irr": "IRR",
-            "roi": "ROI",
-            "payback_months": "Payback (months)",
-            "profitability_index": "PI",
-            "strategic_score": "Strategic",
-        },
+        labels=MONEY_LABELS,
     )
     csv_col, xlsx_col, _ = st.columns([1, 1, 4])
     csv_col.download_button(

@@ -13,6 +13,38 @@ currency = settings.currency
 as_of = settings.as_of
 SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+# The tables' columns: headers, and dates and numbers shown in their units (the cells keep their values).
+COMMENT_COLUMNS = {
+    "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+    "channel": "Channel",
+    "theme": "Theme",
+    "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
+    "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
+    "comment": st.column_config.TextColumn("Comment", width="large"),
+}
+LATE_COLUMNS = {
+    "feature_id": "Feature",
+    "title": "Title",
+    "theme": "Theme",
+    "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+    "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
+    "days_late": st.column_config.NumberColumn("Days late", format="%d"),
+    "state": "State",
+}
+PROJECT_COLUMNS = {
+    "project_id": "Project",
+    "name": "Name",
+    "program": "Program",
+    "stage": "Stage",
+    "health": "Health",
+    "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
+    "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
+    "budget": st.column_config.NumberColumn("Budget", format="compact"),
+    "spent_to_date": st.column_config.NumberColumn("Spent", format="compact"),
+    "planned_forward": st.column_config.NumberColumn("Planned", format="compact"),
+    "actual_cost": st.column_config.NumberColumn("Actual cost (EVM)", format="compact"),
+    "features": st.column_config.NumberColumn("Features", format="%d"),
+}
 
 
 def shown(metric: str, value: float | None) -> str:
@@ -219,14 +251,7 @@ if voice_tab.open:
                 comments,
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
-                    "channel": "Channel",
-                    "theme": "Theme",
-                    "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
-                    "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
-                    "comment": st.column_config.TextColumn("Comment", width="large"),
-                },
+                column_config=COMMENT_COLUMNS,
             )
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
@@ -267,15 +292,7 @@ if roadmap_tab.open:
                 late.drop(columns=["status"]),
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "feature_id": "Feature",
-                    "title": "Title",
-                    "theme": "Theme",
-                    "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
-                    "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
-                    "days_late": st.column_config.NumberColumn("Days late", format="%d"),
-                    "state": "State",
-                },
+                column_config=LATE_COLUMNS,
             )
 
 
@@ -419,23 +436,4 @@ if investment_tab.open:
         )
         if not projects.empty:
             st.markdown(f"**Projects attached to {info['name']}**")
-            number = st.column_config.NumberColumn
-            st.dataframe(
-                projects,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "project_id": "Project",
-                    "name": "Name",
-                    "program": "Program",
-                    "stage": "Stage",
-                    "health": "Health",
-                    "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
-                    "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
-                    "budget": number("Budget", format="compact"),
-                    "spent_to_date": number("Spent", format="compact"),
-                    "planned_forward": number("Planned", format="compact"),
-                    "actual_cost": number("Actual cost (EVM)", format="compact"),
-                    "features": number("Features", format="%d"),
-                },
-            )
+            st.dataframe(projects, hide_index=True, width="stretch", column_config=PROJECT_COLUMNS)
