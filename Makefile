@@ -13,6 +13,7 @@ run: $(VENV)/.installed-run $(STORE)
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(dir $(PY))lint-imports
 	$(PY) -m pytest
 
 # The unit tests alone (no app, no browser): the quick loop while changing analytics.

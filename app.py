@@ -6,4 +6,5 @@ shell.configure_page()
 page = nav.navigation()
 with shell.errors_as_sentences():
     shell.sidebar()
-    page.run()
+    with shell.framed():
+        page.run()

@@ -14,10 +14,8 @@ import pandas as pd
 
 # The NPS and CSAT formulas (DESIGN.md) have one home, the product module; the overview applies them company-wide.
 from analytics.product import CSAT_SQL, NPS_SQL
+from analytics.rules import ACTIVE_STAGE, COMMITTED_SQL, EVM_HEALTH_TEXT, LIVE_SQL, OPEN_RISK_SQL, evm_health_sql
 from analytics.store import read_settings
-
-LIVE_STAGES = ("proposed", "approved", "active", "on_hold")
-COMMITTED_STAGES = ("approved", "active")
 
 
 @dataclass(frozen=True)
@@ -162,8 +160,7 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
       active only.
     - ``live_projects`` and ``active_projects``: counts by stage.
     - ``red_projects``: active projects whose health is red: the stored health where there is one, else the
-      EVM rule from the latest progress snapshot (green when CPI and SPI ≥ 0.95, amber when both ≥ 0.85,
-      red otherwise; CPI = EV / AC, SPI = EV / PV).
+      EVM rule (``rules.evm_health_sql``) from the latest progress snapshot (CPI = EV / AC, SPI = EV / PV).
     - ``capacity_utilisation``: Σ FTE demanded by approved and active projects / Σ FTE capacity, over the
       next ``months`` months from the month of ``as_of``; ``overbooked_team_months``: team-months in that span
       where demand exceeds capacity.
@@ -173,8 +170,8 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
     month0 = as_of.replace(day=1)
     horizon_end = (pd.Timestamp(month0) + pd.DateOffset(months=months)).date()
     row = con.execute(
-        """
-        WITH live AS (SELECT * FROM projects WHERE stage IN ('proposed', 'approved', 'active', 'on_hold')),
+        f"""
+        WITH live AS (SELECT * FROM projects WHERE stage IN ({LIVE_SQL})),
         latest AS (
             SELECT project_id, earned_value / nullif(actual_cost, 0) AS cpi,
                    earned_value / nullif(planned_value, 0) AS spi
@@ -182,17 +179,13 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
             QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY as_of DESC) = 1
         ),
         health AS (
-            SELECT p.project_id, coalesce(p.health, CASE
-                WHEN l.cpi >= 0.95 AND l.spi >= 0.95 THEN 'green'
-                WHEN l.cpi >= 0.85 AND l.spi >= 0.85 THEN 'amber'
-                WHEN l.cpi IS NULL OR l.spi IS NULL THEN NULL
-                ELSE 'red' END) AS health
-            FROM live p LEFT JOIN latest l USING (project_id) WHERE p.stage = 'active'
+            SELECT p.project_id, coalesce(p.health, {evm_health_sql("l.cpi", "l.spi")}) AS health
+            FROM live p LEFT JOIN latest l USING (project_id) WHERE p.stage = '{ACTIVE_STAGE}'
         ),
         demand AS (
             SELECT d.team_id, d.period, sum(d.fte) AS fte
             FROM project_demand d JOIN projects p USING (project_id)
-            WHERE p.stage IN ('approved', 'active') AND d.period >= $month0 AND d.period < $horizon_end
+            WHERE p.stage IN ({COMMITTED_SQL}) AND d.period >= $month0 AND d.period < $horizon_end
             GROUP BY ALL
         ),
         cells AS (
@@ -203,15 +196,15 @@ def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dic
         SELECT
             (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id) WHERE period >= $as_of),
             (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id)
-             WHERE period >= $as_of AND stage IN ('approved', 'active')),
+             WHERE period >= $as_of AND stage IN ({COMMITTED_SQL})),
             (SELECT count(*) FROM live),
-            (SELECT count(*) FROM live WHERE stage = 'active'),
+            (SELECT count(*) FROM live WHERE stage = '{ACTIVE_STAGE}'),
             (SELECT count(*) FROM health WHERE health = 'red'),
             (SELECT sum(demand) / nullif(sum(capacity), 0) FROM cells),
             (SELECT count(*) FROM cells WHERE demand > capacity),
             (SELECT sum(probability * impact) FROM risks JOIN live USING (project_id)
-             WHERE status IN ('open', 'mitigating'))
-        """,
+             WHERE status IN ({OPEN_RISK_SQL}))
+        """,  # noqa: S608 -- the interpolated rules are constants of analytics.rules
         {"as_of": as_of, "month0": month0, "horizon_end": horizon_end},
     ).fetchone()
     keys = (
@@ -234,17 +227,17 @@ def forward_budget_by_program(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """
     as_of = read_settings(con).as_of
     return con.execute(
-        """
+        f"""
         WITH by_stage AS (
             SELECT coalesce(p.program, 'No program') AS program, p.stage,
                    sum(c.cost) AS forward_cost, count(DISTINCT p.project_id) AS projects
             FROM projects p JOIN project_cashflows c USING (project_id)
-            WHERE p.stage IN ('proposed', 'approved', 'active', 'on_hold') AND c.period >= ?
+            WHERE p.stage IN ({LIVE_SQL}) AND c.period >= ?
             GROUP BY ALL
         )
         SELECT * FROM by_stage
         ORDER BY sum(forward_cost) OVER (PARTITION BY program) DESC, program, stage
-        """,
+        """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
         [as_of],
     ).df()
 
@@ -258,7 +251,7 @@ DEFINITIONS = {
     "forward_budget": "Planned cost dated on or after the valuation date (earlier spend is sunk) of live projects "
     "(proposed, approved, active, on hold); committed = approved and active only.",
     "red_projects": "Active projects in red: stored health, else EVM from the latest snapshot (CPI = EV / AC, "
-    "SPI = EV / PV; green when both ≥ 0.95, amber when both ≥ 0.85, red otherwise).",
+    f"SPI = EV / PV; {EVM_HEALTH_TEXT}).",
     "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity, all teams, next 12 "
     "months; over-booked = team-months where demand exceeds capacity.",
     "open_risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",

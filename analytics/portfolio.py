@@ -15,13 +15,18 @@ import numpy as np
 import pandas as pd
 
 from analytics import finance
+from analytics.rules import (
+    COMMITTED_SQL,
+    EVM_HEALTH_TEXT,
+    HEALTH_ORDER,
+    LIVE_SQL,
+    LIVE_STAGES,
+    OPEN_RISK_STATUSES,
+    PROPOSED_STAGE,
+    STAGE_ORDER,
+    evm_health_sql,
+)
 from analytics.store import read_settings
-
-LIVE_STAGES = ("proposed", "approved", "active", "on_hold")
-COMMITTED_STAGES = ("approved", "active")
-STAGE_ORDER = ("proposed", "approved", "active", "on_hold", "completed", "cancelled")
-HEALTH_LEVELS = ("green", "amber", "red")
-RISK_OPEN = ("open", "mitigating")
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
         "products": distinct("product_id"),
         "stages": [s for s in STAGE_ORDER if s in distinct("stage")],
         "sponsors": distinct("sponsor"),
-        "health": list(HEALTH_LEVELS),
+        "health": list(HEALTH_ORDER),
     }
 
 
@@ -89,6 +94,16 @@ def _among(column: pd.Series, ids) -> np.ndarray:
     return np.fromiter((value in wanted for value in column), dtype=bool, count=len(column))
 
 
+def live(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of ``table`` (a ``project_table``) whose stage is live: not yet finished or abandoned."""
+    return table[table["stage"].isin(LIVE_STAGES)]
+
+
+def open_risks(risks: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of ``risks`` (a ``risk_register``) still open or being mitigated: the exposure that counts."""
+    return risks[risks["status"].isin(OPEN_RISK_STATUSES)]
+
+
 def _ids_frame(ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"project_id": pd.Series(ids, dtype=object)})
 
@@ -96,13 +111,13 @@ def _ids_frame(ids: list[str]) -> pd.DataFrame:
 def effective_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return each project's latest EVM figures and health (DESIGN.md).
 
-    CPI = EV / AC and SPI = EV / PV from the latest progress snapshot; EAC = budget / CPI. Health is green
-    when CPI and SPI are both ≥ 0.95, amber when both ≥ 0.85, red otherwise; a stored ``projects.health``
-    overrides; NaN/None where a project has no snapshot and no stored health. Columns: project_id, snapshot,
+    CPI = EV / AC and SPI = EV / PV from the latest progress snapshot; EAC = budget / CPI. Health is
+    ``rules.evm_health_sql`` of CPI and SPI; a stored ``projects.health`` overrides; NaN/None where a project has
+    no snapshot and no stored health. Columns: project_id, snapshot,
     percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget, eac, health, health_source.
     """
     return con.execute(
-        """
+        f"""
         WITH latest AS (
             SELECT project_id, as_of AS snapshot, percent_complete, planned_value, earned_value, actual_cost
             FROM project_progress
@@ -117,15 +132,11 @@ def effective_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         )
         SELECT project_id, snapshot, percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget,
                budget / nullif(cpi, 0) AS eac,
-               coalesce(stored_health, CASE
-                   WHEN cpi IS NULL OR spi IS NULL THEN NULL
-                   WHEN cpi >= 0.95 AND spi >= 0.95 THEN 'green'
-                   WHEN cpi >= 0.85 AND spi >= 0.85 THEN 'amber'
-                   ELSE 'red' END) AS health,
+               coalesce(stored_health, {evm_health_sql()}) AS health,
                CASE WHEN stored_health IS NOT NULL THEN 'stored'
                     WHEN cpi IS NOT NULL AND spi IS NOT NULL THEN 'evm' END AS health_source
         FROM evm ORDER BY project_id
-        """
+        """  # noqa: S608 -- the interpolated rule is a constant of analytics.rules
     ).df()
 
 
@@ -192,7 +203,7 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
     committed = capacity["committed_fte"].sum()
     total_capacity = capacity["capacity_fte"].sum()
     risks = risk_register(con, flt)
-    open_live = risks[risks["status"].isin(RISK_OPEN) & risks["stage"].isin(LIVE_STAGES)]
+    open_live = risks[risks["status"].isin(OPEN_RISK_STATUSES) & risks["stage"].isin(LIVE_STAGES)]
     by_stage = table["stage"].value_counts()
     return {
         "projects_by_stage": {s: int(by_stage.get(s, 0)) for s in STAGE_ORDER},
@@ -221,11 +232,11 @@ def capacity_vs_demand(
     con.register("selected_projects", _ids_frame(flt.project_ids(con)))
     try:
         frame = con.execute(
-            """
+            f"""
             WITH demand AS (
                 SELECT d.team_id, d.period,
-                       sum(d.fte) FILTER (WHERE p.stage IN ('approved', 'active')) AS committed_fte,
-                       sum(d.fte) FILTER (WHERE p.stage = 'proposed') AS proposed_fte
+                       sum(d.fte) FILTER (WHERE p.stage IN ({COMMITTED_SQL})) AS committed_fte,
+                       sum(d.fte) FILTER (WHERE p.stage = '{PROPOSED_STAGE}') AS proposed_fte
                 FROM project_demand d JOIN projects p USING (project_id) JOIN selected_projects USING (project_id)
                 WHERE d.period >= ? AND d.period < ?
                 GROUP BY ALL
@@ -237,7 +248,7 @@ def capacity_vs_demand(
             LEFT JOIN team_capacity c ON c.team_id = t.team_id AND c.period = m.period
             LEFT JOIN demand d ON d.team_id = t.team_id AND d.period = m.period
             ORDER BY t.team_id, m.period
-            """,
+            """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
             [month0, end, month0, end],
         ).df()
     finally:
@@ -245,6 +256,16 @@ def capacity_vs_demand(
     frame["utilisation"] = frame["committed_fte"] / frame["capacity_fte"].where(frame["capacity_fte"] > 0)
     frame["overbooked"] = frame["committed_fte"] > frame["capacity_fte"]
     return frame
+
+
+def busiest_team(cells: pd.DataFrame) -> str | None:
+    """Return the team whose most loaded month in ``cells`` (``capacity_vs_demand``) is the most loaded of all.
+
+    None when there are no cells; a tie goes to the team first by name.
+    """
+    if cells.empty:
+        return None
+    return cells.groupby("team")["utilisation"].max().idxmax()
 
 
 def overbooking_causes(
@@ -263,19 +284,19 @@ def overbooking_causes(
     con.register("over_cells", over[["team_id", "period"]])
     try:
         causes = con.execute(
-            """
+            f"""
             WITH ranked AS (
                 SELECT d.team_id, d.period, d.project_id, p.name, d.fte
                 FROM project_demand d JOIN projects p USING (project_id) JOIN selected_projects USING (project_id)
                 JOIN over_cells o ON o.team_id = d.team_id AND o.period = d.period
-                WHERE p.stage IN ('approved', 'active') AND d.fte > 0
+                WHERE p.stage IN ({COMMITTED_SQL}) AND d.fte > 0
                 QUALIFY row_number() OVER (PARTITION BY d.team_id, d.period ORDER BY d.fte DESC, d.project_id) <= ?
             )
             SELECT team_id, period,
                    string_agg(project_id || ' ' || name || ' ' || printf('%.1f FTE', fte), '; '
                               ORDER BY fte DESC, project_id) AS projects
             FROM ranked GROUP BY ALL
-            """,
+            """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
             [top],
         ).df()
     finally:
@@ -316,7 +337,7 @@ def risk_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.Data
     cells are present, empty ones with 0.
     """
     risks = risk_register(con, flt)
-    risks = risks[risks["status"].isin(RISK_OPEN)]
+    risks = risks[risks["status"].isin(OPEN_RISK_STATUSES)]
     grid = pd.MultiIndex.from_product([range(1, 6), range(1, 6)], names=["probability_bin", "impact"])
     cells = risks.groupby(["probability_bin", "impact"]).agg(risks=("risk_id", "size"), exposure=("exposure", "sum"))
     return cells.reindex(grid, fill_value=0).reset_index()
@@ -332,24 +353,24 @@ def alignment_matrix(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, large
     if largest is not None:
         as_of = read_settings(con).as_of
         spend = con.execute(
-            """
+            f"""
             SELECT p.project_id, coalesce(sum(c.cost) FILTER (WHERE c.period >= ?), 0) AS forward_cost
             FROM projects p LEFT JOIN project_cashflows c USING (project_id)
-            WHERE p.stage IN ('proposed', 'approved', 'active', 'on_hold') GROUP BY p.project_id
+            WHERE p.stage IN ({LIVE_SQL}) GROUP BY p.project_id
             ORDER BY forward_cost DESC, p.project_id
-            """,
+            """,  # noqa: S608 -- the interpolated stages are constants of analytics.rules
             [as_of],
         ).fetchall()
         ranked = [project_id for project_id, _ in spend if project_id in ids]
         ids = set(ranked[:largest])
     frame = con.execute(
-        """
+        f"""
         SELECT p.project_id, p.project_id || ' ' || p.name AS project, o.name AS objective, o.weight,
                coalesce(a.score, 0) AS score
         FROM projects p CROSS JOIN objectives o
         LEFT JOIN project_alignment a ON a.project_id = p.project_id AND a.objective_id = o.objective_id
-        WHERE p.stage IN ('proposed', 'approved', 'active', 'on_hold')
-        """
+        WHERE p.stage IN ({LIVE_SQL})
+        """  # noqa: S608 -- the interpolated stages are constants of analytics.rules
     ).df()
     frame = frame[_among(frame["project_id"], ids)]
     objectives = frame.drop_duplicates("objective").sort_values("weight", ascending=False)["objective"]
@@ -508,6 +529,11 @@ def downstream(con: duckdb.DuckDBPyConnection, project_id: str, rate: float | No
     return frame.merge(money, on="project_id", how="left")
 
 
+def value_at_stake(hit: pd.DataFrame) -> float:
+    """Return the rNPV the projects ``downstream`` of a slipping one carry: what the slip puts at risk."""
+    return float(hit["rnpv"].sum())
+
+
 def upstream(con: duckdb.DuckDBPyConnection, project_id: str) -> pd.DataFrame:
     """Return every project ``project_id`` depends on, directly or through others (columns as ``downstream``)."""
     return con.execute(
@@ -606,9 +632,7 @@ DEFINITIONS = {
     "live project's forward cost.",
     "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity of all teams, over the 12 "
     "months from the valuation date's month.",
-    "red_projects": "Live projects in red: stored health, else EVM (CPI = EV / AC, SPI = EV / PV; green when both "
-    "≥ 0.95, amber when both ≥ 0.85, red otherwise).",
-    "health": "Stored health where the project has one, else EVM from its latest snapshot: green when CPI and SPI "
-    "≥ 0.95, amber when both ≥ 0.85, red otherwise.",
+    "red_projects": f"Live projects in red: stored health, else EVM (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
+    "health": f"Stored health where the project has one, else EVM from its latest snapshot: {EVM_HEALTH_TEXT}.",
     "risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
 }

@@ -57,3 +57,9 @@ def evm_health_sql(cpi: str = "cpi", spi: str = "spi") -> str:
 
 
 EVM_HEALTH_TEXT = f"green when CPI and SPI are both ≥ {EVM_GREEN_AT}, amber when both ≥ {EVM_AMBER_AT}, red otherwise"
+
+#: The first stage, ideas not yet committed to: what the capacity view counts apart as "proposed" demand.
+PROPOSED_STAGE = "proposed"
+#: Risk statuses whose exposure still counts (a closed risk no longer threatens anything).
+OPEN_RISK_STATUSES = ("open", "mitigating")
+OPEN_RISK_SQL = sql_list(OPEN_RISK_STATUSES)

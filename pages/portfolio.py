@@ -58,6 +58,38 @@ layout.tile_row(
     ]
 )
 
+# The money and health table: its columns in order, and the headers that are not the column's own name.
+MONEY_COLUMNS = [
+    "project_id",
+    "name",
+    "program",
+    "stage",
+    "health",
+    "budget",
+    "eac",
+    "cpi",
+    "spi",
+    "npv",
+    "rnpv",
+    "irr",
+    "roi",
+    "payback_months",
+    "profitability_index",
+    "strategic_score",
+]
+MONEY_LABELS = {
+    "project_id": "Project",
+    "eac": "EAC",
+    "cpi": "CPI",
+    "spi": "SPI",
+    "npv": "NPV",
+    "rnpv": "rNPV",
+    "irr": "IRR",
+    "roi": "ROI",
+    "payback_months": "Payback (months)",
+    "profitability_index": "PI",
+    "strategic_score": "Strategic",
+}
 # Rows a projects × objectives heatmap can show and still be read; nodes a dependency graph can.
 HEATMAP_PROJECTS = 60
 GRAPH_PROJECTS = 150
@@ -214,7 +246,7 @@ with capacity_tab:
     cells = data.query(portfolio.capacity_vs_demand, flt, 12)
     layout.chart(charts.capacity_heatmap(cells, present=present), key="capacity")
     teams = list(dict.fromkeys(cells["team"]))
-    busiest = cells.groupby("team")["utilisation"].max().idxmax() if len(cells) else None
+    busiest = portfolio.busiest_team(cells)
     team = st.selectbox(
         "Team", teams, index=teams.index(busiest) if busiest in teams else 0, key="team", bind="query-params"
     )
@@ -238,7 +270,7 @@ with risk_tab:
         )
     with right:
         risks = data.query(portfolio.risk_register, flt)
-        open_risks = risks[risks["status"].isin(portfolio.RISK_OPEN)]
+        open_risks = portfolio.open_risks(risks)
         st.markdown(f"**Top risks by exposure** ({len(open_risks)} open or mitigating)")
         st.dataframe(
             open_risks[["risk_id", "project", "title", "probability", "impact", "exposure", "status", "owner"]].head(
@@ -284,16 +316,14 @@ with dependency_tab:
         if hit is not None:
             st.markdown(
                 f"**{len(hit)} projects would be hit**, carrying "
-                f"{formatting.money(hit['rnpv'].sum(), currency)} of rNPV"
+                f"{formatting.money(portfolio.value_at_stake(hit), currency)} of rNPV"
             )
             layout.table(hit, formats={"rnpv": money_text}, labels={"project_id": "Project", "rnpv": "rNPV"})
 
 with money_tab:
     left, right = layout.side_by_side([1, 1], present)
     with left:
-        layout.chart(
-            charts.cpi_spi_quadrant(table[table["stage"].isin(portfolio.LIVE_STAGES)], present=present), key="quadrant"
-        )
+        layout.chart(charts.cpi_spi_quadrant(portfolio.live(table), present=present), key="quadrant")
     with right:
         layout.chart(
             charts.pipeline(data.query(portfolio.pipeline_by_stage, flt, rate), currency=currency, present=present),
@@ -305,26 +335,7 @@ with money_tab:
         ),
         key="cash_flow",
     )
-    money = table[
-        [
-            "project_id",
-            "name",
-            "program",
-            "stage",
-            "health",
-            "budget",
-            "eac",
-            "cpi",
-            "spi",
-            "npv",
-            "rnpv",
-            "irr",
-            "roi",
-            "payback_months",
-            "profitability_index",
-            "strategic_score",
-        ]
-    ]
+    money = table[MONEY_COLUMNS]
     st.markdown(f"**Projects: money and health** at a {formatting.percent(rate)} discount rate")
     ratio_text = "{:.2f}".format
     layout.table(
@@ -342,19 +353,7 @@ with money_tab:
             "roi": formatting.percent,
             "payback_months": "{:.0f}".format,
         },
-        labels={
-            "project_id": "Project",
-            "eac": "EAC",
-            "cpi": "CPI",
-            "spi": "SPI",
-            "npv": "NPV",
-            "rnpv": "rNPV",
-            "irr": "IRR",
-            "roi": "ROI",
-            "payback_months": "Payback (months)",
-            "profitability_index": "PI",
-            "strategic_score": "Strategic",
-        },
+        labels=MONEY_LABELS,
     )
     csv_col, xlsx_col, _ = st.columns([1, 1, 4])
     csv_col.download_button(

@@ -13,75 +13,42 @@ currency = settings.currency
 as_of = settings.as_of
 SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
-# Metrics whose unit is a percentage or a score change by points; the others by a share of their previous value.
-POINT_METRICS = ("churn_rate", "nps", "csat")
-
-
-def url_choice(label: str, options: dict[str, str], key: str, default: str, **kwargs) -> str:
-    """A segmented control whose chosen code (not its label) lives in the URL as ``?key=code``."""
-    seeded = f"_{key}_seeded"
-    if not st.session_state.get(seeded):
-        st.session_state[seeded] = True
-        st.session_state[key] = st.query_params.get(key, default)
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
-    value = st.segmented_control(label, list(options), format_func=options.get, key=key, required=True, **kwargs)
-    st.query_params[key] = value
-    return value
-
-
-def url_date(label: str, key: str, default: date) -> date:
-    """A date input whose value lives in the URL as ``?key=YYYY-MM-DD``."""
-    seeded = f"_{key}_seeded"
-    if not st.session_state.get(seeded):
-        st.session_state[seeded] = True
-        try:
-            st.session_state[key] = date.fromisoformat(st.query_params.get(key, ""))
-        except ValueError:
-            st.session_state[key] = default
-    value = st.date_input(label, key=key, max_value=as_of, format="YYYY-MM-DD")
-    st.query_params[key] = value.isoformat()
-    return value
+# The tables' columns: headers, and dates and numbers shown in their units (the cells keep their values).
+COMMENT_COLUMNS = {
+    "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
+    "channel": "Channel",
+    "theme": "Theme",
+    "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
+    "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
+    "comment": st.column_config.TextColumn("Comment", width="large"),
+}
+LATE_COLUMNS = {
+    "feature_id": "Feature",
+    "title": "Title",
+    "theme": "Theme",
+    "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
+    "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
+    "days_late": st.column_config.NumberColumn("Days late", format="%d"),
+    "state": "State",
+}
+PROJECT_COLUMNS = {
+    "project_id": "Project",
+    "name": "Name",
+    "program": "Program",
+    "stage": "Stage",
+    "health": "Health",
+    "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
+    "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
+    "budget": st.column_config.NumberColumn("Budget", format="compact"),
+    "spent_to_date": st.column_config.NumberColumn("Spent", format="compact"),
+    "planned_forward": st.column_config.NumberColumn("Planned", format="compact"),
+    "actual_cost": st.column_config.NumberColumn("Actual cost (EVM)", format="compact"),
+    "features": st.column_config.NumberColumn("Features", format="%d"),
+}
 
 
 def shown(metric: str, value: float | None) -> str:
-    if formatting.is_missing(value):
-        return "no answers" if metric in ("nps", "csat") else "no data"
-    if metric == "revenue":
-        return formatting.money(value, currency)
-    if metric == "churn_rate":
-        return formatting.percent(value, 2, points=True)
-    if metric == "nps":
-        return formatting.score(value)
-    if metric == "csat":
-        return formatting.percent(value, 0, points=True)
-    return formatting.count(value)
-
-
-def change_text(metric: str, change: float, relative_change: float) -> str | None:
-    if formatting.is_missing(change):
-        return None
-    if metric in POINT_METRICS:
-        return f"{change:+.{2 if metric == 'churn_rate' else 1}f} pts"
-    return None if formatting.is_missing(relative_change) else f"{relative_change:+.1%}"
-
-
-def target_text(row) -> str:
-    if formatting.is_missing(row.target) or formatting.is_missing(row.current):
-        return "no target set" if formatting.is_missing(row.target) else "target " + shown(row.metric, row.target)
-    if row.metric in POINT_METRICS:
-        gap = f"{row.current - row.target:+.{2 if row.metric == 'churn_rate' else 1}f} pts"
-    else:
-        gap = f"{row.vs_target:+.0%}"
-    # A projector tile is narrow at presentation type sizes: the gap alone there, the target value in the help.
-    return f"{gap} vs target" if present else f"{gap} vs target {shown(row.metric, row.target)}"
-
-
-def tone(flag, shown_change: str | None = None) -> str:
-    # A change that rounds to nothing on screen ("+0.00 pts") is coloured neither good nor bad.
-    if flag is None or (shown_change is not None and not shown_change.strip("+-0.% pts")):
-        return "gray"
-    return "blue" if flag else "red"
+    return product.metric_text(metric, value, currency)
 
 
 # ---- Controls --------------------------------------------------------------------------------------------------
@@ -96,8 +63,6 @@ if catalogue.empty:
     st.stop()
 
 names = dict(zip(catalogue["product_id"], catalogue["name"], strict=True))
-if "product" not in st.session_state and st.query_params.get("product") not in names:
-    st.session_state["product"] = catalogue["product_id"].iloc[0]
 # The title names the chosen product, so it is drawn into this slot once the controls below have run.
 heading = st.container()
 # On a projector the view is set before the meeting: the controls fold away.
@@ -105,20 +70,22 @@ controls = st.expander("Change the view", icon=":material/tune:") if present els
 with controls:
     pick, when, grain_col, compare_col = st.columns([2.2, 3.6, 1.9, 2.3], vertical_alignment="bottom")
     with pick:
-        product_id = state.selectbox_with_url("Product", list(names), "product", lambda p: names.get(p, p))
+        product_id = state.selectbox_with_url(
+            "Product", list(names), "product", lambda p: names.get(p, p), default=catalogue["product_id"].iloc[0]
+        )
     with when:
-        window_code = url_choice("Window", product.WINDOWS, "window", "90d")
+        window_code = state.choice_with_url("Window", product.WINDOWS, "window", "90d")
     with grain_col:
-        grain = url_choice("Grain", GRAINS, "grain", "week")
+        grain = state.choice_with_url("Grain", GRAINS, "grain", "week")
     with compare_col:
-        comparison = url_choice("Compare with", product.COMPARISONS, "compare", "previous")
+        comparison = state.choice_with_url("Compare with", product.COMPARISONS, "compare", "previous")
     custom_start = custom_end = None
     if window_code == "custom":
         first_col, last_col, _ = st.columns([1, 1, 3])
         with first_col:
-            custom_start = url_date("From", "start", date(as_of.year, 1, 1))
+            custom_start = state.date_with_url("From", "start", date(as_of.year, 1, 1), max_value=as_of)
         with last_col:
-            custom_end = url_date("To", "end", as_of)
+            custom_end = state.date_with_url("To", "end", as_of, max_value=as_of)
 if product_id is None:
     with heading:
         layout.header("Product", "How is one product doing, and what should it build next? Pick a product.")
@@ -144,20 +111,23 @@ sparks = data.query(product.kpi_sparklines, product_id, "week", window)
 per_row = 3 if present else len(summary)
 tile_columns = [column for start in range(0, len(summary), per_row) for column in st.columns(per_row)]
 for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
-    change = change_text(row.metric, row.change, row.relative_change)
+    change = product.change_text(row.metric, row.change, row.relative_change)
     with column, st.container(border=True):
         st.metric(
             row.label,
             shown(row.metric, row.current),
             delta=change,
-            delta_color=tone(row.better, change),
+            delta_color=product.tone(row.better, change),
             help=product.DEFINITIONS[row.metric],
             chart_data=sparks.get(row.metric) or None,
             chart_type="area",
         )
-        target = target_text(row)
-        # A gap that rounds to nothing ("-0% vs target") is neither on nor off target on screen.
-        st.badge(target, color=tone(row.on_target, target.split(" vs ")[0]), icon=":material/flag:")
+        # A projector tile is narrow at presentation type sizes: the gap alone there, the target value in the help.
+        target = product.target_text(
+            row.metric, row.current, row.target, row.vs_target, currency, name_target=not present
+        )
+        gap = product.target_gap_text(row.metric, row.current, row.target, row.vs_target)
+        st.badge(target, color=product.tone(row.on_target, gap), icon=":material/flag:")
 
 sections = st.tabs(SECTIONS, key="section", bind="query-params")
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
@@ -186,7 +156,7 @@ if trends_tab.open:
                     )
                     continue
                 row = by_metric.loc[metric]
-                change = change_text(metric, row["change"], row["relative_change"])
+                change = product.change_text(metric, row["change"], row["relative_change"])
                 title = f"{label}: {shown(metric, row['current'])}"
                 if change:
                     title += f", {change} {window.comparison_label()}"
@@ -257,12 +227,11 @@ if voice_tab.open:
                     key="themes_volume",
                 )
             with right:
-                scored = themes.dropna(subset=["mean_nps_score"]).sort_values("mean_nps_score")
+                lowest = product.lowest_scoring_theme(themes)
                 title = "Themes by average score (0–10)"
-                if len(scored):
+                if lowest is not None:
                     title = (
-                        f"Lowest-scoring theme: {charts.plain(scored.iloc[0]['theme'])} "
-                        f"({scored.iloc[0]['mean_nps_score']:.1f} / 10)"
+                        f"Lowest-scoring theme: {charts.plain(lowest['theme'])} ({lowest['mean_nps_score']:.1f} / 10)"
                     )
                 layout.chart(
                     charts.theme_ranking(
@@ -282,14 +251,7 @@ if voice_tab.open:
                 comments,
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "received_on": st.column_config.DateColumn("Received", format="D MMM YYYY"),
-                    "channel": "Channel",
-                    "theme": "Theme",
-                    "nps_score": st.column_config.NumberColumn("NPS score", format="%d"),
-                    "csat_score": st.column_config.NumberColumn("CSAT score", format="%d"),
-                    "comment": st.column_config.TextColumn("Comment", width="large"),
-                },
+                column_config=COMMENT_COLUMNS,
             )
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
@@ -330,15 +292,7 @@ if roadmap_tab.open:
                 late.drop(columns=["status"]),
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "feature_id": "Feature",
-                    "title": "Title",
-                    "theme": "Theme",
-                    "target_date": st.column_config.DateColumn("Target", format="D MMM YYYY"),
-                    "shipped_on": st.column_config.DateColumn("Shipped", format="D MMM YYYY"),
-                    "days_late": st.column_config.NumberColumn("Days late", format="%d"),
-                    "state": "State",
-                },
+                column_config=LATE_COLUMNS,
             )
 
 
@@ -352,16 +306,16 @@ def backlog_section() -> None:
             "Import features with status idea, planned or in_progress on the Data page.",
         )
         return
-    total_effort = float(items["effort"].sum())
+    most, suggested = product.capacity_range(items)
     slider_col, score_col, _ = st.columns([3, 1.4, 2], vertical_alignment="bottom")
     with score_col:
-        score = url_choice("Rank by", {"rice": "RICE", "wsjf": "WSJF"}, "rank_by", "rice")
+        score = state.choice_with_url("Rank by", {"rice": "RICE", "wsjf": "WSJF"}, "rank_by", "rice")
     with slider_col:
         capacity = st.slider(
             "Capacity next quarter (person-months)",
             0.0,
-            float(round(total_effort + 0.5)),
-            float(round(total_effort / 3)),
+            most,
+            suggested,
             0.5,
             key="capacity_pm",
             bind="query-params",
@@ -372,11 +326,10 @@ def backlog_section() -> None:
     # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
     plan = product.capacity_plan(items, capacity, score)
     ranked = product.quadrants(plan.items, score)
-    gain = plan.chosen_value - plan.sorted_cut_value
     a, b, c = st.columns(3)
     a.metric(
         "Chosen items",
-        f"{int(ranked['chosen'].sum())} of {len(ranked)}",
+        f"{plan.chosen_count} of {len(ranked)}",
         help="Items that together give the most total score within the capacity.",
         border=True,
         delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
@@ -388,13 +341,13 @@ def backlog_section() -> None:
         f"{plan.chosen_value:,.1f}",
         border=True,
         help=product.DEFINITIONS[score],
-        delta=f"{gain:+,.1f} vs cutting the ranked list",
-        delta_color="blue" if gain > 0 else "off",
+        delta=f"{plan.gain:+,.1f} vs cutting the ranked list",
+        delta_color=product.GOOD if plan.gain > 0 else "off",
         delta_arrow="off",
     )
     c.metric(
         "Cutting the ranked list instead",
-        f"{int(ranked['in_sorted_cut'].sum())} items",
+        f"{plan.sorted_cut_count} items",
         border=True,
         help="Walk the list in rank order and stop at the first item that no longer fits.",
         delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
@@ -452,29 +405,29 @@ if investment_tab.open:
                 "No portfolio project is attached to this product.",
                 "Set product_id on projects (Data page) to see what is invested in it.",
             )
+        totals = product.investment_totals(projects, flows)
         a, b, c, d = st.columns(4)
-        past = flows[~flows["forecast"]]
         a.metric(
             "Spent to date",
-            formatting.money(projects["spent_to_date"].sum(), currency),
+            formatting.money(totals.spent_to_date, currency),
             border=True,
             help="Planned cost dated before the valuation date of the product's projects (sunk).",
         )
         b.metric(
             "Planned from now on",
-            formatting.money(projects["planned_forward"].sum(), currency),
+            formatting.money(totals.planned_forward, currency),
             border=True,
             help="Planned cost dated on or after the valuation date.",
         )
         c.metric(
-            f"Revenue, last {len(past)} months",
-            formatting.money(past["revenue"].sum(), currency),
+            f"Revenue, last {totals.months} months",
+            formatting.money(totals.revenue, currency),
             border=True,
             help="Sum of the product's daily revenue over the same months.",
         )
         d.metric(
             "Active users now",
-            formatting.count(past["active_users"].dropna().iloc[-1] if past["active_users"].notna().any() else None),
+            formatting.count(totals.active_users),
             border=True,
             help="Active users on the last day with data.",
         )
@@ -483,23 +436,4 @@ if investment_tab.open:
         )
         if not projects.empty:
             st.markdown(f"**Projects attached to {info['name']}**")
-            number = st.column_config.NumberColumn
-            st.dataframe(
-                projects,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "project_id": "Project",
-                    "name": "Name",
-                    "program": "Program",
-                    "stage": "Stage",
-                    "health": "Health",
-                    "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
-                    "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
-                    "budget": number("Budget", format="compact"),
-                    "spent_to_date": number("Spent", format="compact"),
-                    "planned_forward": number("Planned", format="compact"),
-                    "actual_cost": number("Actual cost (EVM)", format="compact"),
-                    "features": number("Features", format="%d"),
-                },
-            )
+            st.dataframe(projects, hide_index=True, width="stretch", column_config=PROJECT_COLUMNS)

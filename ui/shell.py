@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ import streamlit as st
 
 from analytics import charts, formatting
 from analytics.store import StoreError
-from ui import data
+from ui import data, nav, state
 
 log = logging.getLogger("quarterdeck")
 
@@ -40,9 +41,8 @@ PLAIN_CSS = """
 
 
 def presentation_mode() -> bool:
-    """Whether the room is watching: the sidebar toggle, seeded once per session from ``?present=1``."""
-    if PRESENT_KEY not in st.session_state:
-        st.session_state[PRESENT_KEY] = st.query_params.get(PRESENT_KEY, "").lower() in ("1", "true", "yes")
+    """Whether the room is watching: the sidebar toggle, seeded from ``?present=1``."""
+    state.seed_from_url(PRESENT_KEY, state.flag_from_url)
     return bool(st.session_state[PRESENT_KEY])
 
 
@@ -104,23 +104,42 @@ def errors_as_sentences() -> Iterator[None]:
         )
 
 
-_LEFT_LEGACY_MODE = False
+# Whether app.py is running a page in this thread's script run (each session's script runs on its own thread).
+_FRAME = threading.local()
+# Whether this process has routed a bare page run to app.py; after that the app has left the pages/ folder mode.
+_ROUTED_TO_APP = False
+
+
+@contextmanager
+def framed() -> Iterator[None]:
+    """App.py runs the chosen page inside this, so that the page's ``ensure_framed`` knows it is framed."""
+    _FRAME.active = True
+    try:
+        yield
+    finally:
+        _FRAME.active = False
 
 
 def ensure_framed() -> None:
     """Make sure app.py frames this page; call first thing in every page file.
 
-    With a pages/ folder beside app.py, Streamlit starts each server in its legacy multipage mode until a run
-    calls ``st.navigation``. If the very first request after a start is a deep link (a shared /portfolio?...),
-    Streamlit runs that page file bare: no wide layout, no sidebar, its own file-name navigation. Leaving the
-    legacy mode and rerunning once hands the request to app.py, which routes it to the same page.
+    With a pages/ folder beside app.py, Streamlit starts each server in its legacy multipage mode, in which it runs
+    the page file a URL names instead of app.py, until some run calls ``st.navigation``. So when the very first
+    request after a start is a deep link (a shared /portfolio?...), the page would run bare: no wide layout, no
+    sidebar, a navigation made of file names. Streamlit 1.67 has no setting to turn that mode off; its own advice
+    is not to name the folder pages/, which CONTRACT.md fixes. What it documents is that once any session calls
+    ``st.navigation``, the app ignores the pages/ folder in every session: so a bare run declares the app's pages
+    (the same call app.py makes) and reruns, and the rerun goes through app.py, which routes the request to the
+    same page. tests/browser/test_portfolio.py opens a fresh server on a deep link and fails, saying so, if the
+    page comes up bare.
     """
-    from streamlit.runtime.pages_manager import PagesManager  # private, hence the browser test that pins it
-
-    global _LEFT_LEGACY_MODE
-    # Once per process is enough: a server never returns to legacy mode. AppTest, though, resets the flag before
-    # every run, and a rerun on each would swallow every form submission (the trigger is spent on the first run).
-    if PagesManager.uses_pages_directory and not _LEFT_LEGACY_MODE:
-        _LEFT_LEGACY_MODE = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    global _ROUTED_TO_APP
+    # Once per process is enough: the app never returns to the folder mode. AppTest, though, starts every run in
+    # it, and a rerun on each would swallow every form submission (the trigger is spent on the first run).
+    if getattr(_FRAME, "active", False) or _ROUTED_TO_APP:
+        return
+    _ROUTED_TO_APP = True
+    # In app.py's order: the page config first, or the browser fetches the page's material icon as the tab's icon.
+    configure_page()
+    nav.navigation()
+    st.rerun()

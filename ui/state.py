@@ -1,25 +1,48 @@
 """View state in the URL for widgets that Streamlit's own binding cannot serve.
 
 ``bind="query-params"`` matches a URL value against the *formatted* option label, so a picker that shows
-"P-010 · Partner marketplace" cannot be opened by ``?project=P-010``. These helpers keep the id in the URL:
-seed the widget's state from the URL once per session, then write the chosen id back on every run.
+"P-010 · Partner marketplace" cannot be opened by ``?project=P-010``; nor can it read a date, or a flag spelled
+``present=1``. These widgets keep the code in the URL: ``seed_from_url`` gives the widget its value from the URL,
+then the widget writes its value back on every run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
 
 import streamlit as st
 
 
-def selectbox_with_url(label: str, options: Sequence[str], key: str, format_func: Callable[[str], str], **kwargs):
-    """Draw a selectbox whose chosen option (an id) lives in the URL as ``?key=id``; return the id or None."""
-    seeded = f"_{key}_seeded"
-    if not st.session_state.get(seeded):
-        st.session_state[seeded] = True
-        wanted = st.query_params.get(key)
-        if wanted in options:
-            st.session_state[key] = wanted
+def seed_from_url(key: str, read: Callable[[str | None], Any]) -> None:
+    """Give the widget keyed ``key`` its value from the URL's ``?key=`` when it has none.
+
+    That is on the session's first run, and again after Streamlit dropped the state of a widget it did not draw
+    (on another page, in a closed tab), so the widget shows what the URL says. ``read`` turns the URL's text (None
+    without the parameter) into the widget's value, or returns None to leave the widget to its own default.
+    """
+    if key in st.session_state:
+        return
+    value = read(st.query_params.get(key))
+    if value is not None:
+        st.session_state[key] = value
+
+
+def selectbox_with_url(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    format_func: Callable[[str], str],
+    *,
+    default: str | None = None,
+    **kwargs,
+):
+    """Draw a selectbox whose chosen option (an id) lives in the URL as ``?key=id``; return the id or None.
+
+    Without a valid id in the URL the box starts at ``default`` (None: nothing chosen).
+    """
+    seed_from_url(key, lambda wanted: wanted if wanted in options else default)
     if st.session_state.get(key) not in (None, *options):
         # The filters changed and the chosen project is no longer listed.
         st.session_state[key] = None
@@ -31,17 +54,42 @@ def selectbox_with_url(label: str, options: Sequence[str], key: str, format_func
     return value
 
 
-def multiselect_with_url(label: str, options: Sequence[str], key: str, format_func: Callable[[str], str], **kwargs):
-    """Draw a multiselect of ids kept in the URL as ``?key=id1,id2``; return the chosen ids (a list).
+def choice_with_url(label: str, options: dict[str, str], key: str, default: str, **kwargs) -> str:
+    """Draw a segmented control of ``options`` (code -> label) whose chosen code lives in the URL as ``?key=code``."""
+    seed_from_url(key, lambda wanted: wanted if wanted in options else default)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    value = st.segmented_control(label, list(options), format_func=options.get, key=key, required=True, **kwargs)
+    st.query_params[key] = value
+    return value
 
-    The URL seeds the widget whenever it appears, then the widget writes it back.
-    """
-    if key not in st.session_state:
-        # Seeded from the URL whenever the widget (re)appears: it may live in a folded expander that skips runs.
-        st.session_state[key] = ids_in_url(key, options)
-    else:
-        # Ids that are no longer options (another store, or a finished project) drop out instead of failing.
-        st.session_state[key] = [i for i in st.session_state[key] if i in options]
+
+def date_with_url(label: str, key: str, default: date, **kwargs) -> date:
+    """Draw a date input whose value lives in the URL as ``?key=YYYY-MM-DD`` (``default`` when the URL has none)."""
+    seed_from_url(key, lambda wanted: _iso_date(wanted) or default)
+    value = st.date_input(label, key=key, format="YYYY-MM-DD", **kwargs)
+    st.query_params[key] = value.isoformat()
+    return value
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def flag_from_url(text: str | None) -> bool:
+    """Read a URL flag such as ``?present=1``: on for 1, true or yes (any case), off otherwise."""
+    return (text or "").lower() in ("1", "true", "yes")
+
+
+def multiselect_with_url(label: str, options: Sequence[str], key: str, format_func: Callable[[str], str], **kwargs):
+    """Draw a multiselect of ids kept in the URL as ``?key=id1,id2``; return the chosen ids (a list)."""
+    # Seeded whenever the widget (re)appears: it may live in a folded expander that skips runs.
+    seed_from_url(key, lambda _: ids_in_url(key, options))
+    # Ids that are no longer options (another store, or a finished project) drop out instead of failing.
+    st.session_state[key] = [i for i in st.session_state[key] if i in options]
     chosen = st.multiselect(label, options, key=key, format_func=format_func, **kwargs)
     if chosen:
         st.query_params[key] = ",".join(chosen)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
 
@@ -20,13 +21,21 @@ def fresh_app(demo_store_path, tmp_path_factory):
 
 def test_a_shared_link_is_the_first_request_after_a_start(fresh_app, tmp_path, demo_con):
     project = demo_con.execute("SELECT min(project_id) FROM projects WHERE program = 'Growth'").fetchone()[0]
-    # Module-scoped server: this is its very first page load, the case Streamlit's legacy pages/ mode gets wrong.
+    # Module-scoped server: this is its very first page load, the case Streamlit's legacy pages/ mode gets wrong
+    # (it would run the page bare until ui/shell.ensure_framed hands the run to app.py).
     with chromium_page() as page:
-        open_and_wait(page, fresh_app + f"/portfolio?programs=Growth&project={project}")
+        try:
+            open_and_wait(page, fresh_app + f"/portfolio?programs=Growth&project={project}", timeout_ms=45_000)
+        except PlaywrightTimeoutError:
+            pytest.fail(
+                "a fresh server's first deep link never showed app.py's frame (its sidebar): Streamlit's pages/ "
+                "folder mode has changed under ui/shell.ensure_framed"
+            )
         page.screenshot(path=str(tmp_path / "portfolio-link.png"))
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()
-        assert "Overview" in nav and "Portfolio" in nav and "app" not in nav.split()
+        assert "Overview" in nav and "Portfolio" in nav and "What-if" in nav and "app" not in nav.split()
         assert page.locator("[data-testid='stSidebar']").get_by_text("Presentation mode").count() == 1
+        assert page.locator("[data-testid='stAppViewContainer'][data-layout='wide']").count() == 1
         assert page.locator("[data-testid='stMultiSelect']").first.get_by_text("Growth").count() == 1
         assert page.get_by_role("heading", name=project).count() == 1
         assert page.locator("[data-testid='stException']").count() == 0

@@ -4,26 +4,53 @@ from __future__ import annotations
 
 import shutil
 
+from analytics import formatting, portfolio, store
 from analytics.ingest import import_file
+from analytics.portfolio import PortfolioFilter
 from tests.apptest import metric_values, open_page, problems
 
 
-def test_page_shows_the_summary_and_filters_change_it(monkeypatch, app_store_path):
+def expected_tiles(con, flt: PortfolioFilter, rate: float | None = None) -> dict[str, str]:
+    """What the portfolio tiles should read, straight from analytics.portfolio (the store's rate by default)."""
+    rate = store.read_settings(con).discount_rate if rate is None else rate
+    summary = portfolio.summary(con, flt, rate)
+    return {
+        "Live projects": formatting.count(summary["live_projects"]),
+        "Forward budget": formatting.money(summary["forward_budget"], "USD"),
+        "NPV": formatting.money(summary["npv"], "USD"),
+        "rNPV": formatting.money(summary["rnpv"], "USD"),
+    }
+
+
+def shown(at) -> dict[str, str]:
+    values = metric_values(at)
+    return {label: values[label] for label in ("Live projects", "Forward budget", "NPV", "rNPV")}
+
+
+def test_page_shows_the_summary_and_filters_change_it(monkeypatch, app_store_path, demo_con):
     at = open_page(monkeypatch, app_store_path, "pages/portfolio.py")
     assert problems(at) == []
-    before = metric_values(at)
-    assert before["Live projects"] == "49"
+    assert shown(at) == expected_tiles(demo_con, PortfolioFilter())
+    assert shown(at)["Live projects"] == "49"
     at.multiselect(key="programs").set_value(["Growth"]).run()
-    after = metric_values(at)
-    assert problems(at) == [] and int(after["Live projects"]) < 49
-    assert after["Forward budget"] != before["Forward budget"]
+    assert problems(at) == []
+    growth = expected_tiles(demo_con, PortfolioFilter(programs=("Growth",)))
+    assert shown(at) == growth and int(growth["Live projects"]) < 49
 
 
-def test_page_rate_changes_npv(monkeypatch, app_store_path):
+def test_page_rate_changes_npv(monkeypatch, app_store_path, demo_con):
+    at_20, at_0 = (expected_tiles(demo_con, PortfolioFilter(), rate)["NPV"] for rate in (0.2, 0.0))
+    assert at_20 != at_0
     at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", query={"rate": "0.2"})
-    high = metric_values(at)["NPV"]
+    assert shown(at)["NPV"] == at_20
     at.slider(key="rate").set_value(0.0).run()
-    assert problems(at) == [] and metric_values(at)["NPV"] != high
+    assert problems(at) == [] and shown(at)["NPV"] == at_0
+
+
+def test_the_capacity_tab_opens_on_the_busiest_team(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py")
+    busiest = portfolio.busiest_team(portfolio.capacity_vs_demand(demo_con, PortfolioFilter(), 12))
+    assert busiest is not None and at.selectbox(key="team").value == busiest
 
 
 def test_page_shows_a_projects_detail_from_the_url(monkeypatch, app_store_path, demo_con):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pytest
@@ -110,12 +111,29 @@ def test_the_capacity_slider_chooses_exactly(monkeypatch, app_store_path, demo_c
     assert metric_values(at)["Total WSJF chosen"] == f"{plan.chosen_value:,.1f}"
 
 
-def test_customer_comments_are_shown_as_plain_text(monkeypatch, app_store_path):
-    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": "Customer voice"})
+# Customer text that would change the page if it were ever rendered as Markdown or HTML.
+STORED_MARKUP = '<b id="qd-stored">bold</b> **starred** [link](https://example.com)'
+
+
+def test_customer_comments_are_shown_as_plain_text(monkeypatch, app_store_path, tmp_path):
+    path = tmp_path / "markup.duckdb"
+    shutil.copyfile(app_store_path, path)
+    con = store.connect(path)
+    with store.transaction(con):
+        con.execute(
+            "INSERT INTO feedback VALUES ('F-MARKUP', 'PULSE', ?, 'email', 3, 2, ?, ?)",
+            [AS_OF, STORED_MARKUP, STORED_MARKUP],
+        )
+    con.close()
+    at = open_page(monkeypatch, path, PAGE, query={"product": "PULSE", "section": "Customer voice"})
     assert problems(at) == []
-    # Comments go into a data grid (plain text), never into Markdown or HTML.
-    assert any("comment" in str(frame.value.columns.tolist()) for frame in at.dataframe)
-    assert all("unsafe_allow_html" not in str(m.proto) or not m.proto.allow_html for m in at.markdown)
+    # The comment reaches the page, verbatim, in a data grid (which shows text as text)...
+    comments = next(frame.value for frame in at.dataframe if "comment" in frame.value.columns)
+    assert STORED_MARKUP in comments["comment"].tolist()
+    # ... and no Markdown, caption or HTML element carries any of it.
+    rendered = [m.proto.body for m in at.markdown] + [m.proto.body for m in at.caption]
+    rendered += [h.proto.body for h in at.get("html")]
+    assert not [text for text in rendered if "qd-stored" in text or "starred" in text]
 
 
 def test_presentation_mode_folds_the_controls_away(monkeypatch, app_store_path):

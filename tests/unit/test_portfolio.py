@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from analytics import portfolio
+from analytics import portfolio, rules
 from analytics.portfolio import PortfolioFilter
 
 ALL = PortfolioFilter()
@@ -56,12 +57,15 @@ def test_filters_select_projects(pf_con):
 
 def test_evm_health_rule_and_boundaries(pf_con):
     health = portfolio.effective_health(pf_con).set_index("project_id")
-    # A's latest snapshot: CPI = 190 / 200 = 0.95, SPI = 190 / 200 = 0.95: both at 0.95 is green.
-    assert health.at["A", "cpi"] == pytest.approx(0.95) and health.at["A", "spi"] == pytest.approx(0.95)
-    assert health.at["A", "health"] == "green"
-    assert health.at["A", "eac"] == pytest.approx(300 / 0.95)
+    # A's latest snapshot: CPI = 190 / 200, SPI = 190 / 200, both exactly at the green threshold: green.
+    assert health.at["A", "cpi"] == pytest.approx(rules.EVM_GREEN_AT)
+    assert health.at["A", "spi"] == pytest.approx(rules.EVM_GREEN_AT)
+    assert health.at["A", "health"] == "green" and health.at["A", "health_source"] == "evm"
+    assert health.at["A", "eac"] == pytest.approx(300 * 200 / 190)
     assert health.at["E", "health"] == "red" and health.at["E", "health_source"] == "stored"
-    assert health.at["B", "health"] is None or (isinstance(health.at["B", "health"], float))
+    # B has no snapshot and no stored health: no health at all, rather than some colour.
+    assert pd.isna(health.at["B", "health"]) and pd.isna(health.at["B", "health_source"])
+    assert pd.isna(health.at["B", "cpi"]) and pd.isna(health.at["B", "spi"])
 
 
 @pytest.mark.parametrize(
@@ -120,6 +124,21 @@ def test_capacity_and_the_projects_behind_overbooking(pf_con):
     assert causes.iloc[0]["excess_fte"] == 1 and causes.iloc[0]["projects"] == "A Alpha 3.0 FTE"
 
 
+def test_the_busiest_team_has_the_most_loaded_month(pf_con):
+    cells = portfolio.capacity_vs_demand(pf_con, ALL, months=2)
+    # Data: 3 FTE of 2 in January (150 %); Web: 1 of 4 (25 %).
+    assert portfolio.busiest_team(cells) == "Data"
+    assert portfolio.busiest_team(cells[cells["team"] == "Web"]) == "Web"
+    assert portfolio.busiest_team(cells.iloc[:0]) is None
+
+
+def test_live_projects_and_open_risks(pf_con):
+    table = portfolio.project_table(pf_con, ALL, returns=False)
+    assert sorted(portfolio.live(table)["project_id"]) == ["A", "B", "C", "E"]  # D is completed
+    risks = portfolio.risk_register(pf_con, ALL)
+    assert sorted(portfolio.open_risks(risks)["risk_id"]) == ["R1", "R2", "R4"]  # R3 is closed
+
+
 def test_risk_matrix_bins_probability_into_fifths(pf_con):
     register = portfolio.risk_register(pf_con, ALL).set_index("risk_id")
     assert register.at["R1", "probability_bin"] == 2  # 0.2 opens the second fifth
@@ -139,6 +158,8 @@ def test_dependency_layers_and_what_a_slip_hits(pf_con):
     assert (edges["x0"] < edges["x1"]).all()  # prerequisites to the left of what depends on them
     hit = portfolio.downstream(pf_con, "A").set_index("project_id")
     assert hit["distance"].to_dict() == {"B": 1, "E": 1, "C": 2}
+    # Rate 0: B costs 100 and C 50 ahead, neither brings a benefit; E plans nothing.
+    assert portfolio.value_at_stake(hit) == pytest.approx(-150)
     assert portfolio.upstream(pf_con, "C")["project_id"].tolist() == ["B", "A"]
     # B's chain: what it needs (A) and what needs it (C); E only shares a prerequisite with it.
     focused, focused_edges = portfolio.dependency_graph(pf_con, ALL, focus="B")
