@@ -163,7 +163,7 @@ def test_a_bad_store_name_is_a_sentence_not_a_traceback(monkeypatch, store_copy)
 
 
 def test_the_page_works_on_an_empty_store(monkeypatch, tmp_path):
-    path = ingest.create_empty_store(tmp_path / "empty.duckdb")
+    path = store.create_empty_store(tmp_path / "empty.duckdb")
     at = open_page(monkeypatch, path, PAGE)
     assert not problems(at)
     assert metric_values(at)["Tables with data"] == "0 of 23"
