@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from analytics import ingest, rules, spreadsheets, store
 from analytics.__main__ import main
-from analytics.ingest import export
+from analytics.ingest import export, reading
 
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success"
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
+GOOD_PROJECT_ZURICH = "P-9,Café Zürich,active,2026-01-01,2026-06-30,1250.5,0.5"
 
 
 @pytest.fixture
@@ -338,13 +339,27 @@ def test_each_import_bumps_the_data_version_so_caches_refresh(small_store, tmp_p
 )
 def test_delimiter_and_encoding_are_sniffed(small_store, tmp_path, delimiter, encoding):
     text = f"{PROJECTS}\nP-9,Café Zürich,active,2026-01-01,2026-06-30,1250.5,0.5\n".replace(",", delimiter)
-    result = load(small_store, "projects", write(tmp_path, text, encoding=encoding))
+    path = write(tmp_path, text, encoding=encoding)
+    # The preview reads the file as the import will.
+    assert ingest.preview(path, "projects").to_dict("records") == [
+        dict(zip(["line", *PROJECTS.split(",")], [2, *GOOD_PROJECT_ZURICH.split(",")], strict=True))
+    ]
+    result = load(small_store, "projects", path)
     assert result.accepted, result.problems_as_lines()
     con = store.connect(small_store, read_only=True)
     assert con.execute("SELECT name, budget FROM projects WHERE project_id = 'P-9'").fetchall() == [
         ("Café Zürich", 1250.5)
     ]
     con.close()
+
+
+def test_a_preview_whose_head_cuts_a_character_in_two_still_reads_utf8(tmp_path):
+    # Line 3 is long enough that the preview's head ends inside its "é", after the complete line 2.
+    head = f"{PROJECTS}\nP-1,Café,active,2026-01-01,2026-06-30,1,0.5\nP-2,"
+    filler = "x" * (reading.SAMPLE_BYTES - 1 - len(head.encode()))
+    path = write(tmp_path, head + filler + "é,active,2026-01-01,2026-06-30,1,0.5\n")
+    assert path.read_bytes()[reading.SAMPLE_BYTES - 1 : reading.SAMPLE_BYTES + 1] == "é".encode()
+    assert list(ingest.preview(path, "projects")["name"]) == ["Café"]
 
 
 def test_a_neutralised_cell_is_imported_as_the_text_it_stands_for(small_store, tmp_path):
