@@ -33,6 +33,7 @@ __all__ = [
     "template_xlsx",
 ]
 
+# Passed through as they are: they read the schema or the uploaded file, never the store, so need no cursor or cache.
 IMPORTABLE_TABLES = ingest.IMPORTABLE_TABLES
 StoreError = store.StoreError
 describe = ingest.describe
