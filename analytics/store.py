@@ -1,8 +1,9 @@
-"""Open or create the Quarterdeck store, migrate its schema in place, and run writes as transactions.
+"""Open or create the Quarterdeck store, migrate its schema in place, run writes as transactions; manage stores.
 
 The store is one DuckDB file. Its schema is the list ``MIGRATIONS``: each entry moves a store from the
 previous version to its own, and ``connect`` applies the ones a store has not seen yet, each in one
-transaction, so an older store is upgraded where it lies and keeps its data.
+transaction, so an older store is upgraded where it lies and keeps its data. Stores live as ``*.duckdb`` files in
+a folder: ``stores_in`` lists them, ``new_store_path`` and ``create_empty_store`` add one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE = PROJECT_ROOT / "data" / "demo.duckdb"
@@ -262,3 +264,85 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the number of rows of every contract table."""
     # Table names come from the fixed CONTRACT_TABLES list, never from user input.
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CONTRACT_TABLES}  # noqa: S608
+
+
+# Store management: the Data page's overview of a store, and the stores beside it.
+
+
+def store_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every contract table with its row count and its last import (when, file, outcome, by whom).
+
+    Parameters
+    ----------
+    con
+        A connection to the store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns table, rows, last_import, file, status, imported_by, message; one row per contract table,
+        in the order a store is best filled.
+    """
+    counts = table_counts(con)
+    last = con.execute(
+        "SELECT table_name, imported_at, file_name, status, imported_by, message FROM import_log "
+        "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY imported_at DESC, import_id) = 1"
+    ).df()
+    frame = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
+    last = last.rename(columns={"table_name": "table", "imported_at": "last_import", "file_name": "file"})
+    return frame.merge(last, on="table", how="left")
+
+
+def recent_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
+    """Return the latest ``limit`` imports, newest first, from ``import_log``."""
+    return con.execute(
+        "SELECT imported_at, table_name AS table, file_name AS file, rows, status, imported_by, message "
+        "FROM import_log ORDER BY imported_at DESC, import_id LIMIT ?",
+        [limit],
+    ).df()
+
+
+#: What a store may be called: letters, digits, - and _, up to 64 characters, starting with a letter or digit.
+STORE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def new_store_path(folder: str | Path, name: str) -> Path:
+    """Return the path of a new store called ``name`` in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        Where stores live (the open store's folder).
+    name
+        Letters, digits, ``-`` and ``_``, up to 64 characters; ``.duckdb`` is added.
+
+    Returns
+    -------
+    Path
+        ``folder / (name + ".duckdb")``.
+
+    Raises
+    ------
+    StoreError
+        For a name that is not allowed, or a store that already exists there.
+    """
+    stem = name.strip().removesuffix(".duckdb")
+    if not STORE_NAME.fullmatch(stem):
+        raise StoreError(
+            f"{name!r} cannot name a store: use letters, digits, - and _ (up to 64), starting with a letter or digit."
+        )
+    path = Path(folder) / f"{stem}.duckdb"
+    if path.exists():
+        raise StoreError(f"There is already a store at {path}: choose another name, or open that one.")
+    return path
+
+
+def create_empty_store(path: str | Path) -> Path:
+    """Create a store with every table of the schema and no rows; return its path."""
+    connect(path).close()
+    return Path(path)
+
+
+def stores_in(folder: str | Path) -> list[Path]:
+    """Return the Quarterdeck stores (``*.duckdb``) in ``folder``, by name."""
+    return sorted(Path(folder).glob("*.duckdb"))

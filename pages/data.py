@@ -4,15 +4,21 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import demo, ingest, store
-from ui import data, layout, shell
+from ui import admin, data, layout, shell
 
 shell.ensure_framed()
 
 present = shell.presentation_mode()
-con = data.connection()
 open_path = Path(data.store_path())
 upload_limit_mb = st.get_option("server.maxUploadSize")  # set in .streamlit/config.toml
+
+PROBLEM_COLUMNS = {"row": st.column_config.NumberColumn("line", format="%d")}
+OVERVIEW_COLUMNS = {
+    "rows": st.column_config.NumberColumn("rows", format="localized"),
+    "last_import": "last import",
+    "imported_by": "by",
+}
+RECENT_IMPORT_COLUMNS = {"imported_at": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm")}
 
 layout.header(
     "Data",
@@ -20,7 +26,7 @@ layout.header(
     "table back out.",
 )
 
-overview = data.query(ingest.store_overview)
+overview = admin.store_overview()
 filled = overview[overview["rows"] > 0]
 latest = overview.dropna(subset=["last_import"]).sort_values("last_import").tail(1)
 layout.tile_row(
@@ -45,13 +51,13 @@ pick_col, upload_col, template_col = st.columns([2, 3, 2], gap="medium")
 with pick_col:
     table = st.selectbox(
         "Into table",
-        ingest.IMPORTABLE_TABLES,
-        index=ingest.IMPORTABLE_TABLES.index("projects"),
+        admin.IMPORTABLE_TABLES,
+        index=admin.IMPORTABLE_TABLES.index("projects"),
         key="table",
         bind="query-params",
         help="Import a table after the ones it refers to: products before projects, projects before their cash flows.",
     )
-    spec = ingest.describe(table)
+    spec = admin.describe(table)
     required = [c.name for c in spec.columns if c.required]
     st.caption(
         f"Key: {', '.join(spec.key)}. Required columns: {', '.join(required)}. A file may leave out the others. "
@@ -73,7 +79,7 @@ with template_col:
     st.markdown(f"**Template for {table}**")
     st.download_button(
         "Template (CSV)",
-        ingest.template_csv(table),
+        admin.template_csv(table),
         f"{table}-template.csv",
         "text/csv",
         icon=":material/download:",
@@ -82,7 +88,7 @@ with template_col:
     )
     st.download_button(
         "Template (Excel)",
-        ingest.template_xlsx(table),
+        admin.template_xlsx(table),
         f"{table}-template.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -138,22 +144,20 @@ else:
     pending = st.session_state.pop("_import_pending", None)
     if pending and pending[0] == upload.file_id:
         bar = st.progress(0.0, text=f"Reading {as_text(upload.name)}")
-        with con.cursor() as cur:
-            result = ingest.import_into(
-                cur,
-                pending[1],
-                path,
-                file_name=upload.name,
-                imported_by="Data page",
-                progress=lambda done, text: bar.progress(done, text=as_text(text)),
-            )
+        result = admin.import_file(
+            pending[1],
+            path,
+            file_name=upload.name,
+            imported_by="Data page",
+            progress=lambda done, text: bar.progress(done, text=as_text(text)),
+        )
         st.session_state["_import_outcome"] = (upload.file_id, result)
         # Rerun so that the counts above and every other page show the store as it now is.
         st.rerun()
     preview_col, problems_col = layout.side_by_side([3, 2], present)
     with preview_col:
         st.markdown("**Preview** (the first 20 rows, as in the file)")
-        sample = ingest.preview(path, table)
+        sample = admin.preview(path, table)
         if sample.empty:
             st.caption("Nothing to preview: the file is empty or not a CSV or .xlsx file.")
         else:
@@ -174,7 +178,7 @@ else:
                 hide_index=True,
                 width="stretch",
                 height="content" if len(found) < 10 else "auto",
-                column_config={"row": st.column_config.NumberColumn("line", format="%d")},
+                column_config=PROBLEM_COLUMNS,
             )
             rest = result.problem_count - len(result.problems)
             if rest > 0:
@@ -206,29 +210,17 @@ with tables_col:
         hide_index=True,
         width="stretch",
         height="content",
-        column_config={
-            "rows": st.column_config.NumberColumn("rows", format="localized"),
-            "last_import": "last import",
-            "imported_by": "by",
-        },
+        column_config=OVERVIEW_COLUMNS,
     )
 with export_col:
     st.markdown("**Export every table**")
     st.caption("Rows in key order. Text a spreadsheet would run as a formula is made harmless in CSV and Excel.")
-    too_long_for_excel = int(overview["rows"].max()) >= ingest.EXCEL_MAX_ROWS
+    too_long_for_excel = int(overview["rows"].max()) >= admin.EXCEL_MAX_ROWS
     stem = open_path.stem
-
-    def export_of(fmt: str):
-        # Built when the button is pressed, on its own thread: hence a cursor of its own.
-        def build() -> bytes:
-            with con.cursor() as cur:
-                return ingest.export_bytes(cur, fmt)
-
-        return build
 
     st.download_button(
         "CSV files (zip)",
-        export_of("csv"),
+        admin.export_download("csv"),
         f"{stem}-csv.zip",
         "application/zip",
         icon=":material/download:",
@@ -238,7 +230,7 @@ with export_col:
     )
     st.download_button(
         "Excel workbook",
-        export_of("xlsx"),
+        admin.export_download("xlsx"),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -252,7 +244,7 @@ with export_col:
     )
     st.download_button(
         "Parquet files (zip)",
-        export_of("parquet"),
+        admin.export_download("parquet"),
         f"{stem}-parquet.zip",
         "application/zip",
         icon=":material/download:",
@@ -261,36 +253,27 @@ with export_col:
         width="stretch",
     )
 
-recent = data.query(ingest.recent_imports, 10)
+recent = admin.recent_imports(10)
 st.markdown("**Recent imports**")
 if recent.empty:
     st.caption("No imports into this store yet.")
 else:
-    when = st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm")
-    st.dataframe(recent, hide_index=True, width="stretch", column_config={"imported_at": when})
+    st.dataframe(recent, hide_index=True, width="stretch", column_config=RECENT_IMPORT_COLUMNS)
 
 # ------------------------------------------------------------------------------------------------ store
 
 
-def open_store(path: Path) -> None:
-    data.switch_store(str(path))
-
-
 def create_store(folder: Path) -> None:
     try:
-        new_path = ingest.create_empty_store(ingest.new_store_path(folder, st.session_state.get("new_store_name", "")))
-    except store.StoreError as exc:
+        admin.create_and_open_store(folder, st.session_state.get("new_store_name", ""))
+    except admin.StoreError as exc:
         st.session_state["_store_error"] = str(exc)
         return
-    data.switch_store(str(new_path))
     st.session_state["new_store_name"] = ""
 
 
 def rebuild_demo(demo_path: Path) -> None:
-    # The app's connection to the demo store is closed first: its file is deleted and written anew.
-    data.release(str(demo_path))
-    demo.build_demo(demo_path)
-    data.switch_store(str(demo_path))
+    admin.rebuild_demo(demo_path)
     st.session_state["confirm_rebuild"] = False
 
 
@@ -304,10 +287,12 @@ if not present:
     open_col, new_col, demo_col = st.columns(3, gap="medium")
     with open_col:
         st.markdown("**Open another store**")
-        others = [p for p in ingest.stores_in(folder) if p != open_path]
+        others = admin.other_stores(open_path)
         if others:
             chosen = st.selectbox("Store", others, format_func=lambda p: p.name, key="other_store")
-            st.button("Open", key="open_store", icon=":material/folder_open:", on_click=open_store, args=(chosen,))
+            st.button(
+                "Open", key="open_store", icon=":material/folder_open:", on_click=admin.open_store, args=(chosen,)
+            )
         else:
             st.caption("No other store in this folder yet.")
     with new_col:

@@ -3,6 +3,7 @@ new and rebuilt stores; an empty store; presentation mode."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -80,7 +81,9 @@ def test_a_bad_upload_lists_its_problems_beside_the_preview_and_changes_nothing(
     assert any("Not imported: 4 problems in bad.csv" in w.value for w in at.warning)
     assert {t: table_rows(store_copy, t) for t in before} == before
     assert [r[6] for r in table_rows(store_copy, "import_log")] == ["rejected"]
-    assert metric_values(at)["Last import"] != "none yet"
+    last_import = next(m for m in at.metric if m.label == "Last import")
+    assert re.fullmatch(r"\d{2} [A-Z][a-z]{2} \d{2}:\d{2}", last_import.value), last_import.value
+    assert last_import.delta == "projects · rejected"
 
 
 def test_a_good_upload_changes_the_counts(monkeypatch, store_copy):
@@ -128,7 +131,8 @@ def test_start_an_empty_store_then_rebuild_the_demo(monkeypatch, store_copy):
     at.run()
     assert not problems(at)
     assert metric_values(at)["Open store"] == "demo.duckdb"
-    assert table_rows(store_copy.parent / "demo.duckdb", "settings")
+    assert metric_values(at)["Tables with data"] == "18 of 23"
+    assert len(table_rows(store_copy.parent / "demo.duckdb", "projects")) == 64
     # The store the app started on is untouched and can be opened again.
     at.selectbox(key="other_store").set_value(store_copy)
     at.run()
@@ -137,10 +141,15 @@ def test_start_an_empty_store_then_rebuild_the_demo(monkeypatch, store_copy):
     assert metric_values(at)["Open store"] == "app.duckdb"
 
 
-def test_rebuilding_an_existing_demo_asks_first(monkeypatch, tmp_path, demo_store_path):
+def test_rebuilding_an_existing_demo_asks_first_then_replaces_it(monkeypatch, tmp_path, demo_store_path):
     path = tmp_path / "demo.duckdb"
     shutil.copyfile(demo_store_path, path)
+    risks_in_demo = len(table_rows(path, "risks"))
+    con = store.connect(path)
+    con.execute("DELETE FROM risks")  # a change of the user's that the rebuild must undo
+    con.close()
     at = open_page(monkeypatch, path, PAGE)
+    assert dataframe_with(at, "rows").set_index("table").loc["risks", "rows"] == 0
     assert at.button(key="rebuild_demo").disabled is True
     at.checkbox(key="confirm_rebuild").check()
     at.run()
@@ -148,6 +157,9 @@ def test_rebuilding_an_existing_demo_asks_first(monkeypatch, tmp_path, demo_stor
     at.run()
     assert not problems(at)
     assert metric_values(at)["Open store"] == "demo.duckdb"
+    assert at.checkbox(key="confirm_rebuild").value is False
+    assert at.button(key="rebuild_demo").disabled is True
+    assert dataframe_with(at, "rows").set_index("table").loc["risks", "rows"] == risks_in_demo > 0
 
 
 def test_a_bad_store_name_is_a_sentence_not_a_traceback(monkeypatch, store_copy):
@@ -163,7 +175,7 @@ def test_a_bad_store_name_is_a_sentence_not_a_traceback(monkeypatch, store_copy)
 
 
 def test_the_page_works_on_an_empty_store(monkeypatch, tmp_path):
-    path = ingest.create_empty_store(tmp_path / "empty.duckdb")
+    path = store.create_empty_store(tmp_path / "empty.duckdb")
     at = open_page(monkeypatch, path, PAGE)
     assert not problems(at)
     assert metric_values(at)["Tables with data"] == "0 of 23"
@@ -172,5 +184,6 @@ def test_the_page_works_on_an_empty_store(monkeypatch, tmp_path):
 def test_presentation_mode_keeps_import_and_export_but_not_store_management(monkeypatch, store_copy):
     at = open_page(monkeypatch, store_copy, PAGE, query={"present": "1"})
     assert not problems(at)
-    assert at.file_uploader(key="upload") is not None
-    assert not [b for b in at.button if b.key in ("create_store", "rebuild_demo")]
+    assert at.file_uploader(key="upload").label == "CSV or Excel file, up to 200 MB"
+    assert [s.value for s in at.subheader] == ["Import a file", "Tables in this store"]
+    assert not [b for b in at.button if b.key in ("open_store", "create_store", "rebuild_demo")]

@@ -96,8 +96,9 @@ KILLED_IMPORT = textwrap.dedent(
     """
     import os, signal, sys
     from analytics import ingest
+    from analytics.ingest import importer
 
-    write_rows = ingest._upsert
+    write_rows = importer._upsert
 
     def write_then_die(*args, **kwargs):
         write_rows(*args, **kwargs)
@@ -106,7 +107,7 @@ KILLED_IMPORT = textwrap.dedent(
 
     size_before = os.path.getsize(sys.argv[1])
 
-    ingest._upsert = write_then_die
+    importer._upsert = write_then_die
     ingest.import_file(sys.argv[1], sys.argv[2], sys.argv[3])
     """
 )

@@ -14,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import downloads, ingest, store
+from analytics import ingest, rules, spreadsheets, store
 from analytics.__main__ import main
+from analytics.ingest import export, reading
 
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success"
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
+GOOD_PROJECT_ZURICH = "P-9,Café Zürich,active,2026-01-01,2026-06-30,1250.5,0.5"
 
 
 @pytest.fixture
@@ -337,13 +339,27 @@ def test_each_import_bumps_the_data_version_so_caches_refresh(small_store, tmp_p
 )
 def test_delimiter_and_encoding_are_sniffed(small_store, tmp_path, delimiter, encoding):
     text = f"{PROJECTS}\nP-9,Café Zürich,active,2026-01-01,2026-06-30,1250.5,0.5\n".replace(",", delimiter)
-    result = load(small_store, "projects", write(tmp_path, text, encoding=encoding))
+    path = write(tmp_path, text, encoding=encoding)
+    # The preview reads the file as the import will.
+    assert ingest.preview(path, "projects").to_dict("records") == [
+        dict(zip(["line", *PROJECTS.split(",")], [2, *GOOD_PROJECT_ZURICH.split(",")], strict=True))
+    ]
+    result = load(small_store, "projects", path)
     assert result.accepted, result.problems_as_lines()
     con = store.connect(small_store, read_only=True)
     assert con.execute("SELECT name, budget FROM projects WHERE project_id = 'P-9'").fetchall() == [
         ("Café Zürich", 1250.5)
     ]
     con.close()
+
+
+def test_a_preview_whose_head_cuts_a_character_in_two_still_reads_utf8(tmp_path):
+    # Line 3 is long enough that the preview's head ends inside its "é", after the complete line 2.
+    head = f"{PROJECTS}\nP-1,Café,active,2026-01-01,2026-06-30,1,0.5\nP-2,"
+    filler = "x" * (reading.SAMPLE_BYTES - 1 - len(head.encode()))
+    path = write(tmp_path, head + filler + "é,active,2026-01-01,2026-06-30,1,0.5\n")
+    assert path.read_bytes()[reading.SAMPLE_BYTES - 1 : reading.SAMPLE_BYTES + 1] == "é".encode()
+    assert list(ingest.preview(path, "projects")["name"]) == ["Café"]
 
 
 def test_a_neutralised_cell_is_imported_as_the_text_it_stands_for(small_store, tmp_path):
@@ -424,7 +440,7 @@ def test_every_check_of_the_schema_is_worded_for_people():
         for rule in ingest.describe(table).rules:
             assert not rule.message.startswith("breaks the rule"), (table, rule.sql)
     stage = ingest.describe("projects").column("stage")
-    assert stage.allowed == ("proposed", "approved", "active", "on_hold", "completed", "cancelled")
+    assert stage.allowed == rules.STAGE_ORDER  # the schema's CHECK and the rules agree
     assert ingest.describe("projects").key == ("project_id",)
     assert ingest.describe("project_demand").key == ("project_id", "team_id", "period")
     assert [c.name for c in ingest.describe("projects").columns if c.required] == [
@@ -451,7 +467,7 @@ def test_every_reference_names_a_keyed_table_and_a_real_column():
 
 def test_every_template_imports_cleanly_into_an_empty_store_in_table_order(tmp_path):
     path = tmp_path / "empty.duckdb"
-    ingest.create_empty_store(path)
+    store.create_empty_store(path)
     for table in ingest.IMPORTABLE_TABLES:
         if table == "project_dependencies":
             # A dependency needs a second project to depend on it.
@@ -479,7 +495,7 @@ def test_excel_template_offers_the_allowed_values_as_lists():
         column = header[openpyxl.utils.column_index_from_string(str(validation.sqref).split(":")[0][:-1]) - 1]
         lists[column] = validation.formula1
     assert lists == {
-        "stage": '"proposed,approved,active,on_hold,completed,cancelled"',
+        "stage": '"' + ",".join(rules.STAGE_ORDER) + '"',
         "health": '"green,amber,red"',
         "mandatory": '"true,false"',
     }
@@ -518,7 +534,7 @@ def tricky_small(small_store) -> Path:
 
 
 def import_all(csv_folder: Path, target: Path) -> None:
-    ingest.create_empty_store(target)
+    store.create_empty_store(target)
     for table in ingest.IMPORTABLE_TABLES:
         result = load(target, table, csv_folder / f"{table}.csv")
         assert result.accepted, (table, result.problems_as_lines())
@@ -545,7 +561,7 @@ def test_export_import_export_gives_identical_files(tricky_store, tmp_path):
 def test_excel_export_round_trips_through_import(tricky_small, tmp_path):
     (workbook_path,) = ingest.export_store(tricky_small, tmp_path / "first", "xlsx")
     target = tmp_path / "copy.duckdb"
-    ingest.create_empty_store(target)
+    store.create_empty_store(target)
     for table in ingest.IMPORTABLE_TABLES:
         result = load(target, table, workbook_path)
         assert result.accepted, (table, result.problems_as_lines())
@@ -569,7 +585,7 @@ def test_export_neutralises_formulas_in_csv_and_excel_but_not_numbers_or_parquet
     assert rows["P-X3"]["description"] == "'\ttab"
     for row in rows.values():
         for value in row.values():
-            assert downloads.neutralise(value) == value, value  # nothing left for a spreadsheet to run
+            assert spreadsheets.neutralise(value) == value, value  # nothing left for a spreadsheet to run
     (book_path,) = ingest.export_store(tricky_store, tmp_path / "xlsx", "xlsx", tables=["projects"])
     sheet = openpyxl.load_workbook(book_path)["projects"]
     names = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
@@ -583,10 +599,10 @@ def test_export_neutralises_formulas_in_csv_and_excel_but_not_numbers_or_parquet
 
 def test_excel_export_refuses_a_table_longer_than_a_sheet(tmp_path, monkeypatch):
     path = tmp_path / "s.duckdb"
-    ingest.create_empty_store(path)
+    store.create_empty_store(path)
     con = store.connect(path)
     con.execute("INSERT INTO teams SELECT 'T-' || i, 'Team', NULL FROM range(5) t(i)")
-    monkeypatch.setattr(ingest, "EXCEL_MAX_ROWS", 5)
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 5)
     with pytest.raises(ingest.ExportError, match="teams has 5 rows"):
         ingest.export_tables(con, tmp_path / "out", "xlsx")
     con.close()
@@ -596,25 +612,14 @@ def test_store_overview_counts_rows_and_shows_the_last_import(small_store, tmp_p
     load(small_store, "projects", write(tmp_path, f"{PROJECTS}\n{GOOD_PROJECT}\n"))
     load(small_store, "projects", write(tmp_path, f"{PROJECTS}\nbad\n", "bad.csv"))
     con = store.connect(small_store, read_only=True)
-    overview = ingest.store_overview(con).set_index("table")
-    recent = ingest.recent_imports(con)
+    overview = store.store_overview(con).set_index("table")
+    recent = store.recent_imports(con)
     con.close()
     assert list(overview.index) == list(store.CONTRACT_TABLES)
     assert overview.loc["projects", "rows"] == 4 and overview.loc["import_log", "rows"] == 2
     assert (overview.loc["projects", "file"], overview.loc["projects", "status"]) == ("bad.csv", "rejected")
     assert overview["last_import"].notna().sum() == 1
     assert list(recent["status"]) == ["rejected", "accepted"]
-
-
-def test_new_store_names_are_checked(tmp_path):
-    assert ingest.new_store_path(tmp_path, "acme-2026") == tmp_path / "acme-2026.duckdb"
-    for bad in ("", "../up", "a b", "-x", "x" * 65):
-        with pytest.raises(store.StoreError):
-            ingest.new_store_path(tmp_path, bad)
-    ingest.create_empty_store(tmp_path / "acme.duckdb")
-    with pytest.raises(store.StoreError, match="already a store"):
-        ingest.new_store_path(tmp_path, "acme")
-    assert ingest.stores_in(tmp_path) == [tmp_path / "acme.duckdb"]
 
 
 # ------------------------------------------------------------------------------------------------ property
@@ -731,12 +736,12 @@ def test_csv_export_neutralises_exactly_as_downloads_does_and_import_gives_the_t
     con.execute("UPDATE projects SET name = ? WHERE project_id = 'P-1'", [name])
     (written,) = ingest.export_tables(con, folder / "prop", "csv", ["projects"])
     (row,) = list(csv.DictReader(io.StringIO(written.read_bytes().decode("utf-8-sig"), newline="")))
-    assert row["name"] == downloads.neutralise(name)
+    assert row["name"] == spreadsheets.neutralise(name)
     con.execute("UPDATE projects SET name = 'changed' WHERE project_id = 'P-1'")
     assert ingest.import_into(con, "projects", written).accepted
     stored = con.execute("SELECT name FROM projects WHERE project_id = 'P-1'").fetchall()[0][0]
     # The one text that does not come back: one typed with the export's own apostrophe in front (documented).
-    assert stored == (name[1:] if name.startswith("'") and downloads.neutralise(name[1:]) == name else name)
+    assert stored == (name[1:] if name.startswith("'") and spreadsheets.neutralise(name[1:]) == name else name)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

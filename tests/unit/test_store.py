@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from analytics import store
@@ -353,3 +354,62 @@ def test_a_store_held_by_another_process_is_a_sentence_naming_it(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(10)
+
+
+# ------------------------------------------------------------------------------------------------ store management
+
+
+def test_new_store_names_are_checked(tmp_path):
+    assert store.new_store_path(tmp_path, "acme-2026") == tmp_path / "acme-2026.duckdb"
+    assert store.new_store_path(tmp_path, " beta.duckdb ") == tmp_path / "beta.duckdb"
+    for bad in ("", "../up", "a b", "-x", "x" * 65):
+        with pytest.raises(store.StoreError, match="cannot name a store"):
+            store.new_store_path(tmp_path, bad)
+    store.create_empty_store(tmp_path / "acme.duckdb")
+    with pytest.raises(store.StoreError, match="already a store"):
+        store.new_store_path(tmp_path, "acme")
+
+
+def test_an_empty_store_has_every_table_at_the_current_schema_and_no_rows(tmp_path):
+    path = store.create_empty_store(tmp_path / "empty.duckdb")
+    assert path == tmp_path / "empty.duckdb"
+    con = store.connect(path, read_only=True)  # read-only refuses a store that is not at the current schema
+    try:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert store.table_counts(con) == dict.fromkeys(store.CONTRACT_TABLES, 0)
+    finally:
+        con.close()
+
+
+def test_stores_in_lists_only_stores_by_name(tmp_path):
+    for name in ("zeta", "alpha"):
+        store.create_empty_store(tmp_path / f"{name}.duckdb")
+    (tmp_path / "notes.txt").write_text("not a store")
+    (tmp_path / "sub").mkdir()
+    store.create_empty_store(tmp_path / "sub" / "nested.duckdb")
+    assert store.stores_in(tmp_path) == [tmp_path / "alpha.duckdb", tmp_path / "zeta.duckdb"]
+    assert store.stores_in(tmp_path / "sub") == [tmp_path / "sub" / "nested.duckdb"]
+
+
+def test_store_overview_and_recent_imports_read_the_import_log(tmp_path):
+    path = store.create_empty_store(tmp_path / "s.duckdb")
+    con = store.connect(path)
+    con.execute("INSERT INTO teams VALUES ('T-A', 'Team A', NULL), ('T-B', 'Team B', NULL)")
+    con.execute(
+        "INSERT INTO import_log (import_id, table_name, file_name, rows, imported_at, imported_by, status, message) "
+        "VALUES ('1', 'teams', 'old.csv', 2, TIMESTAMP '2026-10-01 09:00', 'ana', 'accepted', 'two rows'), "
+        "('2', 'teams', 'new.csv', 1, TIMESTAMP '2026-10-02 09:00', 'sam', 'rejected', 'one problem'), "
+        "('3', 'projects', 'p.csv', 0, TIMESTAMP '2026-10-01 12:00', 'ana', 'accepted', 'no rows')"
+    )
+    overview = store.store_overview(con).set_index("table")
+    recent = store.recent_imports(con, limit=2)
+    con.close()
+    assert list(overview.index) == list(store.CONTRACT_TABLES)
+    assert overview.loc["teams", "rows"] == 2 and overview.loc["import_log", "rows"] == 3
+    # The last import of each table, whatever its outcome; blanks for a table never imported into.
+    teams = overview.loc["teams", ["file", "status", "imported_by", "message"]].tolist()
+    assert teams == ["new.csv", "rejected", "sam", "one problem"]
+    assert overview.loc["projects", "file"] == "p.csv"
+    assert overview["last_import"].notna().sum() == 2 and pd.isna(overview.loc["risks", "file"])
+    assert list(recent["file"]) == ["new.csv", "p.csv"]
+    assert list(recent.columns) == ["imported_at", "table", "file", "rows", "status", "imported_by", "message"]
