@@ -446,7 +446,9 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     pos = np.array([rng.uniform(*pos_ranges[s]) for s in stage]).round(2)
 
     # Demand: two to four teams per project, a ramp-up, a plateau and a ramp-down of FTEs.
-    demand_rows, cash_rows = [], []
+    # Rows are gathered as arrays and framed once: a DataFrame per project was most of the build time.
+    demand_rows: dict[str, list[np.ndarray]] = {"project_id": [], "team_id": [], "period": [], "fte": []}
+    cash_rows: dict[str, list[np.ndarray]] = {"project_id": [], "period": [], "cost": [], "benefit": []}
     benefit_multiple = rng.lognormal(np.log(1.9), 0.55, n)
     benefit_multiple[mandatory] = rng.uniform(0.2, 0.6, mandatory.sum())
     benefit_multiple[rng.random(n) < 0.08] = rng.uniform(0.3, 0.8)  # a few business cases that never pay back
@@ -463,7 +465,10 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             fte = np.round(rng.gamma(3.0, 0.8) * shape * rng.lognormal(0, 0.12, duration[i]), 1)
             fte = np.maximum(fte, 0.5)
             total_fte += fte
-            demand_rows.append(pd.DataFrame({"project_id": ids[i], "team_id": team, "period": months, "fte": fte}))
+            demand_rows["project_id"].append(np.full(duration[i], ids[i]))
+            demand_rows["team_id"].append(np.full(duration[i], team))
+            demand_rows["period"].append(months)
+            demand_rows["fte"].append(fte)
         cost = np.round(total_fte * FTE_MONTH_COST * rng.lognormal(0, 0.05, duration[i]) + rng.gamma(2, 4_000), -2)
         stop = duration[i]
         if stage[i] == "cancelled":
@@ -478,14 +483,16 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             plateau = benefit_multiple[i] * cost.sum() / (life[i] * 0.8)
             ramp = np.minimum(1.0, np.arange(1, life[i] + 1) / 6.0) * np.exp(-np.arange(life[i]) / 90)
             benefit = np.round(plateau * ramp * rng.lognormal(0, 0.08, life[i]), -2)
-        frame = pd.DataFrame({"project_id": ids[i], "period": months[:stop], "cost": cost, "benefit": 0.0})
-        benefits = pd.DataFrame({"project_id": ids[i], "period": benefit_months, "cost": 0.0, "benefit": benefit})
-        cash_rows.append(pd.concat([frame, benefits]).groupby(["project_id", "period"], as_index=False).sum())
-    demand = pd.concat(demand_rows, ignore_index=True)
+        cash_rows["project_id"].append(np.full(stop + len(benefit), ids[i]))
+        cash_rows["period"].extend((months[:stop], benefit_months))
+        cash_rows["cost"].extend((cost, np.zeros(len(benefit))))
+        cash_rows["benefit"].extend((np.zeros(stop), benefit))
+    demand = pd.DataFrame({column: np.concatenate(parts) for column, parts in demand_rows.items()})
     demand = demand.groupby(["project_id", "team_id", "period"], as_index=False)["fte"].sum()
     # Cancelled projects no longer ask for anyone; history of completed ones is kept as planned.
     demand = demand[~demand["project_id"].isin(ids[stage == "cancelled"])]
-    cashflows = pd.concat(cash_rows, ignore_index=True)
+    cashflows = pd.DataFrame({column: np.concatenate(parts) for column, parts in cash_rows.items()})
+    cashflows = cashflows.groupby(["project_id", "period"], as_index=False).sum()
 
     health = np.full(n, None, dtype=object)
     stored = (stage == "active") & (rng.random(n) < 0.25)
