@@ -1,7 +1,11 @@
-"""Shared fixtures: the demo store built once per test session (per xdist worker), read-only connections to it."""
+"""Shared fixtures: the demo store built once per test session (shared by every xdist worker), read-only
+connections to it."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,12 +16,27 @@ DEMO_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def demo_store_path(tmp_path_factory):
-    """Path of a demo-scale store at seed 7, built once; tests must not write to it."""
+def demo_store_path(tmp_path_factory, worker_id):
+    """Path of a demo-scale store at seed 7, built once for the whole session; tests must not write to it.
+
+    Under xdist the workers share one build (pytest-xdist's recipe for session data): the first to take the lock
+    builds into the session's common folder, the others wait for it and reuse the file.
+    """
     from analytics.demo import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(path, scale="demo", seed=DEMO_SEED)
+    if worker_id == "master":
+        path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+        build_demo(path, scale="demo", seed=DEMO_SEED)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent
+    path = shared / "demo.duckdb"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            # Built aside and renamed, so a worker never sees a half-built store, even after a crash.
+            partial = shared / f"demo-{worker_id}.duckdb"
+            build_demo(partial, scale="demo", seed=DEMO_SEED)
+            os.replace(partial, path)
     return path
 
 
@@ -40,8 +59,6 @@ def empty_con(tmp_path):
 @pytest.fixture(scope="session")
 def app_store_path(demo_store_path, tmp_path_factory):
     """A copy of the demo store for the in-process app (AppTest), which opens its store read-write."""
-    import shutil
-
     path = tmp_path_factory.mktemp("app") / "app.duckdb"
     shutil.copyfile(demo_store_path, path)
     return path
