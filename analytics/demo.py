@@ -905,7 +905,13 @@ def _retention(seed, as_of, products, monthly_signups) -> pd.DataFrame:
     rng = _rng(seed, 9)
     current_month = as_of.astype("datetime64[M]")
     cohorts = current_month - np.arange(24, 0, -1)
-    rows = []
+    columns: dict[str, list[np.ndarray]] = {
+        "product_id": [],
+        "cohort_month": [],
+        "month_offset": [],
+        "cohort_size": [],
+        "retained": [],
+    }
     for i, product_id in enumerate(products["product_id"]):
         floor = float(np.clip(0.62 - products["churn"].iloc[i] * 0.07 + rng.normal(0, 0.03), 0.2, 0.8))
         decay = rng.uniform(1.5, 4.0)
@@ -919,15 +925,9 @@ def _retention(seed, as_of, products, monthly_signups) -> pd.DataFrame:
             retained = np.minimum.accumulate(np.round(size * curve * rng.lognormal(0, 0.02, reached)).astype(int))
             retained = np.minimum(retained, size)
             retained[0] = size
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "product_id": product_id,
-                        "cohort_month": cohort.astype("datetime64[D]"),
-                        "month_offset": offsets,
-                        "cohort_size": size,
-                        "retained": retained,
-                    }
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
+            columns["product_id"].append(np.full(reached, product_id))
+            columns["cohort_month"].append(np.full(reached, cohort.astype("datetime64[D]")))
+            columns["month_offset"].append(offsets)
+            columns["cohort_size"].append(np.full(reached, size))
+            columns["retained"].append(retained)
+    return pd.DataFrame({column: np.concatenate(parts) for column, parts in columns.items()})
