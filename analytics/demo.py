@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import store
+from analytics.rules import COMMITTED_STAGES, LIVE_STAGES, STAGE_ORDER, STARTED_STAGES
 
 AS_OF = date(2026, 10, 15)
 HISTORY_DAYS = 3 * 365 + 1  # three years of daily history, as_of included
@@ -354,8 +355,9 @@ def generate(size: Scale, seed: int) -> dict[str, pd.DataFrame]:
 def _products(size: Scale, seed: int) -> pd.DataFrame:
     rows = [list(p) for p in PRODUCTS]
     rng = _rng(seed, 1)
-    stages = np.array(["introduction", "growth", "maturity", "decline"])
+    # Yearly user growth by lifecycle stage; the keys are the schema's lifecycle stages, in order.
     growth_by_stage = {"introduction": 0.0, "growth": 0.6, "maturity": 0.06, "decline": -0.15}
+    stages = np.array(list(growth_by_stage))
     for i in range(size.extra_products):
         stage = stages[rng.choice(4, p=[0.1, 0.3, 0.45, 0.15])]
         launched = date(2010 + int(rng.integers(0, 13)), int(rng.integers(1, 13)), 1)
@@ -400,8 +402,8 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     team_ids = set(teams["team_id"])
     program_names = list(PROGRAMS)
     program = np.array(program_names)[rng.choice(len(program_names), size=n, p=[0.26, 0.22, 0.2, 0.2, 0.12])]
-    stage_names = np.array(["proposed", "approved", "active", "on_hold", "completed", "cancelled"])
-    stage = stage_names[rng.choice(6, size=n, p=[0.22, 0.18, 0.31, 0.06, 0.16, 0.07])]
+    stage_names = np.array(STAGE_ORDER)
+    stage = stage_names[rng.choice(len(stage_names), size=n, p=[0.22, 0.18, 0.31, 0.06, 0.16, 0.07])]
     # Every stage appears at least once, whatever the seed.
     stage[:6] = rng.permutation(stage_names)
     duration = np.clip(np.round(rng.gamma(4.0, 2.6, size=n)), 3, 24).astype(int)
@@ -432,7 +434,7 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             base if used[base] == 1 else f"{base} {['', '', 'II', 'III', 'IV'][min(used[base], 4)] or used[base]}"
         )
     mandatory = np.zeros(n, dtype=bool)
-    compliance = np.flatnonzero((program == "Compliance & Security") & np.isin(stage, ["approved", "active"]))
+    compliance = np.flatnonzero((program == "Compliance & Security") & np.isin(stage, COMMITTED_STAGES))
     mandatory[compliance[: max(2, min(3, len(compliance)))]] = True
 
     pos_ranges = {
@@ -553,7 +555,7 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
 def _team_capacity(seed, as_of, teams, demand, projects) -> pd.DataFrame:
     rng = _rng(seed, 3)
     months = _month_starts(as_of - np.timedelta64(365, "D"), 49)
-    committed = projects.loc[projects["stage"].isin(["approved", "active"]), "project_id"]
+    committed = projects.loc[projects["stage"].isin(COMMITTED_STAGES), "project_id"]
     load = (
         demand[demand["project_id"].isin(committed)]
         .groupby(["team_id", "period"])["fte"]
@@ -579,7 +581,7 @@ def _team_capacity(seed, as_of, teams, demand, projects) -> pd.DataFrame:
 
 def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
     rng = _rng(seed, 4)
-    tracked = projects[projects["stage"].isin(["active", "on_hold", "completed"])]
+    tracked = projects[projects["stage"].isin(STARTED_STAGES)]
     cost_by_project = {pid: g for pid, g in cashflows[cashflows["cost"] > 0].groupby("project_id")}
     rows = []
     for pid, stage, budget in tracked[["project_id", "stage", "budget"]].itertuples(index=False):
@@ -616,7 +618,7 @@ def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
 
 def _risks(seed, as_of, projects) -> pd.DataFrame:
     rng = _rng(seed, 5)
-    live = projects[~projects["stage"].isin(["completed", "cancelled"])]
+    live = projects[projects["stage"].isin(LIVE_STAGES)]
     counts = rng.choice([0, 1, 2, 3, 4], size=len(live), p=[0.05, 0.25, 0.35, 0.25, 0.1])
     owners = rng.choice(PEOPLE, size=counts.sum())
     project_ids = np.repeat(live["project_id"].to_numpy(), counts)

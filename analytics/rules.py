@@ -57,3 +57,6 @@ def evm_health_sql(cpi: str = "cpi", spi: str = "spi") -> str:
 
 
 EVM_HEALTH_TEXT = f"green when CPI and SPI are both ≥ {EVM_GREEN_AT}, amber when both ≥ {EVM_AMBER_AT}, red otherwise"
+
+#: Projects whose work has begun and was not abandoned: the ones with progress (EVM) snapshots.
+STARTED_STAGES = ("active", "on_hold", "completed")

@@ -9,6 +9,7 @@ import pytest
 
 from analytics import store
 from analytics.demo import build_demo
+from analytics.rules import COMMITTED_SQL
 
 EMPTY_BY_DESIGN = {"scenarios", "scenario_projects", "import_log", "decisions", "user_roles"}
 
@@ -155,10 +156,10 @@ def test_dependency_graph_is_acyclic(demo_con):
 def test_some_teams_are_overbooked_in_some_months(demo_con):
     overbooked = scalar(
         demo_con,
-        """
+        f"""
         WITH demand AS (
             SELECT team_id, period, sum(fte) AS fte FROM project_demand JOIN projects USING (project_id)
-            WHERE stage IN ('approved', 'active') GROUP BY ALL)
+            WHERE stage IN ({COMMITTED_SQL}) GROUP BY ALL)
         SELECT count(DISTINCT team_id) FROM demand JOIN team_capacity c USING (team_id, period)
         WHERE demand.fte > c.fte""",
     )
