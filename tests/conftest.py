@@ -48,10 +48,20 @@ def demo_con(demo_store_path):
     con.close()
 
 
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory):
+    """A store just created by ``store.connect``, for ``empty_con`` to copy: copying costs less than creating."""
+    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
+    store.connect(path).close()
+    return path
+
+
 @pytest.fixture
-def empty_con(tmp_path):
-    """A read-write connection to a new, empty store with every contract table."""
-    con = store.connect(tmp_path / "empty.duckdb")
+def empty_con(empty_store_file, tmp_path):
+    """A read-write connection to a new, empty store with every contract table (a copy of one just created)."""
+    path = tmp_path / "empty.duckdb"
+    shutil.copyfile(empty_store_file, path)
+    con = store.connect(path)
     yield con
     con.close()
 
