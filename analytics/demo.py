@@ -583,7 +583,14 @@ def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
     rng = _rng(seed, 4)
     tracked = projects[projects["stage"].isin(STARTED_STAGES)]
     cost_by_project = {pid: g for pid, g in cashflows[cashflows["cost"] > 0].groupby("project_id")}
-    rows = []
+    columns: dict[str, list[np.ndarray]] = {
+        "project_id": [],
+        "as_of": [],
+        "percent_complete": [],
+        "planned_value": [],
+        "earned_value": [],
+        "actual_cost": [],
+    }
     for pid, stage, budget in tracked[["project_id", "stage", "budget"]].itertuples(index=False):
         plan = cost_by_project[pid].sort_values("period")
         planned_cum = plan["cost"].cumsum().to_numpy()
@@ -601,19 +608,13 @@ def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
         wobble = _log_ar1(rng, (len(periods),), 0.03, 0.7)
         earned = np.minimum(planned_cum * spi * wobble, budget)
         actual = earned / cpi
-        rows.append(
-            pd.DataFrame(
-                {
-                    "project_id": pid,
-                    "as_of": periods,
-                    "percent_complete": np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100),
-                    "planned_value": np.round(planned_cum, -2),
-                    "earned_value": np.round(earned, -2),
-                    "actual_cost": np.round(actual, -2),
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+        columns["project_id"].append(np.full(len(periods), pid))
+        columns["as_of"].append(periods)
+        columns["percent_complete"].append(np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100))
+        columns["planned_value"].append(np.round(planned_cum, -2))
+        columns["earned_value"].append(np.round(earned, -2))
+        columns["actual_cost"].append(np.round(actual, -2))
+    return pd.DataFrame({column: np.concatenate(parts) for column, parts in columns.items()})
 
 
 def _risks(seed, as_of, projects) -> pd.DataFrame:
@@ -832,16 +833,15 @@ def _kpis(seed, as_of, products, features):
             1,
         ),
     }
-    target_frames = []
+    target_columns: dict[str, list[np.ndarray]] = {"product_id": [], "metric": [], "period": [], "target": []}
     for metric, values in target_values.items():
         for i in range(n):
             keep = months > launched_month[i]
-            target_frames.append(
-                pd.DataFrame(
-                    {"product_id": product_ids[i], "metric": metric, "period": months[keep], "target": values[i, keep]}
-                )
-            )
-    targets = pd.concat(target_frames, ignore_index=True).dropna()
+            target_columns["product_id"].append(np.full(keep.sum(), product_ids[i]))
+            target_columns["metric"].append(np.full(keep.sum(), metric))
+            target_columns["period"].append(months[keep])
+            target_columns["target"].append(values[i, keep])
+    targets = pd.DataFrame({column: np.concatenate(parts) for column, parts in target_columns.items()}).dropna()
 
     month_of_day = days.astype("datetime64[M]")
     unique_months, inverse = np.unique(month_of_day, return_inverse=True)
