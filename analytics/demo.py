@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import store
+from analytics.rules import COMMITTED_STAGES, LIVE_STAGES, STAGE_ORDER, STARTED_STAGES
 
 AS_OF = date(2026, 10, 15)
 HISTORY_DAYS = 3 * 365 + 1  # three years of daily history, as_of included
@@ -354,8 +355,9 @@ def generate(size: Scale, seed: int) -> dict[str, pd.DataFrame]:
 def _products(size: Scale, seed: int) -> pd.DataFrame:
     rows = [list(p) for p in PRODUCTS]
     rng = _rng(seed, 1)
-    stages = np.array(["introduction", "growth", "maturity", "decline"])
+    # Yearly user growth by lifecycle stage; the keys are the schema's lifecycle stages, in order.
     growth_by_stage = {"introduction": 0.0, "growth": 0.6, "maturity": 0.06, "decline": -0.15}
+    stages = np.array(list(growth_by_stage))
     for i in range(size.extra_products):
         stage = stages[rng.choice(4, p=[0.1, 0.3, 0.45, 0.15])]
         launched = date(2010 + int(rng.integers(0, 13)), int(rng.integers(1, 13)), 1)
@@ -400,8 +402,8 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     team_ids = set(teams["team_id"])
     program_names = list(PROGRAMS)
     program = np.array(program_names)[rng.choice(len(program_names), size=n, p=[0.26, 0.22, 0.2, 0.2, 0.12])]
-    stage_names = np.array(["proposed", "approved", "active", "on_hold", "completed", "cancelled"])
-    stage = stage_names[rng.choice(6, size=n, p=[0.22, 0.18, 0.31, 0.06, 0.16, 0.07])]
+    stage_names = np.array(STAGE_ORDER)
+    stage = stage_names[rng.choice(len(stage_names), size=n, p=[0.22, 0.18, 0.31, 0.06, 0.16, 0.07])]
     # Every stage appears at least once, whatever the seed.
     stage[:6] = rng.permutation(stage_names)
     duration = np.clip(np.round(rng.gamma(4.0, 2.6, size=n)), 3, 24).astype(int)
@@ -432,7 +434,7 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             base if used[base] == 1 else f"{base} {['', '', 'II', 'III', 'IV'][min(used[base], 4)] or used[base]}"
         )
     mandatory = np.zeros(n, dtype=bool)
-    compliance = np.flatnonzero((program == "Compliance & Security") & np.isin(stage, ["approved", "active"]))
+    compliance = np.flatnonzero((program == "Compliance & Security") & np.isin(stage, COMMITTED_STAGES))
     mandatory[compliance[: max(2, min(3, len(compliance)))]] = True
 
     pos_ranges = {
@@ -446,7 +448,9 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
     pos = np.array([rng.uniform(*pos_ranges[s]) for s in stage]).round(2)
 
     # Demand: two to four teams per project, a ramp-up, a plateau and a ramp-down of FTEs.
-    demand_rows, cash_rows = [], []
+    # Rows are gathered as arrays and framed once: a DataFrame per project was most of the build time.
+    demand_rows: dict[str, list[np.ndarray]] = {"project_id": [], "team_id": [], "period": [], "fte": []}
+    cash_rows: dict[str, list[np.ndarray]] = {"project_id": [], "period": [], "cost": [], "benefit": []}
     benefit_multiple = rng.lognormal(np.log(1.9), 0.55, n)
     benefit_multiple[mandatory] = rng.uniform(0.2, 0.6, mandatory.sum())
     benefit_multiple[rng.random(n) < 0.08] = rng.uniform(0.3, 0.8)  # a few business cases that never pay back
@@ -463,7 +467,10 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             fte = np.round(rng.gamma(3.0, 0.8) * shape * rng.lognormal(0, 0.12, duration[i]), 1)
             fte = np.maximum(fte, 0.5)
             total_fte += fte
-            demand_rows.append(pd.DataFrame({"project_id": ids[i], "team_id": team, "period": months, "fte": fte}))
+            demand_rows["project_id"].append(np.full(duration[i], ids[i]))
+            demand_rows["team_id"].append(np.full(duration[i], team))
+            demand_rows["period"].append(months)
+            demand_rows["fte"].append(fte)
         cost = np.round(total_fte * FTE_MONTH_COST * rng.lognormal(0, 0.05, duration[i]) + rng.gamma(2, 4_000), -2)
         stop = duration[i]
         if stage[i] == "cancelled":
@@ -478,14 +485,16 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
             plateau = benefit_multiple[i] * cost.sum() / (life[i] * 0.8)
             ramp = np.minimum(1.0, np.arange(1, life[i] + 1) / 6.0) * np.exp(-np.arange(life[i]) / 90)
             benefit = np.round(plateau * ramp * rng.lognormal(0, 0.08, life[i]), -2)
-        frame = pd.DataFrame({"project_id": ids[i], "period": months[:stop], "cost": cost, "benefit": 0.0})
-        benefits = pd.DataFrame({"project_id": ids[i], "period": benefit_months, "cost": 0.0, "benefit": benefit})
-        cash_rows.append(pd.concat([frame, benefits]).groupby(["project_id", "period"], as_index=False).sum())
-    demand = pd.concat(demand_rows, ignore_index=True)
+        cash_rows["project_id"].append(np.full(stop + len(benefit), ids[i]))
+        cash_rows["period"].extend((months[:stop], benefit_months))
+        cash_rows["cost"].extend((cost, np.zeros(len(benefit))))
+        cash_rows["benefit"].extend((np.zeros(stop), benefit))
+    demand = pd.DataFrame({column: np.concatenate(parts) for column, parts in demand_rows.items()})
     demand = demand.groupby(["project_id", "team_id", "period"], as_index=False)["fte"].sum()
     # Cancelled projects no longer ask for anyone; history of completed ones is kept as planned.
     demand = demand[~demand["project_id"].isin(ids[stage == "cancelled"])]
-    cashflows = pd.concat(cash_rows, ignore_index=True)
+    cashflows = pd.DataFrame({column: np.concatenate(parts) for column, parts in cash_rows.items()})
+    cashflows = cashflows.groupby(["project_id", "period"], as_index=False).sum()
 
     health = np.full(n, None, dtype=object)
     stored = (stage == "active") & (rng.random(n) < 0.25)
@@ -546,7 +555,7 @@ def _projects(size: Scale, seed: int, as_of: np.datetime64, products: pd.DataFra
 def _team_capacity(seed, as_of, teams, demand, projects) -> pd.DataFrame:
     rng = _rng(seed, 3)
     months = _month_starts(as_of - np.timedelta64(365, "D"), 49)
-    committed = projects.loc[projects["stage"].isin(["approved", "active"]), "project_id"]
+    committed = projects.loc[projects["stage"].isin(COMMITTED_STAGES), "project_id"]
     load = (
         demand[demand["project_id"].isin(committed)]
         .groupby(["team_id", "period"])["fte"]
@@ -572,9 +581,16 @@ def _team_capacity(seed, as_of, teams, demand, projects) -> pd.DataFrame:
 
 def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
     rng = _rng(seed, 4)
-    tracked = projects[projects["stage"].isin(["active", "on_hold", "completed"])]
+    tracked = projects[projects["stage"].isin(STARTED_STAGES)]
     cost_by_project = {pid: g for pid, g in cashflows[cashflows["cost"] > 0].groupby("project_id")}
-    rows = []
+    columns: dict[str, list[np.ndarray]] = {
+        "project_id": [],
+        "as_of": [],
+        "percent_complete": [],
+        "planned_value": [],
+        "earned_value": [],
+        "actual_cost": [],
+    }
     for pid, stage, budget in tracked[["project_id", "stage", "budget"]].itertuples(index=False):
         plan = cost_by_project[pid].sort_values("period")
         planned_cum = plan["cost"].cumsum().to_numpy()
@@ -592,24 +608,18 @@ def _progress(seed, as_of, projects, cashflows) -> pd.DataFrame:
         wobble = _log_ar1(rng, (len(periods),), 0.03, 0.7)
         earned = np.minimum(planned_cum * spi * wobble, budget)
         actual = earned / cpi
-        rows.append(
-            pd.DataFrame(
-                {
-                    "project_id": pid,
-                    "as_of": periods,
-                    "percent_complete": np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100),
-                    "planned_value": np.round(planned_cum, -2),
-                    "earned_value": np.round(earned, -2),
-                    "actual_cost": np.round(actual, -2),
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+        columns["project_id"].append(np.full(len(periods), pid))
+        columns["as_of"].append(periods)
+        columns["percent_complete"].append(np.clip(np.round(earned / max(budget, 1) * 100, 1), 0, 100))
+        columns["planned_value"].append(np.round(planned_cum, -2))
+        columns["earned_value"].append(np.round(earned, -2))
+        columns["actual_cost"].append(np.round(actual, -2))
+    return pd.DataFrame({column: np.concatenate(parts) for column, parts in columns.items()})
 
 
 def _risks(seed, as_of, projects) -> pd.DataFrame:
     rng = _rng(seed, 5)
-    live = projects[~projects["stage"].isin(["completed", "cancelled"])]
+    live = projects[projects["stage"].isin(LIVE_STAGES)]
     counts = rng.choice([0, 1, 2, 3, 4], size=len(live), p=[0.05, 0.25, 0.35, 0.25, 0.1])
     owners = rng.choice(PEOPLE, size=counts.sum())
     project_ids = np.repeat(live["project_id"].to_numpy(), counts)
@@ -823,16 +833,15 @@ def _kpis(seed, as_of, products, features):
             1,
         ),
     }
-    target_frames = []
+    target_columns: dict[str, list[np.ndarray]] = {"product_id": [], "metric": [], "period": [], "target": []}
     for metric, values in target_values.items():
         for i in range(n):
             keep = months > launched_month[i]
-            target_frames.append(
-                pd.DataFrame(
-                    {"product_id": product_ids[i], "metric": metric, "period": months[keep], "target": values[i, keep]}
-                )
-            )
-    targets = pd.concat(target_frames, ignore_index=True).dropna()
+            target_columns["product_id"].append(np.full(keep.sum(), product_ids[i]))
+            target_columns["metric"].append(np.full(keep.sum(), metric))
+            target_columns["period"].append(months[keep])
+            target_columns["target"].append(values[i, keep])
+    targets = pd.DataFrame({column: np.concatenate(parts) for column, parts in target_columns.items()}).dropna()
 
     month_of_day = days.astype("datetime64[M]")
     unique_months, inverse = np.unique(month_of_day, return_inverse=True)
@@ -898,7 +907,13 @@ def _retention(seed, as_of, products, monthly_signups) -> pd.DataFrame:
     rng = _rng(seed, 9)
     current_month = as_of.astype("datetime64[M]")
     cohorts = current_month - np.arange(24, 0, -1)
-    rows = []
+    columns: dict[str, list[np.ndarray]] = {
+        "product_id": [],
+        "cohort_month": [],
+        "month_offset": [],
+        "cohort_size": [],
+        "retained": [],
+    }
     for i, product_id in enumerate(products["product_id"]):
         floor = float(np.clip(0.62 - products["churn"].iloc[i] * 0.07 + rng.normal(0, 0.03), 0.2, 0.8))
         decay = rng.uniform(1.5, 4.0)
@@ -912,15 +927,9 @@ def _retention(seed, as_of, products, monthly_signups) -> pd.DataFrame:
             retained = np.minimum.accumulate(np.round(size * curve * rng.lognormal(0, 0.02, reached)).astype(int))
             retained = np.minimum(retained, size)
             retained[0] = size
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "product_id": product_id,
-                        "cohort_month": cohort.astype("datetime64[D]"),
-                        "month_offset": offsets,
-                        "cohort_size": size,
-                        "retained": retained,
-                    }
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
+            columns["product_id"].append(np.full(reached, product_id))
+            columns["cohort_month"].append(np.full(reached, cohort.astype("datetime64[D]")))
+            columns["month_offset"].append(offsets)
+            columns["cohort_size"].append(np.full(reached, size))
+            columns["retained"].append(retained)
+    return pd.DataFrame({column: np.concatenate(parts) for column, parts in columns.items()})

@@ -63,3 +63,5 @@ PROPOSED_STAGE = "proposed"
 #: Risk statuses whose exposure still counts (a closed risk no longer threatens anything).
 OPEN_RISK_STATUSES = ("open", "mitigating")
 OPEN_RISK_SQL = sql_list(OPEN_RISK_STATUSES)
+#: Projects whose work has begun and was not abandoned: the ones with progress (EVM) snapshots.
+STARTED_STAGES = ("active", "on_hold", "completed")

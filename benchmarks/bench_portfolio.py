@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from analytics import portfolio
+from analytics.rules import CANDIDATE_STAGES
 from analytics.store import read_settings
 
 
 def cases(con):
     everything = portfolio.PortfolioFilter()
-    growth = portfolio.PortfolioFilter(programs=("Growth",), stages=("proposed", "approved", "active"))
+    growth = portfolio.PortfolioFilter(programs=("Growth",), stages=CANDIDATE_STAGES)
     rate = read_settings(con).discount_rate + 0.02
     # The project with the most dependants: the detail and the slip analysis at their largest.
     hub = con.execute("SELECT depends_on FROM project_dependencies GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")

@@ -1,7 +1,11 @@
-"""Shared fixtures: the demo store built once per test session (per xdist worker), read-only connections to it."""
+"""Shared fixtures: the demo store built once per test session (shared by every xdist worker), read-only
+connections to it."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,12 +16,27 @@ DEMO_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def demo_store_path(tmp_path_factory):
-    """Path of a demo-scale store at seed 7, built once; tests must not write to it."""
+def demo_store_path(tmp_path_factory, worker_id):
+    """Path of a demo-scale store at seed 7, built once for the whole session; tests must not write to it.
+
+    Under xdist the workers share one build (pytest-xdist's recipe for session data): the first to take the lock
+    builds into the session's common folder, the others wait for it and reuse the file.
+    """
     from analytics.demo import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(path, scale="demo", seed=DEMO_SEED)
+    if worker_id == "master":
+        path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+        build_demo(path, scale="demo", seed=DEMO_SEED)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent
+    path = shared / "demo.duckdb"
+    with open(shared / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            # Built aside and renamed, so a worker never sees a half-built store, even after a crash.
+            partial = shared / f"demo-{worker_id}.duckdb"
+            build_demo(partial, scale="demo", seed=DEMO_SEED)
+            os.replace(partial, path)
     return path
 
 
@@ -29,10 +48,20 @@ def demo_con(demo_store_path):
     con.close()
 
 
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory):
+    """A store just created by ``store.connect``, for ``empty_con`` to copy: copying costs less than creating."""
+    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
+    store.connect(path).close()
+    return path
+
+
 @pytest.fixture
-def empty_con(tmp_path):
-    """A read-write connection to a new, empty store with every contract table."""
-    con = store.connect(tmp_path / "empty.duckdb")
+def empty_con(empty_store_file, tmp_path):
+    """A read-write connection to a new, empty store with every contract table (a copy of one just created)."""
+    path = tmp_path / "empty.duckdb"
+    shutil.copyfile(empty_store_file, path)
+    con = store.connect(path)
     yield con
     con.close()
 
@@ -40,8 +69,6 @@ def empty_con(tmp_path):
 @pytest.fixture(scope="session")
 def app_store_path(demo_store_path, tmp_path_factory):
     """A copy of the demo store for the in-process app (AppTest), which opens its store read-write."""
-    import shutil
-
     path = tmp_path_factory.mktemp("app") / "app.duckdb"
     shutil.copyfile(demo_store_path, path)
     return path

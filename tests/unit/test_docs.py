@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from analytics.__main__ import _parser, main
-from ui import nav
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -53,6 +52,9 @@ def test_the_readme_demo_command_builds_a_store(tmp_path):
 
 
 def test_every_contract_page_is_known_to_the_router_with_a_file_named_after_its_path():
+    # ui.nav imports Streamlit (half a second of CPU): imported here, only the worker that runs this test pays.
+    from ui import nav
+
     assert ["/" + spec.url_path for spec in nav.PAGES] == CONTRACT_PATHS
     for spec in nav.PAGES:
         if spec.url_path:
