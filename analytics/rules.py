@@ -57,3 +57,6 @@ def evm_health_sql(cpi: str = "cpi", spi: str = "spi") -> str:
 
 
 EVM_HEALTH_TEXT = f"green when CPI and SPI are both ≥ {EVM_GREEN_AT}, amber when both ≥ {EVM_AMBER_AT}, red otherwise"
+
+#: A project not yet approved: the one stage a dependency that cannot be met keeps out of the selection.
+PROPOSED_STAGE = "proposed"
