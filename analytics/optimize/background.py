@@ -13,15 +13,11 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import Problem
-
-if TYPE_CHECKING:
-    import highspy
 
 #: Niceness of a background solver thread: proofs and frontier sweeps yield the CPU to the threads drawing pages.
 BACKGROUND_NICENESS = 10
@@ -34,11 +30,11 @@ class CancelToken:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._highs: highspy.Highs | None = None
+        self._highs = None  # the highspy.Highs instance running, if any
         self.cancelled = False
 
-    def attach(self, h: highspy.Highs) -> bool:
-        """Register the HiGHS instance about to run; return False when the token is already cancelled."""
+    def attach(self, h) -> bool:
+        """Register the ``highspy.Highs`` instance about to run; return False when the token is already cancelled."""
         with self._lock:
             if self.cancelled:
                 return False
