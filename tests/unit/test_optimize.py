@@ -728,7 +728,8 @@ def test_docstring_examples_hold():
 
     from analytics.optimize import highs
 
-    assert doctest.testmod(highs).attempted > 0 and doctest.testmod(highs).failed == 0
+    result = doctest.testmod(highs)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_frontier_marks_levels_the_mandatory_projects_cannot_meet(small_con):
