@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from analytics import optimize
+from analytics.rules import CANDIDATE_STAGES, TINY
 from analytics.store import transaction
 
 #: Longest scenario name accepted: it has to fit a column header in the comparison.
 MAX_NAME_LENGTH = 80
 #: How many scenarios a comparison puts side by side (the issue asks for two to four).
 COMPARE_AT_MOST = 4
-CANDIDATE_STAGES = ("proposed", "approved", "active")
 
 
 class ScenarioError(ValueError):
@@ -211,9 +211,9 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
                 "strategic_score": float(summary["strategic_score"]),
                 "spend": spend,
                 "budget": float(summary["budget"]),
-                "budget_use": spend / summary["budget"] if summary["budget"] > 0 else float("nan"),
+                "budget_use": float(summary["budget_use"]),
                 "peak_capacity_use": float(limited["utilisation"].max()) if len(limited) else float("nan"),
-                "overbooked_cells": int((cells["demand_fte"] > cells["limit_fte"] + 1e-9).sum()),
+                "overbooked_cells": int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum()),
                 "added": int(summary["added"]),
                 "dropped": int(summary["dropped"]),
             }

@@ -35,8 +35,7 @@ picked = st.multiselect(
 if len(picked) < 2:
     st.info("Pick at least two scenarios to compare them.", icon=":material/info:")
 else:
-    with data.connection().cursor() as cursor:
-        comparison = whatif.memo(("compare", tuple(picked)), lambda: scenarios.compare(cursor, whatif.model(), picked))
+    comparison = whatif.memo(("compare", tuple(picked)), lambda: data.write(scenarios.compare, whatif.model(), picked))
     summary = comparison["summary"]
     layout.table(
         summary.drop(columns=["scenario_id"]),
@@ -100,8 +99,7 @@ with open_column, st.container(border=True):
     st.markdown("**Open a scenario on the What-if page**")
     chosen_id = st.selectbox("Scenario", list(names), format_func=names.get, key="open_scenario")
     if chosen_id:
-        with data.connection().cursor() as cursor:
-            scenario = scenarios.load_scenario(cursor, chosen_id)
+        scenario = data.query(scenarios.load_scenario, chosen_id)
         st.page_link(
             "pages/what-if.py",
             label=f"Open “{scenario.name}”",
@@ -121,6 +119,5 @@ with delete_column, st.container(border=True):
         placeholder="Pick one to delete",
     )
     if doomed and st.button(f"Delete “{names[doomed]}”", icon=":material/delete:", key="confirm_delete"):
-        with data.connection().cursor() as cursor:
-            scenarios.delete_scenario(cursor, doomed)
+        data.write(scenarios.delete_scenario, doomed)
         st.rerun()

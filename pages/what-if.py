@@ -29,7 +29,10 @@ labels = {str(p): f"{p} · {n}" for p, n in zip(model.project_ids, model.names, 
 def status_line(answer: whatif.Answer) -> None:
     selection = answer.selection
     if selection.status == optimize.STATUS_INFEASIBLE:
-        st.error(f"No portfolio meets these settings: {selection.conflict}", icon=":material/block:")
+        st.error(
+            f"No portfolio meets these settings: {optimize.conflict_sentence(selection.conflict)}",
+            icon=":material/block:",
+        )
     elif answer.proving:
         st.info(
             f"Best found so far, within {selection.gap:.1%} of the optimum; proving the optimum…",
@@ -81,7 +84,7 @@ def headline(summary: dict) -> None:
             ),
             layout.Tile(
                 "Budget used",
-                formatting.percent(summary["spend"] / summary["budget"], 0) if summary["budget"] > 0 else "–",
+                formatting.percent(summary["budget_use"], 0),
                 "Forward spend of the chosen projects (with any overrun) / the budget over all fiscal years.",
                 delta=f"{money(summary['spend'], currency)} of {money(summary['budget'], currency)}",
                 delta_color="off",
@@ -133,13 +136,9 @@ def why_not_panel(what_if, base) -> None:
                 ("why", what_if.params, base.chosen.tobytes(), project_id),
                 lambda: optimize.why_not(what_if, base, project_id),
             )
-        st.markdown(answer.sentence)
+        st.markdown(optimize.why_not_sentence(what_if, answer))
         if answer.binding:
-            st.dataframe(
-                [{"constraint": b.label, "kind": b.kind, "over by": b.over} for b in answer.binding],
-                hide_index=True,
-                width="stretch",
-            )
+            st.dataframe(optimize.binding_rows(what_if, answer), hide_index=True, width="stretch")
         moved = [("comes in", p) for p in answer.entering] + [("goes out", p) for p in answer.leaving]
         if moved:
             st.dataframe(
@@ -149,7 +148,7 @@ def why_not_panel(what_if, base) -> None:
 
 def price_tags(what_if, base) -> None:
     team_names = dict(zip(model.teams, model.team_names, strict=True))
-    quarters = [m for m in model.months if int(str(m)[5:7]) in (1, 4, 7, 10)] or list(model.months[:1])
+    quarters = list(model.quarter_starts())
     left, right = st.columns(2)
     with left, st.form("price_fte", border=True):
         st.markdown("**What is one more person worth?**")
@@ -221,15 +220,14 @@ def save_form(params, chosen) -> None:
         author = st.text_input("Saved by", placeholder="Your name (optional)")
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             try:
-                with data.connection().cursor() as cursor:
-                    scenarios.save_scenario(
-                        cursor,
-                        name,
-                        params.to_dict(),
-                        list(model.project_ids[chosen]),
-                        created_by=author or None,
-                        note=note or None,
-                    )
+                data.write(
+                    scenarios.save_scenario,
+                    name,
+                    params.to_dict(),
+                    list(model.project_ids[chosen]),
+                    created_by=author or None,
+                    note=note or None,
+                )
             except scenarios.ScenarioError as problem:
                 st.error(str(problem), icon=":material/error:")
             else:

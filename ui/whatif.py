@@ -18,6 +18,7 @@ from threading import Lock
 import streamlit as st
 
 from analytics import optimize
+from analytics.rules import DEFAULT_ALPHA
 from ui import data, state
 
 #: Seconds a settings change waits for the exact optimum before showing the fast answer (most small stores
@@ -65,8 +66,7 @@ class _Memo:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _model(path: str, version: int) -> optimize.PortfolioModel:
-    with data.connection().cursor() as cursor:
-        return optimize.prepare_model(cursor)
+    return data.write(optimize.prepare_model)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -146,11 +146,6 @@ def arrived() -> bool:
     return False
 
 
-def waiting() -> bool:
-    """Whether this session waits for a proof or a frontier."""
-    return any(st.session_state.get(k) is not None for k in (PENDING_KEY, "_whatif_frontier_pending"))
-
-
 def clear_waiting() -> None:
     """Forget what the previous settings waited for (new settings wait for their own)."""
     for key in (PENDING_KEY, "_whatif_frontier_pending"):
@@ -186,7 +181,7 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         "Money ↔ strategy (α)",
         0.0,
         1.0,
-        0.3,
+        DEFAULT_ALPHA,
         0.05,
         key="alpha",
         bind="query-params",
@@ -305,7 +300,7 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
     if params.discount_rate is not None:
         query["rate"] = f"{params.discount_rate:g}"
     for key, value, default in (
-        ("alpha", params.alpha, 0.3),
+        ("alpha", params.alpha, DEFAULT_ALPHA),
         ("haircut", params.pos_haircut, 0.0),
         ("overrun", params.cost_overrun, 0.0),
         ("flex", params.flex, 0.0),

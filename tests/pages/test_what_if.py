@@ -79,7 +79,7 @@ def test_why_not_and_uncertainty_answer_for_the_selection_on_screen(monkeypatch,
     at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
     assert problems(at) == []
     expected = optimize.why_not(what_if, best, left_out)
-    assert any(expected.sentence == m.value for m in at.markdown)
+    assert any(optimize.why_not_sentence(what_if, expected) == m.value for m in at.markdown)
 
     at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "70", "tab": "Uncertainty"}))
     assert problems(at) == []
@@ -96,7 +96,11 @@ def test_impossible_settings_say_which_constraint_conflicts(monkeypatch, what_if
     at = open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "40", "force_in": everything})
     assert [e for e in at.exception] == []
     [error] = [e.value for e in at.error]
-    assert error.startswith("No portfolio meets these settings:") and "budget" in error
+    what_if = optimize.apply_what_if(model, page_params(demo_con, budget_pct=40, force_in=everything.split(",")))
+    conflict = optimize.solve_fast(what_if.problem).conflict
+    assert conflict.kind == "overrun" and conflict.unit == "money"
+    assert error == f"No portfolio meets these settings: {optimize.conflict_sentence(conflict)}"
+    assert "budget, which holds only $" in error
 
 
 def test_a_saved_scenario_survives_a_restart_and_loads_back_to_the_same_selection(monkeypatch, what_if_store):

@@ -1,0 +1,324 @@
+"""The optimiser's view of the store, the only module of the package with SQL: :class:`PortfolioModel`.
+
+Read once per store version by :func:`prepare_model`; every what-if setting is applied to it later without SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import scipy.sparse as sp
+
+from analytics.rules import CANDIDATE_SQL, COMMITTED_STAGES, DONE_STAGE, PROPOSED_STAGE
+from analytics.store import read_settings
+
+#: Months in a quarter: the price tags hire people a quarter at a time.
+QUARTER_MONTHS = 3
+
+_CANDIDATES_SQL = f"""
+SELECT project_id, name, stage, mandatory, probability_of_success
+FROM projects WHERE stage IN ({CANDIDATE_SQL}) ORDER BY project_id
+"""  # noqa: S608 -- only rules' stage constants are pasted in
+_CANDIDATE_IDS_SQL = f"SELECT project_id FROM projects WHERE stage IN ({CANDIDATE_SQL})"  # noqa: S608 -- rules' constants
+_FLOWS_SQL = f"""
+SELECT project_id, period, cost, benefit FROM project_cashflows
+WHERE period >= ? AND project_id IN ({_CANDIDATE_IDS_SQL})
+  AND (cost <> 0 OR benefit <> 0)
+ORDER BY project_id, period
+"""  # noqa: S608 -- only rules' stage constants are pasted in
+_CAPACITY_SQL = """
+SELECT t.team_id, t.name, c.period, c.fte FROM team_capacity c JOIN teams t USING (team_id)
+WHERE c.period >= ? ORDER BY t.team_id, c.period
+"""
+_DEMAND_SQL = f"""
+SELECT d.project_id, d.team_id, d.period, d.fte FROM project_demand d
+WHERE d.period >= ? AND d.fte > 0
+  AND d.project_id IN ({_CANDIDATE_IDS_SQL})
+"""  # noqa: S608 -- only rules' stage constants are pasted in
+_DEPENDENCIES_SQL = f"""
+SELECT d.project_id, d.depends_on, coalesce(q.stage, 'missing') AS depends_on_stage
+FROM project_dependencies d LEFT JOIN projects q ON q.project_id = d.depends_on
+WHERE d.project_id IN ({_CANDIDATE_IDS_SQL})
+ORDER BY d.project_id, d.depends_on
+"""  # noqa: S608 -- only rules' stage constants are pasted in
+_ALIGNMENT_SQL = f"""
+SELECT a.project_id, a.objective_id, a.score FROM project_alignment a
+WHERE a.project_id IN ({_CANDIDATE_IDS_SQL})
+"""  # noqa: S608 -- only rules' stage constants are pasted in
+_OBJECTIVES_SQL = "SELECT objective_id, name, weight FROM objectives ORDER BY objective_id"
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioModel:
+    """Everything the optimiser needs from the store, as numpy arrays: read once per store version.
+
+    Candidates are the projects in stage proposed, approved or active (DESIGN.md), sorted by id; index ``i``
+    is the same candidate in every array. "Forward" means dated on or after ``as_of``, as for NPV.
+
+    Attributes
+    ----------
+    project_ids, names, stages
+        ``(n,)`` the candidates.
+    mandatory
+        ``(n,)`` the store's mandatory flag.
+    in_plan
+        ``(n,)`` **the current plan**: candidates already committed (stage approved or active) plus every
+        mandatory candidate. It is the reference the what-if page compares against, and the 100 % of the budget.
+    probability_of_success
+        ``(n,)`` from the store.
+    flow_project, flow_month, flow_cost, flow_benefit
+        The candidates' forward monthly cash flows, flat: candidate index, month (``datetime64[M]``), amounts.
+    fiscal_years
+        ``(Y,)`` the fiscal years with forward cost, named by the calendar year they end in (FY2027 ends in 2027).
+    year_months
+        ``(Y,)`` how many months of each fiscal year lie on or after ``as_of`` (the first one may be partial).
+    cost_by_year
+        ``(n, Y)`` forward cost of each candidate in each fiscal year.
+    teams, team_names, months
+        ``(T,)``, ``(T,)`` and ``(M,)`` (``datetime64[D]``): the capacity grid, every month in ``team_capacity``
+        from ``as_of`` on. Demand outside these months has no capacity to check against and is not constrained.
+    capacity_fte
+        ``(T, M)`` FTE each team has each month (0 where the store has no row).
+    demand_fte
+        ``(n, T·M)`` sparse CSR: FTE each candidate asks of cell ``t·M + m``.
+    requires
+        ``(d, 2)`` index pairs ``(i, j)`` between candidates: i needs j.
+    unmet_dependency
+        ``(n,)`` object: the id of a project the candidate needs that is neither a candidate nor completed (on
+        hold, cancelled or unknown), else None. Dependencies on completed projects are met and dropped; one on a
+        project outside the candidates cannot be met by the selection, so a *proposed* candidate with one is
+        blocked (see ``blocked``), while an approved or active one is not stopped by it (it is already running
+        and the page shows the dependency as a risk).
+    unmet_stage
+        ``(n,)`` object: that project's stage (``"on_hold"``, ``"cancelled"``, ``"missing"``), else None.
+    objective_ids, objective_names, objective_weights
+        ``(O,)`` the strategic objectives and their stored weights.
+    alignment
+        ``(n, O)`` 0–5 alignment score of each candidate against each objective (0 where missing).
+    as_of, currency, discount_rate, fiscal_year_start_month
+        From ``settings``.
+    """
+
+    project_ids: np.ndarray
+    names: np.ndarray
+    stages: np.ndarray
+    mandatory: np.ndarray
+    in_plan: np.ndarray
+    probability_of_success: np.ndarray
+    flow_project: np.ndarray
+    flow_month: np.ndarray
+    flow_cost: np.ndarray
+    flow_benefit: np.ndarray
+    fiscal_years: np.ndarray
+    year_months: np.ndarray
+    cost_by_year: np.ndarray
+    teams: np.ndarray
+    team_names: np.ndarray
+    months: np.ndarray
+    capacity_fte: np.ndarray
+    demand_fte: sp.csr_matrix
+    requires: np.ndarray
+    unmet_dependency: np.ndarray
+    unmet_stage: np.ndarray
+    objective_ids: np.ndarray
+    objective_names: np.ndarray
+    objective_weights: np.ndarray
+    alignment: np.ndarray
+    as_of: date
+    currency: str
+    discount_rate: float
+    fiscal_year_start_month: int
+    _index: dict = field(repr=False, compare=False, default_factory=dict)
+    _cache: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Return the number of candidates."""
+        return len(self.project_ids)
+
+    def index_of(self, project_ids: Iterable[str]) -> np.ndarray:
+        """Return the candidate indices of ``project_ids``; ids that are not candidates are skipped."""
+        return np.asarray([self._index[p] for p in project_ids if p in self._index], dtype=np.int64)
+
+    def label(self, i: int) -> str:
+        """Return ``"P-0042 Billing revamp"``: how a candidate is named in sentences."""
+        return f"{self.project_ids[i]} {self.names[i]}"
+
+    @property
+    def blocked(self) -> np.ndarray:
+        """Return ``(n,)`` bool: proposed candidates that need an on-hold, cancelled or unknown project."""
+        return (self.unmet_dependency != None) & (self.stages == PROPOSED_STAGE)  # noqa: E711 (object array)
+
+    @property
+    def plan_cost_by_year(self) -> np.ndarray:
+        """Return ``(Y,)`` the current plan's forward cost in each fiscal year."""
+        return self.cost_by_year[self.in_plan].sum(axis=0)
+
+    @property
+    def plan_budget(self) -> np.ndarray:
+        """Return ``(Y,)`` the budget at 100 %: what the plan spends each year, but never less than its run rate.
+
+        The run rate is the plan's largest spend in a whole fiscal year (or, when it spends nothing in any whole
+        year of the horizon, its largest monthly spend in a part year); each year's budget is at least that,
+        pro rata for a part year.
+        A company's budget does not fall as its current projects finish: what they stop spending funds new work.
+        """
+        plan = self.plan_cost_by_year
+        if not len(plan):
+            return plan
+        whole = self.year_months == 12
+        per_month = plan / np.maximum(self.year_months, 1)
+        whole_year_rate = plan[whole].max() / 12 if whole.any() else 0.0
+        run_rate = whole_year_rate if whole_year_rate > 0 else per_month.max()
+        return np.maximum(plan, run_rate * self.year_months)
+
+    def quarter_starts(self) -> np.ndarray:
+        """Return the months of the capacity grid that start a fiscal quarter (the first month when none does).
+
+        Fiscal quarters start every three months from ``fiscal_year_start_month``: January, April, July and
+        October for a calendar year or one starting in April; February, May, August and November for February.
+        """
+        month_of_year = self.months.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        starts = (month_of_year - self.fiscal_year_start_month) % QUARTER_MONTHS == 0
+        return self.months[starts] if starts.any() else self.months[:1]
+
+
+def fiscal_year_of(months: np.ndarray, start_month: int) -> np.ndarray:
+    """Return the fiscal year (the calendar year it ends in) of each ``datetime64[M]`` month."""
+    months = np.asarray(months, dtype="datetime64[M]").astype(np.int64)
+    year, month = 1970 + months // 12, months % 12 + 1
+    return year + ((month >= start_month) & (start_month != 1)).astype(np.int64)
+
+
+def prepare_model(con) -> PortfolioModel:
+    """Read the candidates, their forward money, demand, capacity, dependencies and alignment from the store.
+
+    Runs a handful of queries and no formula that a what-if slider changes; ``apply_what_if`` turns the
+    result into a :class:`Problem` in milliseconds. Cache it per store version (``st.cache_resource``).
+
+    Parameters
+    ----------
+    con
+        The store (a cursor of the app's connection).
+
+    Returns
+    -------
+    PortfolioModel
+        The arrays; see its attributes.
+    """
+    settings = read_settings(con)
+    as_of = settings.as_of
+    projects = con.execute(_CANDIDATES_SQL).fetchnumpy()
+    ids = np.asarray(projects["project_id"], dtype=object)
+    n = len(ids)
+    index = {p: i for i, p in enumerate(ids)}
+    mandatory = np.asarray(projects["mandatory"], dtype=bool)
+    stages = np.asarray(projects["stage"], dtype=object)
+
+    flows = con.execute(_FLOWS_SQL, [as_of]).fetchnumpy()
+    flow_project = np.asarray([index[p] for p in flows["project_id"]], dtype=np.int64)
+    flow_month = np.asarray(flows["period"], dtype="datetime64[D]").astype("datetime64[M]")
+    flow_cost = np.asarray(flows["cost"], dtype=float)
+    flow_benefit = np.asarray(flows["benefit"], dtype=float)
+
+    start_month = settings.fiscal_year_start_month
+    flow_year = fiscal_year_of(flow_month, start_month)
+    costly = flow_cost > 0
+    # Forward months start with as_of's month when as_of is its first day, else with the next month.
+    first_month = np.datetime64(as_of, "M") + (0 if as_of.day == 1 else 1)
+    first_year = int(fiscal_year_of(np.array([first_month]), start_month)[0])
+    last_year = int(flow_year[costly].max()) if costly.any() else first_year - 1
+    fiscal_years = np.arange(first_year, last_year + 1, dtype=np.int64)
+    next_year_start = np.datetime64(f"{first_year + (start_month == 1):04d}-{start_month:02d}", "M")
+    year_months = np.full(len(fiscal_years), 12, dtype=np.int64)
+    if len(year_months):
+        year_months[0] = (next_year_start - first_month).astype(np.int64)
+    cost_by_year = np.zeros((n, len(fiscal_years)))
+    if costly.any():
+        np.add.at(cost_by_year, (flow_project[costly], flow_year[costly] - fiscal_years[0]), flow_cost[costly])
+
+    capacity = con.execute(_CAPACITY_SQL, [as_of]).fetchnumpy()
+    teams_sorted, team_index = np.unique(np.asarray(capacity["team_id"], dtype=object), return_inverse=True)
+    team_names = np.asarray(
+        [capacity["name"][np.flatnonzero(team_index == t)[0]] for t in range(len(teams_sorted))], dtype=object
+    )
+    cap_months = np.asarray(capacity["period"], dtype="datetime64[D]").astype("datetime64[M]")
+    months, month_index = np.unique(cap_months, return_inverse=True)
+    capacity_fte = np.zeros((len(teams_sorted), len(months)))
+    capacity_fte[team_index, month_index] = np.asarray(capacity["fte"], dtype=float)
+
+    demand = con.execute(_DEMAND_SQL, [as_of]).fetchnumpy()
+    team_position = {team: t for t, team in enumerate(teams_sorted)}
+    d_team = np.asarray([team_position.get(team, -1) for team in demand["team_id"]], dtype=np.int64)
+    demand_months = np.asarray(demand["period"], dtype="datetime64[D]").astype("datetime64[M]")
+    d_month = np.searchsorted(months, demand_months)
+    # On the grid: a team with capacity rows, in a month the grid has (demand elsewhere is not constrained).
+    on_grid = (d_team >= 0) & (d_month < len(months))
+    on_grid[on_grid] = months[d_month[on_grid]] == demand_months[on_grid]
+    d_project = np.asarray([index[p] for p in demand["project_id"]], dtype=np.int64)
+    cells = len(teams_sorted) * len(months)
+    demand_fte = sp.csr_matrix(
+        (
+            np.asarray(demand["fte"], dtype=float)[on_grid],
+            (d_project[on_grid], d_team[on_grid] * len(months) + d_month[on_grid]),
+        ),
+        shape=(n, cells),
+    )
+
+    deps = con.execute(_DEPENDENCIES_SQL).fetchall()
+    pairs, unmet = [], {}
+    for project_id, depends_on, stage in deps:
+        if depends_on in index:
+            pairs.append((index[project_id], index[depends_on]))
+        elif stage != DONE_STAGE:
+            unmet.setdefault(index[project_id], (depends_on, stage))
+    requires = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    unmet_dependency = np.full(n, None, dtype=object)
+    unmet_stage = np.full(n, None, dtype=object)
+    for i, (missing, stage) in unmet.items():
+        unmet_dependency[i], unmet_stage[i] = missing, stage
+
+    objectives = con.execute(_OBJECTIVES_SQL).fetchnumpy()
+    objective_ids = np.asarray(objectives["objective_id"], dtype=object)
+    alignment = np.zeros((n, len(objective_ids)))
+    rows = con.execute(_ALIGNMENT_SQL).fetchnumpy()
+    o_index = {o: k for k, o in enumerate(objective_ids)}
+    for project_id, objective_id, score in zip(rows["project_id"], rows["objective_id"], rows["score"], strict=True):
+        if objective_id in o_index:
+            alignment[index[project_id], o_index[objective_id]] = score
+
+    return PortfolioModel(
+        project_ids=ids,
+        names=np.asarray(projects["name"], dtype=object),
+        stages=stages,
+        mandatory=mandatory,
+        in_plan=np.isin(stages, COMMITTED_STAGES) | mandatory,
+        probability_of_success=np.asarray(projects["probability_of_success"], dtype=float),
+        flow_project=flow_project,
+        flow_month=flow_month,
+        flow_cost=flow_cost,
+        flow_benefit=flow_benefit,
+        fiscal_years=fiscal_years,
+        year_months=year_months,
+        cost_by_year=cost_by_year,
+        teams=teams_sorted,
+        team_names=team_names,
+        months=months.astype("datetime64[D]"),
+        capacity_fte=capacity_fte,
+        demand_fte=demand_fte,
+        requires=requires,
+        unmet_dependency=unmet_dependency,
+        unmet_stage=unmet_stage,
+        objective_ids=objective_ids,
+        objective_names=np.asarray(objectives["name"], dtype=object),
+        objective_weights=np.asarray(objectives["weight"], dtype=float),
+        alignment=alignment,
+        as_of=as_of,
+        currency=settings.currency,
+        discount_rate=settings.discount_rate,
+        fiscal_year_start_month=settings.fiscal_year_start_month,
+        _index=index,
+    )

@@ -1,0 +1,211 @@
+"""What the pages show about an answer: the headline numbers and tables of a selection, and every sentence.
+
+The solver modules return facts (amounts, ids, kinds); this module alone turns them into words and money, with
+``analytics.formatting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from analytics.formatting import money
+from analytics.optimize.explain import BINDING_DEPENDENCY, FIXED_MANDATORY, WhyNot
+from analytics.optimize.feasibility import (
+    CONFLICT_FORCED_BOTH,
+    CONFLICT_NEEDS_EXCLUDED,
+    CONFLICT_OVERRUN,
+    Conflict,
+)
+from analytics.optimize.problem import STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
+from analytics.optimize.whatif import WhatIfProblem, selection_totals
+
+#: How many names a sentence lists before it says "and N more".
+NAMES_SHOWN = 4
+#: How many binding constraints the why-not sentence names (the table lists them all).
+BINDING_SHOWN = 4
+UNEXPLAINED_SENTENCE = (
+    "No selection meets every budget, capacity and dependency constraint with the mandatory projects."
+)
+
+
+def _list_names(names: Iterable[str], limit: int = NAMES_SHOWN) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def amount_text(amount: float, unit: str, currency: str | None) -> str:
+    """Return a row's amount as it reads: ``"$1.2M"`` (money), ``"3.5 FTE"`` (people) or ``"1,234.50"``."""
+    if unit == UNIT_MONEY:
+        return money(amount, currency)
+    if unit == UNIT_FTE:
+        return f"{amount:.1f} FTE"
+    return f"{amount:,.2f}"
+
+
+def conflict_sentence(conflict: Conflict | None) -> str | None:
+    """Return one sentence naming the constraint of an infeasible answer (None for None)."""
+    if conflict is None:
+        return None
+    if conflict.kind == CONFLICT_FORCED_BOTH:
+        return f"{conflict.project} is mandatory but {conflict.why_out}."
+    if conflict.kind == CONFLICT_NEEDS_EXCLUDED:
+        through = f" (through {' → '.join(conflict.through)})" if conflict.through else ""
+        return f"{conflict.project} is mandatory but needs {conflict.needed}, which {conflict.why_out}{through}."
+    if conflict.kind != CONFLICT_OVERRUN:
+        return UNEXPLAINED_SENTENCE
+    one = len(conflict.mandatory) == 1
+    if conflict.mandatory:
+        who = f"Mandatory {'project' if one else 'projects'} {_list_names(conflict.mandatory)}"
+    else:
+        who, one = "The mandatory projects", False
+    if conflict.pulled_in:
+        who += f", with {_list_names(conflict.pulled_in)} which {'it needs' if one else 'they need'},"
+    need = amount_text(conflict.need, conflict.unit, conflict.currency)
+    limit = amount_text(conflict.limit, conflict.unit, conflict.currency)
+    return f"{who} {'needs' if one else 'need'} {need} of {conflict.row_label}, which holds only {limit}."
+
+
+def _effect(value_change: float, base_objective: float, rnpv_change: float, currency: str) -> str:
+    """Return ``"lowers the portfolio's value by 0.035 (0.02 %), rNPV -$2.3M"``."""
+    direction = "lowers" if value_change < 0 else "raises"
+    share = abs(value_change) / abs(base_objective) if base_objective else float("nan")
+    return (
+        f"{direction} the portfolio's value by {abs(value_change):.3f} ({share:.2%}), "
+        f"rNPV {'+' if rnpv_change >= 0 else ''}{money(rnpv_change, currency)}"
+    )
+
+
+def binding_rows(what_if: WhatIfProblem, why: WhyNot) -> list[dict]:
+    """Return the why-not's binding constraints as table rows: ``constraint``, ``kind``, ``over by`` (words)."""
+    return [{"constraint": b.label, "kind": b.kind, "over by": _over_text(what_if, b)} for b in why.binding]
+
+
+def _over_text(what_if: WhatIfProblem, binding) -> str:
+    if binding.kind == BINDING_DEPENDENCY:
+        return "not chosen"
+    return amount_text(binding.over, what_if.problem.row_unit(binding.row), what_if.model.currency)
+
+
+def why_not_sentence(what_if: WhatIfProblem, why: WhyNot) -> str:
+    """Return the why-not answer in one sentence for the page."""
+    model = what_if.model
+    i = model._index[why.project_id]
+    label = model.label(i)
+    if why.fixed == FIXED_MANDATORY:
+        return f"{label} is mandatory: it stays in whatever it costs."
+    if why.fixed is not None:
+        stage = str(model.unmet_stage[i]).replace("_", " ")
+        return f"{label} cannot be added: it needs {model.unmet_dependency[i]}, which is {stage}."
+    if why.flipped.status == STATUS_INFEASIBLE:
+        conflict = conflict_sentence(why.flipped.conflict)
+        return f"{label} cannot be {'left out' if why.chosen else 'added'}: {conflict}"
+    effect = _effect(why.value_change, why.base_value, why.rnpv_change, model.currency)
+    proven = "" if why.flipped.proven else " (best found so far, not yet proven)"
+    if why.chosen:
+        displaced = _list_names(why.entering) if why.entering else "nothing"
+        return f"{label} displaces {displaced}; leaving it out {effect}{proven}."
+    reasons = (
+        "; ".join(
+            f"{b.label} (over by {_over_text(what_if, b)})" if b.kind != BINDING_DEPENDENCY else f"needs {b.label}"
+            for b in why.binding[:BINDING_SHOWN]
+        )
+        or "nothing binds: its value is too low"
+    )
+    return f"Forcing {label} in {effect}{proven}. In the way: {reasons}."
+
+
+def selection_summary(what_if: WhatIfProblem, chosen: np.ndarray) -> dict:
+    """Return the headline numbers of a selection and of the current plan for comparison.
+
+    Keys: ``projects``, ``value``, ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend`` (forward cost
+    with the overrun), ``budget`` (sum over fiscal years), and the same with a ``plan_`` prefix for
+    ``PortfolioModel.in_plan`` valued under the same settings; ``budget_use`` (spend / budget, NaN without a
+    budget); ``added`` and ``dropped`` count the changes.
+    """
+    chosen = np.asarray(chosen, dtype=bool)
+    plan = what_if.model.in_plan
+    mine, theirs = selection_totals(what_if, chosen), selection_totals(what_if, plan)
+    budget = float(what_if.budget.sum())
+    return {
+        **mine,
+        "budget": budget,
+        "budget_use": mine["spend"] / budget if budget > 0 else float("nan"),
+        **{f"plan_{k}": v for k, v in theirs.items()},
+        "added": int((chosen & ~plan).sum()),
+        "dropped": int((plan & ~chosen).sum()),
+    }
+
+
+def selection_table(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
+    """Return one row per candidate with its place in the selection and the plan.
+
+    Columns: ``project_id``, ``name``, ``stage``, ``mandatory``, ``in_plan``, ``chosen``, ``change``
+    (``"added"``, ``"dropped"`` or ``""``), ``value``, ``rnpv``, ``strategic_score``, ``spend``.
+    """
+    model = what_if.model
+    chosen = np.asarray(chosen, dtype=bool)
+    change = np.where(chosen & ~model.in_plan, "added", np.where(model.in_plan & ~chosen, "dropped", ""))
+    return pd.DataFrame(
+        {
+            "project_id": model.project_ids.astype(str),
+            "name": model.names.astype(str),
+            "stage": model.stages.astype(str),
+            "mandatory": model.mandatory,
+            "in_plan": model.in_plan,
+            "chosen": chosen,
+            "change": change,
+            "value": what_if.value,
+            "rnpv": what_if.rnpv,
+            "strategic_score": what_if.strategic_score,
+            "spend": what_if.cost_by_year.sum(axis=1),
+        }
+    )
+
+
+def budget_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
+    """Return per fiscal year: ``fiscal_year``, ``budget``, ``spend`` (chosen), ``plan_spend``, ``utilisation``."""
+    chosen = np.asarray(chosen, dtype=bool)
+    spend = what_if.cost_by_year[chosen].sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(what_if.budget > 0, spend / what_if.budget, np.nan)
+    return pd.DataFrame(
+        {
+            "fiscal_year": what_if.model.fiscal_years,
+            "budget": what_if.budget,
+            "spend": spend,
+            "plan_spend": what_if.cost_by_year[what_if.model.in_plan].sum(axis=0),
+            "utilisation": utilisation,
+        }
+    )
+
+
+def capacity_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
+    """Return demand against capacity per team and month for a selection.
+
+    Columns: ``team_id``, ``team``, ``period``, ``capacity_fte`` (after the what-if deltas), ``limit_fte`` (with
+    flex), ``demand_fte`` (chosen), ``plan_demand_fte``, ``utilisation`` = demand / capacity.
+    """
+    model = what_if.model
+    chosen = np.asarray(chosen, dtype=bool)
+    n_teams, n_months = model.capacity_fte.shape
+    demand = np.asarray(model.demand_fte.T @ chosen.astype(float)).ravel()
+    plan_demand = np.asarray(model.demand_fte.T @ model.in_plan.astype(float)).ravel()
+    capacity = what_if.capacity_fte.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, demand / capacity, np.where(demand > 0, np.inf, np.nan))
+    return pd.DataFrame(
+        {
+            "team_id": np.repeat(model.teams.astype(str), n_months),
+            "team": np.repeat(model.team_names.astype(str), n_months),
+            "period": np.tile(model.months, n_teams),
+            "capacity_fte": capacity,
+            "limit_fte": capacity * (1.0 + what_if.params.flex),
+            "demand_fte": demand,
+            "plan_demand_fte": plan_demand,
+            "utilisation": utilisation,
+        }
+    )

@@ -1,0 +1,299 @@
+"""What-if settings (:class:`WhatIf`) applied to a prepared model: the :class:`Problem` to solve, vectorised, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from analytics import finance
+from analytics.optimize.model import PortfolioModel
+from analytics.optimize.problem import Problem
+from analytics.rules import DEFAULT_ALPHA
+
+
+def _frozen_mapping(values) -> tuple[tuple[str, float], ...]:
+    items = values.items() if hasattr(values, "items") else (values or ())
+    return tuple(sorted((str(k), float(v)) for k, v in items))
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The what-if settings; they change inputs, never the store. Hashable, so it can key a cache.
+
+    Attributes
+    ----------
+    budget_pct
+        Every fiscal year's budget as a percentage of the plan's (``PortfolioModel.plan_budget``); 100 = plan.
+    budget_by_year
+        Optional explicit budgets in money, one per ``PortfolioModel.fiscal_years``; overrides ``budget_pct``.
+    discount_rate
+        Annual rate for rNPV; None means ``settings.discount_rate``.
+    alpha
+        Money ↔ strategy: ``value_i = (1 − α) · rNPV_i / max_j |rNPV_j| + α · strategic_score_i`` (default
+        ``rules.DEFAULT_ALPHA``).
+    objective_weights
+        ``{objective_id: weight}`` replacing stored weights (objectives not named keep theirs).
+    capacity_fte_delta, capacity_pct_delta
+        ``{team_id: ±FTE}`` added to every month of the horizon, ``{team_id: ±fraction}`` scaling it
+        (0.1 = +10 %); the fraction applies first.
+    flex
+        Capacity may be exceeded by this fraction: ``Σ demand ≤ capacity · (1 + flex)``.
+    pos_haircut
+        Probabilities of success are multiplied by ``1 − pos_haircut``.
+    cost_overrun
+        Every forward cost is multiplied by ``1 + cost_overrun`` (in rNPV and against the budget).
+    benefit_delay_months
+        Every forward benefit arrives this many months later (and is discounted accordingly).
+    force_in, force_out
+        Project ids that must be / must not be chosen (beside the store's mandatory flags).
+    """
+
+    budget_pct: float = 100.0
+    budget_by_year: tuple[float, ...] | None = None
+    discount_rate: float | None = None
+    alpha: float = DEFAULT_ALPHA
+    objective_weights: tuple[tuple[str, float], ...] = ()
+    capacity_fte_delta: tuple[tuple[str, float], ...] = ()
+    capacity_pct_delta: tuple[tuple[str, float], ...] = ()
+    flex: float = 0.0
+    pos_haircut: float = 0.0
+    cost_overrun: float = 0.0
+    benefit_delay_months: int = 0
+    force_in: tuple[str, ...] = ()
+    force_out: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        # Accept dicts and lists from callers but keep the object hashable and its equality order-free.
+        for name in ("objective_weights", "capacity_fte_delta", "capacity_pct_delta"):
+            object.__setattr__(self, name, _frozen_mapping(getattr(self, name)))
+        for name in ("force_in", "force_out"):
+            object.__setattr__(self, name, tuple(sorted({str(p) for p in getattr(self, name)})))
+        if self.budget_by_year is not None:
+            object.__setattr__(self, "budget_by_year", tuple(float(b) for b in self.budget_by_year))
+        object.__setattr__(self, "benefit_delay_months", int(self.benefit_delay_months))
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError("alpha must be between 0 and 1")
+        if not 0.0 <= self.pos_haircut <= 1.0:
+            raise ValueError("pos_haircut must be between 0 and 1")
+        if self.budget_pct < 0 or self.flex < 0 or self.cost_overrun <= -1:
+            raise ValueError("budget_pct and flex must be ≥ 0 and cost_overrun > -1")
+
+    def to_dict(self) -> dict:
+        """Return the settings as plain JSON-ready values (a scenario's ``params``)."""
+        return {
+            "budget_pct": self.budget_pct,
+            "budget_by_year": list(self.budget_by_year) if self.budget_by_year is not None else None,
+            "discount_rate": self.discount_rate,
+            "alpha": self.alpha,
+            "objective_weights": dict(self.objective_weights),
+            "capacity_fte_delta": dict(self.capacity_fte_delta),
+            "capacity_pct_delta": dict(self.capacity_pct_delta),
+            "flex": self.flex,
+            "pos_haircut": self.pos_haircut,
+            "cost_overrun": self.cost_overrun,
+            "benefit_delay_months": self.benefit_delay_months,
+            "force_in": list(self.force_in),
+            "force_out": list(self.force_out),
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict) -> WhatIf:
+        """Return the settings saved by :meth:`to_dict`; unknown keys are ignored, missing ones default."""
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True, eq=False)
+class WhatIfProblem:
+    """A model with what-if settings applied: the solver's :class:`Problem` and the numbers behind it.
+
+    Attributes
+    ----------
+    model, params
+        What it was built from.
+    problem
+        The selection problem: budget rows (one per fiscal year) then capacity rows (team-major, ``t·M + m``).
+    value
+        ``(n,)`` the objective of DESIGN.md.
+    rnpv, pv_benefit, pv_cost, probability_of_success, strategic_score
+        ``(n,)`` the money and strategy behind it after haircut, overrun, delay and rate.
+    rnpv_scale
+        ``max_j |rNPV_j|`` over the candidates (1 when all are 0): value units back to money.
+    cost_by_year
+        ``(n, Y)`` forward cost per fiscal year with the overrun.
+    budget
+        ``(Y,)`` the budget of each fiscal year.
+    capacity_fte
+        ``(T, M)`` capacity after the team deltas, before flex; the limit is ``capacity_fte · (1 + flex)``.
+    """
+
+    model: PortfolioModel
+    params: WhatIf
+    problem: Problem
+    value: np.ndarray
+    rnpv: np.ndarray
+    pv_benefit: np.ndarray
+    pv_cost: np.ndarray
+    probability_of_success: np.ndarray
+    strategic_score: np.ndarray
+    rnpv_scale: float
+    cost_by_year: np.ndarray
+    budget: np.ndarray
+    capacity_fte: np.ndarray
+
+
+def _cached(model: PortfolioModel, key: str, build: Callable[[], object]):
+    """Return ``build()`` memoised on the model: derived arrays computed once per prepared model."""
+    if key not in model._cache:
+        model._cache[key] = build()
+    return model._cache[key]
+
+
+def _usage_matrix(model: PortfolioModel) -> sp.csc_matrix:
+    """Return the base ``(Y + T·M, n)`` resource matrix: forward cost per fiscal year, then FTE per cell."""
+    return sp.vstack([sp.csc_matrix(model.cost_by_year.T), sp.csc_matrix(model.demand_fte.T)], format="csc").astype(
+        float
+    )
+
+
+def forward_value_parts(
+    model: PortfolioModel, rate: float, benefit_delay_months: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each candidate's forward PV of benefits (delayed by whole months) and PV of costs at ``rate``.
+
+    Discounting is ``analytics.finance.discount_factors`` (Excel XNPV from ``as_of``), evaluated once per
+    distinct month and gathered, so a slider move costs a few hundred microseconds.
+    """
+    months, month_of_flow = _cached(model, "months", lambda: np.unique(model.flow_month, return_inverse=True))
+    cost_factor = finance.discount_factors(months.astype("datetime64[D]"), model.as_of, rate)
+    delayed = (months + benefit_delay_months).astype("datetime64[D]")
+    benefit_factor = finance.discount_factors(delayed, model.as_of, rate)
+    pv_benefit = np.bincount(model.flow_project, model.flow_benefit * benefit_factor[month_of_flow], model.n)
+    pv_cost = np.bincount(model.flow_project, model.flow_cost * cost_factor[month_of_flow], model.n)
+    return pv_benefit, pv_cost
+
+
+def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIfProblem:
+    """Apply what-if settings to a prepared model: values, budgets and capacities, no SQL.
+
+    ``rNPV_i = PoS_i · (1 − haircut) · PV(benefits_i, delayed) − (1 + overrun) · PV(costs_i)``; the strategic
+    score is ``analytics.finance.strategic_scores_from_alignment`` with the (changed) weights;
+    ``value_i = (1 − α) · rNPV_i / max_j |rNPV_j| + α · score_i`` (DESIGN.md). Mandatory and ``force_in``
+    candidates are in; ``force_out`` and blocked ones (``PortfolioModel.blocked``) are out.
+
+    Parameters
+    ----------
+    model
+        From :func:`prepare_model`.
+    params
+        The settings; None means the plan's (``WhatIf()``).
+
+    Returns
+    -------
+    WhatIfProblem
+        The problem to solve and the numbers behind it.
+    """
+    params = WhatIf() if params is None else params
+    rate = model.discount_rate if params.discount_rate is None else float(params.discount_rate)
+    pv_benefit, pv_cost = forward_value_parts(model, rate, params.benefit_delay_months)
+    overrun = 1.0 + params.cost_overrun
+    pv_cost = pv_cost * overrun
+    pos = model.probability_of_success * (1.0 - params.pos_haircut)
+    rnpv = pos * pv_benefit - pv_cost
+    weights = model.objective_weights.copy()
+    changed = dict(params.objective_weights)
+    for k, objective_id in enumerate(model.objective_ids):
+        weights[k] = changed.get(objective_id, weights[k])
+    strategic = finance.strategic_scores_from_alignment(model.alignment, weights)
+    scale = float(np.abs(rnpv).max()) if model.n and np.abs(rnpv).max() > 0 else 1.0
+    value = (1.0 - params.alpha) * rnpv / scale + params.alpha * strategic
+
+    if params.budget_by_year is not None:
+        if len(params.budget_by_year) != len(model.fiscal_years):
+            raise ValueError(f"budget_by_year needs {len(model.fiscal_years)} amounts, one per fiscal year")
+        budget = np.asarray(params.budget_by_year, dtype=float)
+    else:
+        budget = model.plan_budget * params.budget_pct / 100.0
+    capacity = model.capacity_fte.copy()
+    for team_id, fraction in params.capacity_pct_delta:
+        capacity[model.teams == team_id] *= 1.0 + fraction
+    for team_id, fte in params.capacity_fte_delta:
+        capacity[model.teams == team_id] += fte
+    capacity = np.maximum(capacity, 0.0)
+
+    forced_in = model.mandatory.copy()
+    forced_in[model.index_of(params.force_in)] = True
+    out_reason = np.full(model.n, None, dtype=object)
+    blocked = model.blocked
+    for i in np.flatnonzero(blocked):
+        stage = str(model.unmet_stage[i]).replace("_", " ")
+        out_reason[i] = f"needs {model.unmet_dependency[i]}, which is {stage}"
+    forced_out = blocked.copy()
+    forced = model.index_of(params.force_out)
+    forced_out[forced] = True
+    out_reason[forced] = "is forced out"
+
+    n_years, n_months = len(model.fiscal_years), len(model.months)
+    labels = _cached(model, "labels", lambda: np.asarray([model.label(i) for i in range(model.n)], dtype=object))
+
+    def row_label(r: int) -> str:
+        if r < n_years:
+            return f"the FY{model.fiscal_years[r]} budget"
+        t, m = divmod(r - n_years, n_months)
+        return f"{model.team_names[t]} in {_month_name(model.months[m])}"
+
+    problem = Problem(
+        value=value,
+        usage=_cached(model, "usage", lambda: _usage_matrix(model)),
+        limit=np.r_[budget / overrun, (capacity * (1.0 + params.flex)).ravel()],
+        requires=model.requires,
+        forced_in=forced_in,
+        forced_out=forced_out,
+        names=labels,
+        row_label=row_label,
+        out_reason=out_reason,
+        budget_rows=n_years,
+        currency=model.currency,
+        # Budget rows are solved in planned money (the overrun divides the budget); amounts read as real money.
+        money_scale=overrun,
+    )
+    return WhatIfProblem(
+        model=model,
+        params=params,
+        problem=problem,
+        value=value,
+        rnpv=rnpv,
+        pv_benefit=pv_benefit,
+        pv_cost=pv_cost,
+        probability_of_success=pos,
+        strategic_score=strategic,
+        rnpv_scale=scale,
+        cost_by_year=model.cost_by_year * overrun,
+        budget=budget,
+        capacity_fte=capacity,
+    )
+
+
+def _month_name(month: np.datetime64) -> str:
+    """Return ``"Mar 2027"``."""
+    return np.datetime64(month, "D").astype(object).strftime("%b %Y")
+
+
+def selection_totals(what_if: WhatIfProblem, chosen: np.ndarray, feasible: bool = True) -> dict:
+    """Return ``value``, ``rnpv``, ``strategic_score`` (mean), ``spend`` and ``projects`` of a selection.
+
+    NaN (and 0 projects) for an infeasible answer, whose ``chosen`` is empty by convention, not a selection.
+    """
+    if not feasible:
+        nan = float("nan")
+        return {"value": nan, "rnpv": nan, "strategic_score": nan, "spend": nan, "projects": 0}
+    return {
+        "value": float(what_if.value[chosen].sum()),
+        "rnpv": float(what_if.rnpv[chosen].sum()),
+        "strategic_score": float(what_if.strategic_score[chosen].mean()) if chosen.any() else 0.0,
+        "spend": float(what_if.cost_by_year[chosen].sum()),
+        "projects": int(chosen.sum()),
+    }
