@@ -11,12 +11,27 @@ import pytest
 from analytics.__main__ import _parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
+ANALYTICS = ROOT / "analytics"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CONTRACT_PATHS = ["/", "/product", "/portfolio", "/what-if", "/scenarios", "/data"]
 
 
 def readme_cli_lines():
     return [m.group(1).split("#")[0].strip() for m in re.finditer(r"^(python -m analytics .+)$", README, re.M)]
+
+
+def readme_analytics_entries() -> set[str]:
+    """The names the README's "## Layout" code block gives at the first level under ``analytics/``."""
+    section = README.split("\n## Layout\n", 1)[1]
+    block = re.search(r"^```\n(.*?)^```", section, re.M | re.S).group(1).splitlines()
+    start = next(i for i, line in enumerate(block) if line.startswith("analytics/"))
+    children = []
+    for line in block[start + 1 :]:
+        if not line.startswith(" "):
+            break
+        children.append(line)
+    depth = min(len(line) - len(line.lstrip()) for line in children)
+    return {line.split()[0] for line in children if len(line) - len(line.lstrip()) == depth}
 
 
 def test_readme_gives_the_two_setup_commands():
@@ -64,3 +79,13 @@ def test_every_contract_page_is_known_to_the_router_with_a_file_named_after_its_
 def test_ci_script_installs_chromium_requires_the_browser_and_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "chromium" in ci and "REQUIRE_BROWSER=1" in ci and "make test" in ci
+
+
+def test_the_readme_layout_lists_every_module_and_package_of_analytics():
+    listed = {name for name in readme_analytics_entries() if name.endswith((".py", "/"))}
+    present = {path.name for path in ANALYTICS.glob("*.py") if path.name != "__init__.py"}
+    present |= {f"{path.name}/" for path in ANALYTICS.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    if "__main__.py" not in listed:
+        present.discard("__main__.py")
+    missing, stale = sorted(present - listed), sorted(listed - present)
+    assert not missing and not stale, f"README's ## Layout: add {missing}, drop {stale}"
