@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics.ingest.problems import NO_COLUMN, Problem
+from analytics.ingest.problems import NO_COLUMN, PROBLEM_CAP, Problem
 from analytics.spreadsheets import EXCEL_MAX_ROWS
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -68,7 +68,10 @@ class Staged:
 
     header: list[str]
     rows: int
+    #: The first ``PROBLEM_CAP`` problems found reading, by line.
     problems: list[Problem]
+    #: How many more were found and not listed.
+    unlisted: int = 0
 
 
 def _unreadable(shown: str, message: str) -> Staged:
@@ -301,17 +304,21 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: st
             "null_padding = false)",
             [str(readable), delimiter, columns, encoding],
         )
+    rejected = con.execute("SELECT DISTINCT line FROM reject_errors ORDER BY line").fetchnumpy()["line"]
+    # Only the lines that can be listed are worded; the others are counted.
     rejects = con.execute(
-        "SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line"
+        "SELECT line, error_type, error_message FROM reject_errors WHERE line IN "
+        "(SELECT DISTINCT line FROM reject_errors ORDER BY line LIMIT ?) ORDER BY line",
+        [PROBLEM_CAP],
     ).fetchall()
     # DuckDB reports a short line once per missing field: one problem a line is enough.
-    first_per_line = {int(line): (kind, message) for line, _column, kind, message in reversed(rejects)}
+    first_per_line = {int(line): (kind, message) for line, kind, message in reversed(rejects)}
     problems = [
         Problem(line, 0, shown, NO_COLUMN, _reject_message(kind, message, len(header)))
         for line, (kind, message) in sorted(first_per_line.items())
     ]
     good = con.execute("SELECT count(*) FROM _csv").fetchall()[0][0]
-    lines = _record_lines(path, encoding, delimiter, len(header), good, sorted(first_per_line))
+    lines = _record_lines(path, encoding, delimiter, len(header), good, [int(n) for n in rejected])
     selects = ", ".join(f"NULLIF(trim(c{i}), '') AS c{i}" for i in range(len(header)))
     # Rows keep the file's order (DuckDB preserves insertion order), and rowid grows along it; inside a
     # transaction rowids start at a large offset, hence the rank rather than the rowid itself.
@@ -327,7 +334,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: st
         )
         con.unregister("_lines")
     con.execute("DROP TABLE _csv")
-    return Staged([h.strip() for h in header], good, problems)
+    return Staged([h.strip() for h in header], good, problems, len(rejected) - len(problems))
 
 
 def _reject_message(kind: str, message: str, fields: int) -> str:
@@ -418,6 +425,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: s
         if len(header) > MAX_COLUMNS:
             return _unreadable(shown, _too_wide(header, table))
         problems: list[Problem] = []
+        unlisted = 0
         lines: list[int] = []
         values: list[list[str | None]] = [[] for _ in header]
         for number, cells in enumerate(rows, start=2):
@@ -427,7 +435,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: s
             if not any(t not in (None, "") for t in texts):
                 continue
             if any(t not in (None, "") for t in texts[len(header) :]):
-                problems.append(Problem(number, 0, shown, NO_COLUMN, "has a value in a column without a header"))
+                if len(problems) < PROBLEM_CAP:
+                    problems.append(Problem(number, 0, shown, NO_COLUMN, "has a value in a column without a header"))
+                else:
+                    unlisted += 1
             texts = (texts + [None] * len(header))[: len(header)]
             lines.append(number)
             for column, text in zip(values, texts, strict=True):
@@ -440,7 +451,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: s
     selects = ", ".join(f"NULLIF(trim(c{i}), '') AS c{i}" for i in range(len(header)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT _line, {selects} FROM _sheet")  # noqa: S608
     con.unregister("_sheet")
-    return Staged([h.strip() for h in header], len(lines), problems)
+    return Staged([h.strip() for h in header], len(lines), problems, unlisted)
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: str) -> Staged:

@@ -171,7 +171,7 @@ def validate(
     if not staged.header:  # nothing was read: the file's own problem is the only one
         return staged.problems, len(staged.problems)
     checker = _Checker(con, table, shown, present)
-    checker.add_list(staged.problems + header_problems)
+    checker.add_list(staged.problems + header_problems, more=staged.unlisted)
 
     # Types: one typed copy of the file, NULL where a cell is empty or not a value of its column's type.
     typed_selects = ["_line"]

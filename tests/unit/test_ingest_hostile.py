@@ -240,6 +240,17 @@ def test_the_problem_list_stops_at_its_cap_without_working_out_every_problem(sma
     assert seconds < 30  # spelling out all 10,000 cycles of 10,000 steps took minutes
 
 
+def test_lines_that_cannot_be_read_are_worded_only_up_to_the_cap_and_counted_after(small_store, tmp_path):
+    path = write(tmp_path, f"{PROJECTS}\n" + "P-8,Eight\n" * 50_000)
+    with duckdb.connect() as con:
+        staged = reading.stage(con, path, "f.csv", "projects")
+    assert len(staged.problems) == ingest.PROBLEM_CAP and staged.unlisted == 50_000 - ingest.PROBLEM_CAP
+    result = load(small_store, "projects", path)
+    assert (
+        result.problem_count == 50_000 and result.problems_as_lines()[0] == "f.csv:2:-: has 2 fields, the header has 7"
+    )
+
+
 def test_the_write_lock_is_not_held_while_a_file_is_checked(small_store, tmp_path):
     """A scenario saved by another session while a big import is being checked goes in at once, not after it."""
     rows = "".join(f"P-{i},N{i},proposed,2026-01-01,2026-06-30,{i},0.5\n" for i in range(100, 20_100))
