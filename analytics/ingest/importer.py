@@ -93,6 +93,8 @@ def import_into(
         result.problems, result.problem_count = validate(staging, spec, staged, shown, report)
         if not result.problem_count:
             report(0.9, f"writing {staged.rows:,} rows")
+            columns = list(check_header(spec, staged.header, shown)[0])
+            typed = staging.sql("SELECT * FROM _typed").to_arrow_table()  # taken before the lock, as the checks
             with store.transaction(con):
                 now = _store_facts(con, spec)
                 if any(not now[t].equals(facts[t]) for t in facts):  # another write changed what was checked
@@ -100,8 +102,8 @@ def import_into(
                     result.problems, result.problem_count = validate(staging, spec, staged, shown, _no_progress)
                     if result.problem_count:
                         raise _Rejected
-                columns = list(check_header(spec, staged.header, shown)[0])
-                con.register("_typed", staging.sql("SELECT * FROM _typed").to_arrow_table())
+                    typed = staging.sql("SELECT * FROM _typed").to_arrow_table()
+                con.register("_typed", typed)
                 try:
                     result.inserted, result.updated = _upsert(con, spec, columns)
                 finally:

@@ -187,7 +187,7 @@ _ATTRIBUTE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 
 def _tags(text: str, tag: str) -> Iterator[dict[str, str]]:
     for m in re.finditer(rf"<(?:\w+:)?{tag}\b([^>]*)>", text):
-        yield {k.split(":")[-1] if k.startswith("r:") else k: v for k, v in _ATTRIBUTE.findall(m.group(1))}
+        yield {k.split(":")[-1]: v for k, v in _ATTRIBUTE.findall(m.group(1)) if not k.startswith("xmlns")}
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
