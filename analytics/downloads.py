@@ -1,7 +1,7 @@
 """Tables as files people open in a spreadsheet: CSV and Excel bytes, safe from formula injection.
 
 Text cells are neutralised by the rule of ``analytics.spreadsheets`` (a leading apostrophe on text a spreadsheet
-would run as a formula).
+would run as a formula), and control characters no spreadsheet holds are replaced by U+FFFD.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import io
 
 import pandas as pd
 
-from analytics.spreadsheets import CSV_ENCODING, neutralise, sheet_name
+from analytics.spreadsheets import CSV_ENCODING, neutralise, printable, sheet_name
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``frame`` whose text cells are neutralised (numbers and dates are left alone)."""
+    """Return a copy of ``frame`` whose text cells are neutralised and printable (numbers and dates are left alone)."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
+            safe[column] = safe[column].map(lambda v: neutralise(printable(v)))
     return safe
 
 

@@ -126,6 +126,9 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
             _check_version(con, store)
         else:
             migrate(con)
+        # No SQL on the store reads or writes other files (imports and exports stage through a connection of
+        # their own in memory); once off, it cannot be turned back on for this connection.
+        con.execute("SET enable_external_access = false")
     except BaseException:
         con.close()
         raise

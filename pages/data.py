@@ -1,5 +1,4 @@
 import re
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -104,21 +103,6 @@ def as_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>~$:&])", r"\\\1", text)
 
 
-def saved_upload(uploaded) -> Path:
-    """The upload as a file on disk (DuckDB reads files), written once per upload and replaced by the next."""
-    saved = st.session_state.get("_upload_saved")
-    if saved and saved[0] == uploaded.file_id and Path(saved[1]).exists():
-        return Path(saved[1])
-    if saved:
-        Path(saved[1]).unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="quarterdeck-upload-"))
-    # The user's file name is kept only for its extension; messages use the name as uploaded.
-    path = folder / f"upload{Path(uploaded.name).suffix.lower()}"
-    path.write_bytes(uploaded.getbuffer())
-    st.session_state["_upload_saved"] = (uploaded.file_id, str(path))
-    return path
-
-
 def request_import(file_id: str, into: str) -> None:
     # A callback, so the request survives any rerun before the script reaches the button again.
     st.session_state["_import_pending"] = (file_id, into)
@@ -132,7 +116,6 @@ if upload is None:
             f"Pick the table, then drop a CSV or Excel file above; start from a template for {table} if you like.",
         )
 else:
-    path = saved_upload(upload)
     st.button(
         f"Import into {table}",
         type="primary",
@@ -144,10 +127,9 @@ else:
     pending = st.session_state.pop("_import_pending", None)
     if pending and pending[0] == upload.file_id:
         bar = st.progress(0.0, text=f"Reading {as_text(upload.name)}")
-        result = admin.import_file(
+        result = admin.import_upload(
             pending[1],
-            path,
-            file_name=upload.name,
+            upload,
             imported_by="Data page",
             progress=lambda done, text: bar.progress(done, text=as_text(text)),
         )
@@ -157,7 +139,7 @@ else:
     preview_col, problems_col = layout.side_by_side([3, 2], present)
     with preview_col:
         st.markdown("**Preview** (the first 20 rows, as in the file)")
-        sample = admin.preview(path, table)
+        sample = admin.preview_upload(upload, table)
         if sample.empty:
             st.caption("Nothing to preview: the file is empty or not a CSV or .xlsx file.")
         else:
@@ -171,7 +153,7 @@ else:
             st.markdown("**No problems**")
             st.caption("Every row passed every check and is in the store.")
         else:
-            st.markdown(f"**{result.problem_count:,} problems**: nothing was imported")
+            st.markdown(f"**{admin.counted(result.problem_count, 'problem')}**: nothing was imported")
             found = result.problems_frame()
             st.dataframe(
                 found,
@@ -182,20 +164,22 @@ else:
             )
             rest = result.problem_count - len(result.problems)
             if rest > 0:
-                st.caption(f"The first {len(result.problems)} are listed; {rest:,} more are not.")
+                st.caption(
+                    f"The first {len(result.problems)} are listed; {rest:,} more {'is' if rest == 1 else 'are'} not."
+                )
 if outcome is not None and (upload is None or outcome[0] == upload.file_id):
     result = outcome[1]
     if result.accepted:
         st.success(
-            f"Imported {result.rows:,} row{'' if result.rows == 1 else 's'} from {as_text(result.file_name)} into "
+            f"Imported {admin.counted(result.rows, 'row')} from {as_text(result.file_name)} into "
             f"{result.table} "
             f"({result.inserted:,} new, {result.updated:,} updated) in {result.seconds:.1f} s.",
             icon=":material/check_circle:",
         )
     else:
         st.warning(
-            f"Not imported: {result.problem_count:,} problems in {as_text(result.file_name)}. The store is "
-            "unchanged; fix the rows listed and import the file again.",
+            f"Not imported: {admin.counted(result.problem_count, 'problem')} in {as_text(result.file_name)}. "
+            "The store is unchanged; fix the rows listed and import the file again.",
             icon=":material/block:",
         )
 

@@ -23,7 +23,7 @@ from analytics.ingest.catalogue import (
 )
 from analytics.ingest.export import EXPORT_FORMATS, ExportError, export_bytes, export_store, export_tables
 from analytics.ingest.importer import import_file, import_into
-from analytics.ingest.problems import NO_COLUMN, PROBLEM_CAP, ImportResult, Problem, Progress
+from analytics.ingest.problems import NO_COLUMN, PROBLEM_CAP, ImportResult, Problem, Progress, counted
 from analytics.ingest.reading import CSV_DELIMITERS, preview
 from analytics.ingest.templates import EXAMPLE_ROWS, template_csv, template_frame, template_xlsx
 
@@ -45,6 +45,7 @@ __all__ = [
     "Progress",
     "Rule",
     "Table",
+    "counted",
     "describe",
     "export_bytes",
     "export_store",

@@ -1,6 +1,8 @@
 """Export: every table of a store as CSV, Parquet or one Excel workbook, in files or as one download.
 
 Rows are ordered by key and columns follow the schema, so exporting the same data twice gives the same files.
+The store's connections have no file access (``enable_external_access`` is off), so its rows stream as Arrow
+batches into a DuckDB connection of the export's own, in memory, which writes the files.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import duckdb
 
 from analytics import store
 from analytics.ingest.catalogue import Table, describe
-from analytics.spreadsheets import EXCEL_MAX_ROWS, FORMULA_STARTS_SQL, neutralise, sheet_name
+from analytics.spreadsheets import EXCEL_MAX_ROWS, FORMULA_STARTS_SQL, neutralise, printable_sql, sheet_name
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
 
@@ -26,17 +28,22 @@ class ExportError(Exception):
     """A store that cannot be written in the asked format; the message says why and what to do instead."""
 
 
-def _ordered_select(table: Table, neutralised: bool) -> str:
-    """SELECT of every column in schema order, rows by key; text neutralised against formula injection if asked."""
+def _ordered_select(table: Table, spreadsheet: str | None) -> str:
+    """SELECT of every column in schema order, rows by key; text made safe for a ``"csv"`` or ``"xlsx"`` file.
+
+    For a spreadsheet, control characters are replaced (``printable_sql``); for CSV, text that starts with a
+    formula character is also neutralised here (an Excel export neutralises each cell as it writes it).
+    """
     columns = []
     for column in table.columns:
-        if neutralised and column.sql_type == "VARCHAR":
-            name = column.name
-            columns.append(
-                f"CASE WHEN {name}[1] IN ({FORMULA_STARTS_SQL}) THEN _qd_neutralise({name}) ELSE {name} END AS {name}"
-            )
+        name = column.name
+        if spreadsheet and column.sql_type == "VARCHAR":
+            text = printable_sql(name)
+            if spreadsheet == "csv":
+                text = f"CASE WHEN {name}[1] IN ({FORMULA_STARTS_SQL}) THEN _qd_neutralise({text}) ELSE {text} END"
+            columns.append(f"{text} AS {name}")
         else:
-            columns.append(column.name)
+            columns.append(name)
     return f"SELECT {', '.join(columns)} FROM {table.name} ORDER BY {', '.join(table.key)}"  # noqa: S608
 
 
@@ -89,18 +96,26 @@ def export_tables(
         return [_export_workbook(con, specs, folder / "quarterdeck.xlsx")]
     written = []
     # A cursor of its own: DuckDB refuses to register a function on a connection with an unfinished result.
-    with con.cursor() as cur:
+    with con.cursor() as cur, duckdb.connect(":memory:") as writer:
         if fmt == "csv":
             _register_neutralise(cur)
         for spec in specs:
             target = folder / f"{spec.name}.{fmt}"
-            query = _ordered_select(spec, neutralised=fmt == "csv")
-            if fmt == "parquet":
-                cur.execute(f"COPY ({query}) TO '{_quoted_path(target)}' (FORMAT parquet)")
-            else:
-                _copy_csv_with_bom(cur, query, target)
+            rows = cur.sql(_ordered_select(spec, fmt if fmt == "csv" else None)).to_arrow_reader(_BATCH_ROWS)
+            writer.register("_export", rows)
+            try:
+                if fmt == "parquet":
+                    writer.execute(f"COPY _export TO '{_quoted_path(target)}' (FORMAT parquet)")
+                else:
+                    _copy_csv_with_bom(writer, "SELECT * FROM _export", target)
+            finally:
+                writer.unregister("_export")
             written.append(target)
     return written
+
+
+# Rows handed from the store to the writing connection at a time.
+_BATCH_ROWS = 100_000
 
 
 def _quoted_path(path: Path) -> str:
@@ -132,7 +147,7 @@ def _export_workbook(con: duckdb.DuckDBPyConnection, specs: list[Table], target:
     for spec in specs:
         sheet = book.create_sheet(sheet_name(spec.name))
         sheet.append(list(spec.names))
-        cursor = con.execute(_ordered_select(spec, neutralised=False))
+        cursor = con.execute(_ordered_select(spec, "xlsx"))
         while batch := cursor.fetchmany(10_000):
             for row in batch:
                 sheet.append([neutralise(v) for v in row])

@@ -2,6 +2,13 @@
 
 A file without problems is upserted by the table's key in one transaction together with its line in
 ``import_log``; a rejected file changes nothing but its own line in ``import_log``.
+
+The file is read and checked in a DuckDB connection of the import's own, in memory: the store's connections have
+no file access, a rejected file leaves nothing behind in the store's file, and the store's write lock
+(``store.transaction``) is taken only for the final write, so other sessions' saves never wait for a big file to
+be checked. What the checks need from the store (the keys a file may refer to, the rows a UNIQUE value or a
+dependency cycle involves) is copied in first, and compared again under the lock: if another write changed it
+meanwhile, the file is checked again before anything is written.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ import uuid
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analytics import store
-from analytics.ingest.catalogue import IMPORTABLE_TABLES, Table, describe
+from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, IMPORTABLE_TABLES, Table, describe
 from analytics.ingest.problems import NO_COLUMN, ImportResult, Problem, Progress
 from analytics.ingest.reading import stage
 from analytics.ingest.validation import check_header, validate
@@ -42,7 +50,7 @@ def import_into(
     Parameters
     ----------
     con
-        A read-write connection (or cursor) to the store.
+        A read-write connection (or cursor) to the store; it needs no file access.
     table
         One of ``IMPORTABLE_TABLES``.
     file
@@ -74,25 +82,68 @@ def import_into(
         _log(con, result, imported_by, started)
         return result
     spec = describe(table)
+    staging = duckdb.connect(":memory:")
     try:
-        with store.transaction(con):
-            report(0.05, f"reading {shown}")
-            staged = stage(con, path, shown, table)
-            result.rows = staged.rows
-            report(0.35, f"read {staged.rows:,} rows; checking them")
-            result.problems, result.problem_count = validate(con, spec, staged, shown, report)
-            if result.problem_count:
-                raise _Rejected
+        report(0.05, f"reading {shown}")
+        staged = stage(staging, path, shown, table)
+        result.rows = staged.rows
+        report(0.35, f"read {staged.rows:,} rows; checking them")
+        facts = _store_facts(con, spec)
+        _hand_over(staging, facts)
+        result.problems, result.problem_count = validate(staging, spec, staged, shown, report)
+        if not result.problem_count:
             report(0.9, f"writing {staged.rows:,} rows")
-            result.inserted, result.updated = _upsert(con, spec, list(check_header(spec, staged.header, shown)[0]))
-            _log_row(con, result, imported_by, started)
+            columns = list(check_header(spec, staged.header, shown)[0])
+            typed = staging.sql("SELECT * FROM _typed").to_arrow_table()  # taken before the lock, as the checks
+            with store.transaction(con):
+                now = _store_facts(con, spec)
+                if any(not now[t].equals(facts[t]) for t in facts):  # another write changed what was checked
+                    _hand_over(staging, now)
+                    result.problems, result.problem_count = validate(staging, spec, staged, shown, _no_progress)
+                    if result.problem_count:
+                        raise _Rejected
+                    typed = staging.sql("SELECT * FROM _typed").to_arrow_table()
+                con.register("_typed", typed)
+                try:
+                    result.inserted, result.updated = _upsert(con, spec, columns)
+                finally:
+                    con.unregister("_typed")
+                _log_row(con, result, imported_by, started)
     except _Rejected:
-        _log(con, result, imported_by, started)
+        pass
     finally:
-        for temp in ("_raw", "_typed", "_problems", "_repeats"):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
+        staging.close()
+    if not result.accepted:
+        _log(con, result, imported_by, started)
     report(1.0, "done")
     return result
+
+
+def _store_facts(con: duckdb.DuckDBPyConnection, table: Table) -> dict[str, pa.Table]:
+    """Return what checking a file for ``table`` reads from the store: each table involved, only its columns needed.
+
+    These are the tables a file refers to (their keys), and the table itself where a UNIQUE value or a dependency
+    cycle is checked against its stored rows: small tables, never the file's own big ones (KPI history, say).
+    """
+    needed: dict[str, list[str]] = {}
+    for target in table.references.values():
+        needed.setdefault(target, []).append(describe(target).key[0])
+    for columns in table.unique:
+        needed.setdefault(table.name, []).extend([*table.key, *columns])
+    needed.setdefault(table.name, []).extend(DEPENDENCY_GRAPHS.get(table.name, ()))
+    facts = {}
+    for name, columns in needed.items():
+        if not columns:
+            continue
+        wanted = ", ".join(dict.fromkeys(columns))
+        # Names come from the schema's description, never from the file.
+        facts[name] = con.sql(f"SELECT {wanted} FROM {name} ORDER BY ALL").to_arrow_table()  # noqa: S608
+    return facts
+
+
+def _hand_over(staging: duckdb.DuckDBPyConnection, facts: dict[str, pa.Table]) -> None:
+    for name, rows in facts.items():
+        staging.register(name, rows)
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str]) -> tuple[int, int]:

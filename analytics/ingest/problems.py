@@ -20,6 +20,16 @@ NO_COLUMN = "-"
 Progress = Callable[[float, str], None]
 
 
+def plural(number: int, noun: str) -> str:
+    """Return ``noun`` as the number asks: "problem" for 1, "problems" for any other number."""
+    return noun if number == 1 else f"{noun}s"
+
+
+def counted(number: int, noun: str) -> str:
+    """Return the number and its noun, e.g. "1 problem", "1,204 problems", "0 rows"."""
+    return f"{number:,} {plural(number, noun)}"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with a file: where (ROW is the line in the file, 1 = header) and what."""
@@ -59,7 +69,8 @@ class ImportResult:
         lines = [str(p) for p in self.problems]
         rest = self.problem_count - len(self.problems)
         if rest > 0:
-            lines.append(f"{self.file_name}: and {rest:,} more problems not listed ({self.problem_count:,} in all)")
+            more = f"and {rest:,} more {plural(rest, 'problem')} not listed"
+            lines.append(f"{self.file_name}: {more} ({self.problem_count:,} in all)")
         return lines
 
     def problems_frame(self) -> pd.DataFrame:
@@ -75,8 +86,7 @@ class ImportResult:
     def summary(self) -> str:
         """One line for people and for ``import_log.message``."""
         if self.accepted:
-            rows = "1 row" if self.rows == 1 else f"{self.rows:,} rows"
+            rows = counted(self.rows, "row")
             return f"{rows}: {self.inserted:,} new, {self.updated:,} updated"
         first = str(self.problems[0]) if self.problems else ""
-        plural = "problem" if self.problem_count == 1 else "problems"
-        return f"{self.problem_count:,} {plural}; first: {first}"[:1000]
+        return f"{counted(self.problem_count, 'problem')}; first: {first}"[:1000]

@@ -14,10 +14,15 @@ import duckdb
 from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, SETTING_RULES, Column, Table, describe
 from analytics.ingest.problems import PROBLEM_CAP, Problem, Progress
 from analytics.ingest.reading import Staged
-from analytics.spreadsheets import FORMULA_STARTS_SQL
+from analytics.spreadsheets import CONTROL_CHARACTERS, FORMULA_STARTS_SQL, printable_sql
 
 #: A value quoted in a message is cut to this many characters.
 SHOWN_VALUE_CHARS = 40
+#: Dates outside this range are refused. Every date in a store is a plan, a KPI's day, a survey answer or a
+#: record's time: 1900 is before any company's records and 2200 beyond any plan, Excel holds dates from 1900 on,
+#: and Python's dates (year 1 to 9999) hold the range, where DuckDB's year 0 (1 BC) broke the pages that read it.
+EARLIEST_DATE, LATEST_DATE = "1900-01-01", "2200-12-31"
+_DATE_RANGE = f"from {EARLIEST_DATE} to {LATEST_DATE}"
 
 
 def _typed_expression(column: Column, raw: str) -> tuple[str, str, str]:
@@ -35,11 +40,13 @@ def _typed_expression(column: Column, raw: str) -> tuple[str, str, str]:
         # A spreadsheet may add a midnight time to a date; any other time, or another order of day and month, is
         # refused rather than guessed.
         shape = rf"regexp_full_match({raw}, '\d{{4}}-\d{{1,2}}-\d{{1,2}}([ T]00:00(:00(\.0+)?)?)?')"
-        valid = f"({shape} AND TRY_CAST({raw} AS DATE) IS NOT NULL)"
-        return f"CASE WHEN {valid} THEN TRY_CAST({raw} AS DATE) END", valid, "a date as YYYY-MM-DD"
+        day = f"TRY_CAST({raw} AS DATE)"
+        valid = f"({shape} AND {day} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}')"
+        return f"CASE WHEN {valid} THEN {day} END", valid, f"a date as YYYY-MM-DD {_DATE_RANGE}"
     if kind == "TIMESTAMP":
-        valid = f"(TRY_CAST({raw} AS TIMESTAMP) IS NOT NULL)"
-        return f"TRY_CAST({raw} AS TIMESTAMP)", valid, "a date and time as YYYY-MM-DD HH:MM:SS"
+        moment = f"TRY_CAST({raw} AS TIMESTAMP)"
+        valid = f"({moment} >= TIMESTAMP '{EARLIEST_DATE}' AND {moment} < DATE '{LATEST_DATE}' + INTERVAL 1 DAY)"
+        return f"CASE WHEN {valid} THEN {moment} END", valid, f"a date and time as YYYY-MM-DD HH:MM:SS {_DATE_RANGE}"
     if kind == "BOOLEAN":
         valid = f"(lower({raw}) IN ('true', 'false', 'yes', 'no', '1', '0', 't', 'f', 'y', 'n'))"
         return f"CASE WHEN {valid} THEN TRY_CAST(lower({raw}) AS BOOLEAN) END", valid, "true or false"
@@ -55,11 +62,21 @@ def _typed_expression(column: Column, raw: str) -> tuple[str, str, str]:
 
 
 def _show(sql_text: str) -> str:
-    """Return SQL that quotes a value for a message, cut to a readable length."""
+    """Return SQL that quotes a value for a message as typed, cut to a readable length.
+
+    Control characters show as U+FFFD: a message is written to import_log and shown on pages.
+    """
+    text = printable_sql(sql_text)
     return (
-        f"'\"' || CASE WHEN length({sql_text}) > {SHOWN_VALUE_CHARS} "
-        f"THEN left({sql_text}, {SHOWN_VALUE_CHARS}) || '…' ELSE {sql_text} END || '\"'"
+        f"'\"' || CASE WHEN length({text}) > {SHOWN_VALUE_CHARS} "
+        f"THEN left({text}, {SHOWN_VALUE_CHARS}) || '…' ELSE {text} END || '\"'"
     )
+
+
+_CONTROL_MESSAGE = (
+    "'holds the control character U+' || lpad(upper(to_hex(ord(regexp_extract({raw}, ?)))), 4, '0') || "
+    "', which no spreadsheet or page can show: remove it'"
+)
 
 
 class _Checker:
@@ -67,6 +84,7 @@ class _Checker:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, shown: str, present: dict[str, int]):
         self.con, self.table, self.shown, self.present = con, table, shown, present
+        self.unlisted = 0
         con.execute("CREATE OR REPLACE TEMP TABLE _problems (line BIGINT, position INTEGER, col TEXT, message TEXT)")
 
     def add(self, column: str, message_sql: str, source: str, where: str, params: Iterable = ()) -> None:
@@ -77,13 +95,15 @@ class _Checker:
             [position, column, *params],
         )
 
-    def add_list(self, problems: Iterable[Problem]) -> None:
+    def add_list(self, problems: Iterable[Problem], more: int = 0) -> None:
+        """Record ``problems``, and count ``more`` that come after them (by line) without listing them."""
         rows = [(p.row, p.position, p.column, p.message) for p in problems]
         if rows:
             self.con.executemany("INSERT INTO _problems VALUES (?, ?, ?, ?)", rows)
+        self.unlisted += more
 
     def collect(self) -> tuple[list[Problem], int]:
-        total = self.con.execute("SELECT count(*) FROM _problems").fetchall()[0][0]
+        total = self.con.execute("SELECT count(*) FROM _problems").fetchall()[0][0] + self.unlisted
         rows = self.con.execute(
             "SELECT line, position, col, message FROM _problems ORDER BY line, position, message LIMIT ?",
             [PROBLEM_CAP],
@@ -151,7 +171,7 @@ def validate(
     if not staged.header:  # nothing was read: the file's own problem is the only one
         return staged.problems, len(staged.problems)
     checker = _Checker(con, table, shown, present)
-    checker.add_list(staged.problems + header_problems)
+    checker.add_list(staged.problems + header_problems, more=staged.unlisted)
 
     # Types: one typed copy of the file, NULL where a cell is empty or not a value of its column's type.
     typed_selects = ["_line"]
@@ -161,6 +181,13 @@ def validate(
         typed, valid, expected = _typed_expression(column, raw)
         if column.required:
             checker.add(name, "'is empty; a value is required'", "_raw", f"{raw} IS NULL")
+        checker.add(
+            name,
+            _CONTROL_MESSAGE.format(raw=raw),
+            "_raw",
+            f"regexp_matches({raw}, ?)",
+            [CONTROL_CHARACTERS, CONTROL_CHARACTERS],
+        )
         if valid != "true":
             invalid = f"{raw} IS NOT NULL AND NOT coalesce({valid}, false)"
             checker.add(name, f"{_show(raw)} || ' is not ' || ?", "_raw", invalid, [expected])
@@ -171,11 +198,13 @@ def validate(
     progress(0.5, "checked types")
 
     # CHECK constraints of the schema, on the rows whose values are all there.
+    # The value is quoted as typed (``-5``, not the ``-5.0`` of the typed copy), from the file's text.
     for rule in table.rules:
         if all(c in present for c in rule.columns):
             first = rule.columns[0]
-            shown_value = _show(f"CAST({first} AS VARCHAR)")
-            checker.add(first, f"{shown_value} || ' ' || ?", "_typed", f"NOT ({rule.sql})", [rule.message])
+            shown_value = _show(f"c{present[first]}")
+            source = "_typed JOIN _raw USING (_line)"
+            checker.add(first, f"{shown_value} || ' ' || ?", source, f"NOT ({rule.sql})", [rule.message])
     if table.name == "settings" and {"key", "value"} <= present.keys():
         for key, (test, expected) in SETTING_RULES.items():
             checker.add(
@@ -227,15 +256,18 @@ def validate(
 
     graph = DEPENDENCY_GRAPHS.get(table.name)
     if graph and all(c in present for c in graph):
-        checker.add_list(_cycle_problems(con, table.name, graph, shown, present))
+        checker.add_list(*_cycle_problems(con, table.name, graph, shown, present))
     progress(0.85, "checked dependencies")
     return checker.collect()
 
 
 def _cycle_problems(
     con: duckdb.DuckDBPyConnection, table: str, graph: tuple[str, str], shown: str, present: dict[str, int]
-) -> list[Problem]:
-    """Return a problem for every line whose edge lies on a cycle of the graph the import would leave."""
+) -> tuple[list[Problem], int]:
+    """Return a problem for each line whose edge lies on a cycle of the graph the import would leave, and a count.
+
+    Only the first ``PROBLEM_CAP`` (by line) spell out their cycle, a search each; the rest are only counted.
+    """
     source, target = graph
     edges = con.execute(
         f"SELECT {source}, {target} FROM {table} UNION SELECT {source}, {target} FROM _typed "  # noqa: S608
@@ -250,14 +282,18 @@ def _cycle_problems(
         f"SELECT _line, {source}, {target} FROM _typed WHERE {source} IS NOT NULL AND {target} IS NOT NULL "  # noqa: S608
         f"AND {source} <> {target} ORDER BY _line"
     ).fetchall()
+    more = 0
     for line, a, b in file_edges:
         if component.get(a) is not None and component.get(a) == component.get(b):
+            if len(problems) == PROBLEM_CAP:
+                more += 1
+                continue
             path = _path_within(successors, component, b, a)
             loop = " → ".join([a, *path])
             problems.append(
                 Problem(int(line), present[target] + 1, shown, target, f"closes a dependency cycle: {loop}")
             )
-    return problems
+    return problems, more
 
 
 def _strongly_connected(edges: list[tuple[str, str]]) -> dict[str, int]:

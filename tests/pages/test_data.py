@@ -187,3 +187,63 @@ def test_presentation_mode_keeps_import_and_export_but_not_store_management(monk
     assert at.file_uploader(key="upload").label == "CSV or Excel file, up to 200 MB"
     assert [s.value for s in at.subheader] == ["Import a file", "Tables in this store"]
     assert not [b for b in at.button if b.key in ("open_store", "create_store", "rebuild_demo")]
+
+
+@pytest.fixture
+def temp_folder(tmp_path, monkeypatch):
+    """The system's temporary folder, for this test alone, so the upload folders in it can be counted."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def upload_folders(folder) -> list[str]:
+    return sorted(p.name for p in folder.glob("quarterdeck-upload-*"))
+
+
+def test_an_uploaded_copy_is_deleted_when_its_import_ends_accepted_or_not(monkeypatch, store_copy, temp_folder):
+    import os
+    import time
+
+    stale = temp_folder / "quarterdeck-upload-stale"
+    stale.mkdir()
+    (stale / "upload.csv").write_text("left by a server that died mid-import")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    in_flight = temp_folder / "quarterdeck-upload-busy"  # another session's import, going on now
+    in_flight.mkdir()
+    at = open_page(monkeypatch, store_copy, PAGE)
+    good = HEADER + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n"
+    upload_and_import(at, "good.csv", good.encode())
+    assert any("Imported 1 row from good.csv" in s.value for s in at.success)
+    assert upload_folders(temp_folder) == ["quarterdeck-upload-busy"]
+    bad = HEADER + "P-901,,proposed,2027-01-01,2027-12-31,5000,0.4\n"
+    upload_and_import(at, "bad.csv", bad.encode())
+    assert any("Not imported: 1 problem in bad.csv" in w.value for w in at.warning)
+    assert upload_folders(temp_folder) == ["quarterdeck-upload-busy"]
+    # The preview is drawn from the upload in memory: still there, with no file written for it.
+    assert list(dataframe_with(at, "line")["project_id"]) == ["P-901"]
+
+
+def test_one_problem_is_one_problem(monkeypatch, store_copy):
+    at = open_page(monkeypatch, store_copy, PAGE)
+    upload_and_import(at, "one.csv", (HEADER + "P-901,,proposed,2027-01-01,2027-12-31,5000,0.4\n").encode())
+    assert "**1 problem**: nothing was imported" in [m.value for m in at.markdown]
+    assert any("Not imported: 1 problem in one.csv" in w.value for w in at.warning)
+
+
+def test_a_utf16_upload_gets_one_sentence(monkeypatch, store_copy):
+    at = open_page(monkeypatch, store_copy, PAGE)
+    text = HEADER + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n"
+    upload_and_import(at, "unicode.csv", text.encode("utf-16"))
+    assert dataframe_with(at, "problem").to_dict("records") == [
+        {
+            "row": 1,
+            "column": "-",
+            "problem": "is encoded as UTF-16 LE (its byte-order mark), not UTF-8: save it as CSV UTF-8 "
+            "(in Excel: Save As, CSV UTF-8) and import that file",
+        }
+    ]

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ def test_import_of_a_bad_file_exits_2_with_every_problem_on_stderr(store_copy, t
         'bad.csv:2:end_date: "2026-12-31" must be on or after start_date',
         'bad.csv:3:stage: "later" must be one of proposed, approved, active, on_hold, completed, cancelled',
         'bad.csv:3:budget: "x" is not a number such as 1250.5',
-        'bad.csv:3:probability_of_success: "2.0" must be between 0 and 1',
+        'bad.csv:3:probability_of_success: "2" must be between 0 and 1',
         f"rejected: {bad} was not imported; the store is unchanged",
     ]
 
@@ -124,10 +125,10 @@ def test_a_process_killed_inside_the_import_transaction_leaves_the_store_as_it_w
         metrics = [r[0] for r in con.execute("SELECT metric FROM kpi_definitions ORDER BY 1").fetchall()]
         con.close()
         combos = [(p, m) for p in products for m in metrics]
+        first_day = date(1900, 1, 1)  # the earliest date an import takes
         for i in range(rows):
             product, metric = combos[i % len(combos)]
-            month = i // len(combos)
-            handle.write(f"{product},{metric},{1800 + month // 12:04d}-{1 + month % 12:02d}-01,{i}\n")
+            handle.write(f"{product},{metric},{first_day + timedelta(days=i // len(combos))},{i}\n")
     before = tables_as_csv(store_copy, tmp_path / "before")
     script = tmp_path / "killed_import.py"
     script.write_text(KILLED_IMPORT)
