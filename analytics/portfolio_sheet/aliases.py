@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 QUARTERDECK = "Quarterdeck"
 SERVICENOW = "ServiceNow SPM"
@@ -289,6 +290,7 @@ def match_header(header: str) -> Match | None:
     return Match(best.field, best.header, tools, best.rank, note)
 
 
+@lru_cache(maxsize=4096)
 def stage_of(value: str, tools: tuple[str, ...]) -> str | None:
     """Return the Quarterdeck stage a status word means in a column from ``tools``, or ``None`` if it means none.
 

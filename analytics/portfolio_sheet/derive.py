@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+
 from analytics.portfolio_sheet.values import add_months, month_start, months_between
 
 DEFAULT_BENEFIT_YEARS = 3
@@ -46,8 +48,87 @@ How the portfolio sheet becomes monthly figures:
 """
 
 
+def month_index(day: date) -> int:
+    """Return the month ``day`` falls in as a count of months since year 0 (``year * 12 + month - 1``)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_dates(index: np.ndarray) -> np.ndarray:
+    """Return the first days of months given as ``month_index`` values, as ``datetime64[D]``."""
+    return (np.asarray(index, dtype=np.int64) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+
+
+def spread_many(
+    totals: np.ndarray, first_months: np.ndarray, months: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spread amounts of whole cents evenly over consecutive months, each remainder in its last month.
+
+    The one home of the spreading rule: every month gets the total divided by the months, rounded down to the
+    cent, and the last month also gets what is left, so the months add up to the total exactly.
+
+    Parameters
+    ----------
+    totals
+        (n,) int: the amounts, in cents (not negative).
+    first_months
+        (n,) int: each amount's first month, as ``month_index``.
+    months
+        (n,) int: how many months each amount covers (at least 1).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(owner, month, cents)``: for every month of every amount, the amount's position in ``totals``, the
+        month (``month_index``) and its cents.
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    months = np.asarray(months, dtype=np.int64)
+    ends = np.cumsum(months)
+    owner = np.repeat(np.arange(len(totals)), months)
+    offset = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - months, months)
+    base = totals // months
+    cents = np.repeat(base, months)
+    cents[ends - 1] += totals - base * months
+    return owner, np.repeat(np.asarray(first_months, dtype=np.int64), months) + offset, cents
+
+
+def benefit_spans(
+    end_months: np.ndarray, totals: np.ndarray, annuals: np.ndarray, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the spans the benefit rule spreads over, as inputs for :func:`spread_many`.
+
+    Parameters
+    ----------
+    end_months
+        (n,) int: each project's end month (``month_index``).
+    totals
+        (n,) int: a benefit total in cents, or 0.
+    annuals
+        (n,) int: a benefit per year in cents, or 0 (a project gives one or the other).
+    years
+        (n,) int: the benefit years.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(project, amount, first_month, months)``: a total spans ``years * 12`` months from the month after
+        the end month; an annual amount one span of 12 months per year from the same month.
+    """
+    end_months, years = np.asarray(end_months, dtype=np.int64), np.asarray(years, dtype=np.int64)
+    totals, annuals = np.asarray(totals, dtype=np.int64), np.asarray(annuals, dtype=np.int64)
+    whole = np.flatnonzero(totals > 0)
+    yearly = np.flatnonzero(annuals > 0)
+    per_year = np.repeat(yearly, years[yearly])
+    year_number = np.arange(len(per_year)) - np.repeat(np.cumsum(years[yearly]) - years[yearly], years[yearly])
+    project = np.concatenate([whole, per_year])
+    amount = np.concatenate([totals[whole], annuals[per_year]])
+    first = np.concatenate([end_months[whole] + 1, end_months[per_year] + 1 + 12 * year_number])
+    months = np.concatenate([12 * years[whole], np.full(len(per_year), 12, dtype=np.int64)])
+    return project, amount, first, months
+
+
 def spread_cents(total_cents: int, first_month: date, months: int) -> list[tuple[date, int]]:
-    """Spread an amount of whole cents evenly over consecutive months, the remainder in the last month.
+    """Spread one amount of whole cents evenly over consecutive months (see :func:`spread_many`).
 
     Parameters
     ----------
@@ -68,22 +149,20 @@ def spread_cents(total_cents: int, first_month: date, months: int) -> list[tuple
     >>> [c for _, c in spread_cents(1000, date(2026, 1, 1), 3)]
     [333, 333, 334]
     """
-    base = total_cents // months
+    _, month, cents = spread_many(np.array([total_cents]), np.array([month_index(first_month)]), np.array([months]))
     first = month_start(first_month)
-    spread = [(add_months(first, i), base) for i in range(months - 1)]
-    spread.append((add_months(first, months - 1), total_cents - base * (months - 1)))
-    return spread
+    return [(add_months(first, int(m) - month_index(first)), int(c)) for m, c in zip(month, cents, strict=True)]
 
 
 def cost_by_month(cost_cents: int, start: date, end: date) -> list[tuple[date, int]]:
-    """Return the cost spread from the month of ``start`` to the month of ``end`` (see the module's rules)."""
+    """Return one project's cost spread from the month of ``start`` to the month of ``end``."""
     return spread_cents(cost_cents, start, months_between(start, end))
 
 
 def benefit_by_month(
     end: date, *, total_cents: int | None = None, annual_cents: int | None = None, years: int = DEFAULT_BENEFIT_YEARS
 ) -> list[tuple[date, int]]:
-    """Return the benefit spread over ``years`` × 12 months from the month after the month of ``end``.
+    """Return one project's benefit spread over ``years`` × 12 months from the month after the month of ``end``.
 
     Parameters
     ----------
@@ -101,15 +180,9 @@ def benefit_by_month(
     list of (date, int)
         Month and cents; empty when neither amount is given.
     """
-    first = add_months(month_start(end), 1)
-    if total_cents is not None:
-        return spread_cents(total_cents, first, 12 * years)
-    if annual_cents is not None:
-        return [entry for y in range(years) for entry in spread_cents(annual_cents, add_months(first, 12 * y), 12)]
-    return []
-
-
-def project_months(start: date, end: date) -> list[date]:
-    """Return the first day of every month the project covers, from the month of start to the month of end."""
-    first = month_start(start)
-    return [add_months(first, i) for i in range(months_between(start, end))]
+    spans = benefit_spans(
+        np.array([month_index(end)]), np.array([total_cents or 0]), np.array([annual_cents or 0]), np.array([years])
+    )
+    _, amount, first, months = spans
+    _, month, cents = spread_many(amount, first, months)
+    return [(add_months(date(1, 1, 1), int(m) - 12), int(c)) for m, c in zip(month, cents, strict=True)]

@@ -117,7 +117,8 @@ def portfolio_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         *(aliases.TEAM_PREFIX + t for t in teams),
         *(aliases.OBJECTIVE_PREFIX + o for o in objectives),
     ]
-    return pd.DataFrame.from_records(records, columns=columns)
+    # Object columns keep whole numbers whole and blanks as None (a float column would turn 3 into 3.0, None into NaN).
+    return pd.DataFrame.from_records(records, columns=columns).astype(object).where(lambda f: f.notna(), None)
 
 
 def _cell_value(value: object) -> object:
@@ -143,13 +144,11 @@ def sheet_workbook(frame: pd.DataFrame, title: str = SHEET_TITLE) -> openpyxl.Wo
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in frame.itertuples(index=False):
-        sheet.append([None] * len(frame.columns))
-        row = sheet.max_row
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column)
-            cell.value = _cell_value(value)
+        sheet.append([_cell_value(v) for v in values])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
             if isinstance(cell.value, str):
-                cell.data_type = "s"
+                cell.data_type = "s"  # text, even when it starts with "=": shown, never run as a formula
             elif isinstance(cell.value, date):
                 cell.number_format = DATE_FORMAT
     for column, name in enumerate(frame.columns, start=1):

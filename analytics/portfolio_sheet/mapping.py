@@ -16,6 +16,7 @@ Rules (the dry-run shows the result column by column):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from analytics.portfolio_sheet import aliases
 from analytics.portfolio_sheet.problems import Problem
@@ -47,13 +48,22 @@ class Mapping:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
+    @cached_property
+    def _by_field(self) -> dict[str, list[ColumnMap]]:
+        found: dict[str, list[ColumnMap]] = {}
+        for col in self.columns:
+            if col.status == MAPPED:
+                found.setdefault(col.field, []).append(col)
+        return found
+
     def of(self, name: str) -> ColumnMap | None:
         """Return the column that gives field ``name``, if one does."""
-        return next((c for c in self.columns if c.status == MAPPED and c.field == name), None)
+        found = self._by_field.get(name)
+        return found[0] if found else None
 
     def all_of(self, name: str) -> list[ColumnMap]:
         """Return every column that gives field ``name`` (several only for ``depends_on``, ``fte``, ``fit``)."""
-        return [c for c in self.columns if c.status == MAPPED and c.field == name]
+        return list(self._by_field.get(name, ()))
 
     @property
     def reference(self) -> ColumnMap | None:

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.portfolio_sheet import aliases, derive, values
@@ -389,34 +390,48 @@ def _build(plan: SheetPlan, rows: list[SheetRow], mapping: Mapping, facts: Store
 
 
 def _cashflows(rows: list[SheetRow]) -> pd.DataFrame:
-    records = []
-    for row in rows:
-        f = row.fields
-        by_month: dict[date, list[int]] = {}
-        if f.get("cost"):
-            for month, cents in derive.cost_by_month(f["cost"], f["start"], f["end"]):
-                by_month.setdefault(month, [0, 0])[0] += cents
-        years = f.get("benefit_years") or derive.DEFAULT_BENEFIT_YEARS
-        benefit = derive.benefit_by_month(
-            f["end"], total_cents=f.get("benefit") or None, annual_cents=f.get("annual_benefit") or None, years=years
-        )
-        for month, cents in benefit:
-            by_month.setdefault(month, [0, 0])[1] += cents
-        records.extend(
-            (f["project_id"], month, cost / 100, gain / 100) for month, (cost, gain) in by_month.items() if cost or gain
-        )
-    return pd.DataFrame(records, columns=["project_id", "period", "cost", "benefit"])
+    """Every row's cost and benefit by month (``derive``'s rules), months with neither left out."""
+    fields = [row.fields for row in rows]
+    ids = np.array([f["project_id"] for f in fields], dtype=object)
+    start = np.array([derive.month_index(f["start"]) for f in fields], dtype=np.int64)
+    end = np.array([derive.month_index(f["end"]) for f in fields], dtype=np.int64)
+    cost = np.array([f.get("cost") or 0 for f in fields], dtype=np.int64)
+    years = np.array([f.get("benefit_years") or derive.DEFAULT_BENEFIT_YEARS for f in fields], dtype=np.int64)
+    totals = np.array([f.get("benefit") or 0 for f in fields], dtype=np.int64)
+    annuals = np.array([f.get("annual_benefit") or 0 for f in fields], dtype=np.int64)
+    costed = np.flatnonzero(cost > 0)
+    owner, cost_month, cost_cents = derive.spread_many(cost[costed], start[costed], end[costed] - start[costed] + 1)
+    project, amount, first, months = derive.benefit_spans(end, totals, annuals, years)
+    span, benefit_month, benefit_cents = derive.spread_many(amount, first, months)
+    # A benefit starts after the end month, so a month has cost or benefit, never both.
+    frame = pd.DataFrame(
+        {
+            "project_id": np.concatenate([ids[costed[owner]], ids[project[span]]]),
+            "period": derive.month_dates(np.concatenate([cost_month, benefit_month])),
+            "cost": np.concatenate([cost_cents, np.zeros(len(benefit_cents), dtype=np.int64)]) / 100,
+            "benefit": np.concatenate([np.zeros(len(cost_cents), dtype=np.int64), benefit_cents]) / 100,
+        }
+    )
+    return frame[(frame["cost"] > 0) | (frame["benefit"] > 0)].reset_index(drop=True)
 
 
 def _demand(rows: list[SheetRow]) -> pd.DataFrame:
-    records = [
-        (row.fields["project_id"], team, month, fte)
-        for row in rows
-        if row.fte
-        for month in derive.project_months(row.fields["start"], row.fields["end"])
-        for team, fte in row.fte.items()
-    ]
-    return pd.DataFrame(records, columns=["project_id", "team_id", "period", "fte"])
+    """Every row's FTE per team in every month from its start month to its end month."""
+    asks = [(row.fields, team, fte) for row in rows for team, fte in row.fte.items()]
+    ids = np.array([f["project_id"] for f, _, _ in asks], dtype=object)
+    teams = np.array([team for _, team, _ in asks], dtype=object)
+    start = np.array([derive.month_index(f["start"]) for f, _, _ in asks], dtype=np.int64)
+    months = np.array([derive.month_index(f["end"]) for f, _, _ in asks], dtype=np.int64) - start + 1
+    ends = np.cumsum(months)
+    offset = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - months, months)
+    return pd.DataFrame(
+        {
+            "project_id": np.repeat(ids, months),
+            "team_id": np.repeat(teams, months),
+            "period": derive.month_dates(np.repeat(start, months) + offset),
+            "fte": np.repeat(np.array([fte for _, _, fte in asks], dtype=float), months),
+        }
+    )
 
 
 def _missing_views(plan: SheetPlan, rows: list[SheetRow], mapping: Mapping) -> list[str]:

@@ -8,7 +8,6 @@ that message after ``FILE:ROW:COLUMN:``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -90,6 +89,13 @@ def parse_date(value: object, *, day_first: bool = False) -> date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_serial(float(value), str(value))
     text = str(value).strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common case, ISO 2026-03-01
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return _checked(day.year, day.month, day.day, text)
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return _from_serial(float(text), text)
     if m := _ISO.fullmatch(text):
@@ -131,6 +137,7 @@ def months_between(first: date, last: date) -> int:
 
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*[$€£¥]?(?:\s*[A-Z]{3})?$")
 _CENT = Decimal("0.01")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def parse_number(value: object) -> Decimal:
@@ -162,6 +169,8 @@ def parse_number(value: object) -> Decimal:
             raise ValueError(f"{value!r} is not a number")
         return number
     text = str(value).strip().replace("\u00a0", " ")
+    if _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text)
     shown = text
     negative = text.startswith("(") and text.endswith(")")
     if negative:
@@ -250,8 +259,12 @@ def link_target(entry: str) -> str:
     return m.group("ref") if m else entry
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def control_character(text: str, *, line_breaks: bool = False) -> str | None:
-    """Return the first control character in ``text`` as ``U+XXXX`` (``None`` if there is none).
+    """Return the first control character (Unicode category Cc) in ``text`` as ``U+XXXX``, else ``None``.
 
     Parameters
     ----------
@@ -260,8 +273,5 @@ def control_character(text: str, *, line_breaks: bool = False) -> str | None:
     line_breaks
         Allow line breaks and tabs (for a description); every other control character still counts.
     """
-    allowed = "\n\r\t" if line_breaks else ""
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" and ch not in allowed:
-            return f"U+{ord(ch):04X}"
-    return None
+    found = (_CONTROL_BUT_BREAKS if line_breaks else _CONTROL).search(text)
+    return f"U+{ord(found.group()):04X}" if found else None

@@ -140,7 +140,7 @@ def _replaced_counts(con: duckdb.DuckDBPyConnection, plan: SheetPlan) -> dict[st
         return {
             table: con.execute(
                 f"SELECT count(*) FROM {table} WHERE project_id IN (SELECT project_id FROM _sheet_existing)"  # noqa: S608
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             for table in plan.derived
         }
     finally:
