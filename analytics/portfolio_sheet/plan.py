@@ -346,8 +346,6 @@ def plan_sheet(
 def _build(plan: SheetPlan, rows: list[SheetRow], mapping: Mapping, facts: StoreFacts) -> None:
     given = [f for f in aliases.FIELDS if mapping.of(f) and _COLUMN_OF.get(f, f) in PROJECT_COLUMNS]
     plan.update_columns = [_COLUMN_OF.get(f, f) for f in given if f != "project_id"]
-    if mapping.of("cost") and "budget" not in plan.update_columns:
-        plan.update_columns.append("budget")  # budget is the cost when the sheet gives no budget of its own
     columns = [c for c in PROJECT_COLUMNS if c in plan.update_columns or c in DEFAULTED or c == "project_id"]
     records = []
     for row in rows:

@@ -83,7 +83,9 @@ def _read_xlsx(path: Path) -> RawSheet:
         header: list[str] | None = None
         rows: list[list[object]] = []
         lines: list[int] = []
-        for number, values in enumerate(book[chosen].iter_rows(values_only=True), start=1):
+        sheet = book[chosen]
+        sheet.reset_dimensions()  # some exporters record a wrong sheet size; read what is there instead
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = [None if isinstance(v, str) and not v.strip() else v for v in values]
             if header is None:
                 if any(c is not None for c in cells):

@@ -518,6 +518,24 @@ def test_problems_are_capped_with_a_count_of_the_rest(empty_con, tmp_path):
     assert len(lines) == 101 and lines[-1] == "sheet.csv: and 50 more problems not listed (150 in all)"
 
 
+def test_a_row_is_the_line_it_starts_on_even_after_a_cell_of_several_lines(empty_con, tmp_path):
+    sheet = (
+        "project_id,name,start,end,description\n"
+        'P-1,One,2026-01-01,2026-02-28,"two\nlines"\n'
+        "P-2,Two,2026-05-01,2026-01-31,\n"
+    )
+    result = import_sheet(empty_con, write_csv(tmp_path, sheet))
+    assert result.problem_lines() == ["sheet.csv:4:end: end 2026-01-31 is before start 2026-05-01"]
+
+
+def test_a_dry_run_works_on_a_read_only_store(tmp_path):
+    store.connect(tmp_path / "ro.duckdb").close()
+    con = store.connect(tmp_path / "ro.duckdb", read_only=True)
+    result = import_sheet(con, write_csv(tmp_path, SERVICENOW_CSV), dry_run=True)
+    assert result.accepted and result.counts["projects"] == 2
+    con.close()
+
+
 def test_unknown_columns_are_warnings_and_do_not_stop_the_import(empty_con, tmp_path):
     sheet = "project_id,name,start,end,Colour\nP-1,One,2026-01-01,2026-02-28,blue\n"
     result = import_sheet(empty_con, write_csv(tmp_path, sheet))
@@ -549,7 +567,7 @@ def test_an_update_replaces_the_projects_derived_rows_and_touches_nothing_else(s
         "project_dependencies": 0,
     }
     after = contents(seeded_con)
-    # P-1's own columns from the sheet; the ones the sheet does not give (sponsor, stage, description) kept.
+    # P-1's own columns from the sheet; the ones the sheet does not give (sponsor, stage, description, budget) kept.
     assert one(
         seeded_con, "SELECT name, sponsor, stage, description, end_date, budget FROM projects WHERE project_id = 'P-1'"
     ) == (
@@ -558,7 +576,7 @@ def test_an_update_replaces_the_projects_derived_rows_and_touches_nothing_else(s
         "active",
         "kept",
         date(2026, 3, 31),
-        300.0,
+        1200.0,
     )
     assert seeded_con.execute(
         "SELECT period, cost FROM project_cashflows WHERE project_id = 'P-1' ORDER BY 1"
