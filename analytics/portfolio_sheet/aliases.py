@@ -327,8 +327,3 @@ def health_of(value: str) -> str | None:
     if key in HEALTHS:
         return key
     return HEALTH_VALUES.get(key)
-
-
-def aliases_frame_rows() -> list[dict[str, str]]:
-    """Return the alias table as rows (header, field, tool, note) for a page or the README."""
-    return [{"header": a.header, "field": a.field, "tool": a.tool, "note": a.note} for a in ALIASES]

@@ -471,6 +471,17 @@ BAD_SHEETS = [
         "sheet.csv:2:annual_benefit: give benefit (a total) or annual_benefit (per year), not both",
     ),
     ("project_id,name,start,end,mandatory\nP-9,Nine,2026-01-01,2026-06-30,maybe\n", "sheet.csv:2:mandatory: 'maybe'"),
+    (HEADER + "P-9,Nine,2026-01-01,2026-06-30,,,,,,,-1,\n", "sheet.csv:2:fte_T-DATA: '-1' is negative"),
+    ("project_id,name,start,end,fte_T-DATA,FTE t-data\n", "sheet.csv:1:FTE t-data: a second column for team t-data"),
+    ("project_id,name,start,end,fit_GROWTH,strategic_fit\n", "sheet.csv:1:strategic_fit: strategic_fit is for"),
+    (
+        "project_id,name,start,end,benefit,benefit_years\nP-9,Nine,2026-01-01,2026-06-30,10,2.5\n",
+        "sheet.csv:2:benefit_years: '2.5' is not a whole number of years",
+    ),
+    (
+        "project_id,name,start,end,earliest_start,latest_start\nP-9,Nine,2026-01-01,2026-06-30,2026-03-01,2026-01-01\n",
+        "sheet.csv:2:latest_start: latest_start 2026-01-01 is before earliest_start 2026-03-01",
+    ),
 ]
 
 
