@@ -305,9 +305,16 @@ def import_sheet_file(store_path: str | Path | None, file: str | Path, **options
     Returns
     -------
     SheetResult
-        See :func:`import_sheet`.
+        See :func:`import_sheet`. A dry-run opens the store read-only, and checks a store that does not exist
+        yet as an empty one (creating nothing).
     """
-    con = store.connect(store_path)
+    path = store.resolve_path(store_path)
+    if options.get("dry_run"):
+        con = store.connect(path, read_only=True) if path.exists() else duckdb.connect(":memory:")
+        if not path.exists():
+            store.migrate(con)
+    else:
+        con = store.connect(path)
     try:
         return import_sheet(con, file, **options)
     finally:

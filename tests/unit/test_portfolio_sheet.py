@@ -18,6 +18,7 @@ from analytics.portfolio_sheet import (
     aliases,
     derive,
     import_sheet,
+    import_sheet_file,
     portfolio_frame,
     portfolio_xlsx,
     read_sheet,
@@ -545,6 +546,13 @@ def test_a_dry_run_works_on_a_read_only_store(tmp_path):
     result = import_sheet(con, write_csv(tmp_path, SERVICENOW_CSV), dry_run=True)
     assert result.accepted and result.counts["projects"] == 2
     con.close()
+
+
+def test_a_dry_run_of_a_store_that_does_not_exist_creates_nothing(tmp_path):
+    missing = tmp_path / "not-yet.duckdb"
+    result = import_sheet_file(missing, write_csv(tmp_path, SERVICENOW_CSV), dry_run=True)
+    assert result.accepted and result.counts["projects"] == 2
+    assert not missing.exists()
 
 
 def test_unknown_columns_are_warnings_and_do_not_stop_the_import(empty_con, tmp_path):
