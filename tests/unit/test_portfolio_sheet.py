@@ -694,3 +694,38 @@ def test_the_template_is_one_sheet_with_drop_downs_and_an_example_that_imports(e
 def test_cycles_are_named_from_the_first_project_of_the_sheet():
     edges = {"A": ["B"], "B": ["C"], "C": ["A"], "D": ["D2"], "D2": ["D"], "E": []}
     assert find_cycles(edges, ["C", "D2", "A"]) == [["C", "A", "B", "C"], ["D2", "D", "D2"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    start=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+    months=st.integers(min_value=1, max_value=60),
+    cost_cents=st.integers(min_value=0, max_value=10**11),
+    benefit_cents=st.integers(min_value=0, max_value=10**11),
+    annual=st.booleans(),
+    years=st.integers(min_value=1, max_value=10),
+    fte_hundredths=st.integers(min_value=0, max_value=2_000),
+)
+def test_an_imported_row_adds_up_to_the_sheet_to_the_cent(
+    tmp_path_factory, start, months, cost_cents, benefit_cents, annual, years, fte_hundredths
+):
+    end = values.add_months(start.replace(day=1), months - 1).replace(day=28)
+    folder = tmp_path_factory.mktemp("property")
+    money = f"{cost_cents // 100}.{cost_cents % 100:02d}"
+    gain = f"{benefit_cents // 100}.{benefit_cents % 100:02d}"
+    fte = f"{fte_hundredths / 100:.2f}"
+    header = "project_id,name,start,end,cost," + ("annual_benefit" if annual else "benefit") + ",benefit_years,fte_T\n"
+    path = write_csv(folder, header + f"P-1,One,{start},{end},{money},{gain},{years},{fte}\n")
+    con = store.connect(folder / "property.duckdb")
+    try:
+        result = import_sheet(con, path)
+        assert result.accepted, result.problem_lines()
+        assert cents(con, "cost", "P-1") * 100 == cost_cents
+        assert cents(con, "benefit", "P-1") * 100 == benefit_cents * (years if annual else 1)
+        cost_months = one(con, "SELECT count(*) FROM project_cashflows WHERE cost > 0")[0]
+        assert cost_months <= months and (cost_cents == 0 or cost_months >= 1)
+        demand = one(con, "SELECT coalesce(sum(fte), 0), count(*) FROM project_demand")
+        assert demand[0] == pytest.approx(fte_hundredths / 100 * months)
+        assert demand[1] == (months if fte_hundredths else 0)
+    finally:
+        con.close()
