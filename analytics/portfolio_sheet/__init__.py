@@ -8,7 +8,7 @@ worked example. The columns, the aliases of other tools and the spreading rules 
 """
 
 from analytics.portfolio_sheet.derive import SPREADING_RULES
-from analytics.portfolio_sheet.export import export_sheet, portfolio_frame, portfolio_xlsx
+from analytics.portfolio_sheet.export import export_sheet, export_sheet_file, portfolio_frame, portfolio_xlsx
 from analytics.portfolio_sheet.problems import Problem
 from analytics.portfolio_sheet.reading import RawSheet, SheetReadError, read_sheet
 from analytics.portfolio_sheet.template import template_xlsx
@@ -22,6 +22,7 @@ __all__ = [
     "SheetReadError",
     "SheetResult",
     "export_sheet",
+    "export_sheet_file",
     "import_sheet",
     "import_sheet_file",
     "portfolio_frame",

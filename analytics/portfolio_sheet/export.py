@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from analytics import store
 from analytics.portfolio_sheet import aliases
 from analytics.portfolio_sheet.values import months_between
 
@@ -184,3 +185,12 @@ def export_sheet(con: duckdb.DuckDBPyConnection, out_dir: str | Path) -> Path:
     target = folder / EXPORT_FILE
     target.write_bytes(portfolio_xlsx(con))
     return target
+
+
+def export_sheet_file(store_path: str | Path | None, out_dir: str | Path) -> Path:
+    """Open the store at ``store_path`` read-only and write its ``portfolio.xlsx`` into ``out_dir`` (the CLI's)."""
+    con = store.connect(store_path, read_only=True)
+    try:
+        return export_sheet(con, out_dir)
+    finally:
+        con.close()

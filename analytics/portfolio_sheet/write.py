@@ -86,7 +86,7 @@ class SheetResult:
         plural = "problem" if len(self.problems) == 1 else "problems"
         return f"{len(self.problems):,} {plural}; first: {self.problem_lines()[0]}"[:1000]
 
-    def report_lines(self) -> list[str]:
+    def report_lines(self, *, with_problems: bool = True) -> list[str]:
         """Return the dry-run's text: mapping, counts, missing data, warnings, problems (what the CLI prints)."""
         lines = [f"{self.file_name}: {self.summary()}", "columns:"]
         for m in self.mapping.itertuples(index=False):
@@ -108,7 +108,7 @@ class SheetResult:
             lines += ["  " + line for line in self.preview.to_string(index=False).splitlines()]
         lines += [f"missing: {m}" for m in self.missing]
         lines += [f"warning: {w}" for w in self.warning_lines()]
-        return lines + self.problem_lines()
+        return lines + (self.problem_lines() if with_problems else [])
 
 
 class _Rejected(Exception):

@@ -729,3 +729,59 @@ def test_an_imported_row_adds_up_to_the_sheet_to_the_cent(
         assert demand[1] == (months if fte_hundredths else 0)
     finally:
         con.close()
+
+
+# ---- The command line --------------------------------------------------------------------------------------------
+
+
+def test_the_cli_dry_runs_imports_and_exports_the_sheet(tmp_path, capsys):
+    from analytics.__main__ import main
+
+    db, sheet = str(tmp_path / "cli.duckdb"), str(write_csv(tmp_path, JIRA_CSV))
+    assert main(["import", "--db", db, "portfolio", sheet, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Summary -> name (alias 'Summary' from Jira)" in out and "missing: no cost:" in out
+    assert not (tmp_path / "cli.duckdb").exists()
+    assert main(["import", "--db", db, "--by", "pmo", "portfolio", sheet]) == 0
+    assert "imported" in capsys.readouterr().out
+    assert main(["export", "--db", db, "--out", str(tmp_path / "out"), "--format", "portfolio-xlsx"]) == 0
+    exported = read_sheet(tmp_path / "out" / "portfolio.xlsx")
+    assert [row[0] for row in exported.rows] == ["PORT-1", "PORT-2", "PORT-3"]
+
+
+def test_the_cli_rejects_a_bad_sheet_with_exit_2_and_every_problem_on_stderr(tmp_path, capsys):
+    from analytics.__main__ import main
+
+    db = tmp_path / "cli.duckdb"
+    sheet = write_csv(tmp_path, "project_id,name,start,end\nP-1,One,2026-05-01,2026-01-31\nP-1,Again,2026-01-01,x\n")
+    assert main(["import", "--db", str(db), "portfolio", str(sheet)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[:3] == [
+        "sheet.csv:2:end: end 2026-01-31 is before start 2026-05-01",
+        "sheet.csv:3:project_id: duplicate project_id P-1: row 2 has it too",
+        "sheet.csv:3:end: 'x' is not a date; expected e.g. " + values.DATE_EXAMPLES,
+    ]
+    assert main(["import", "--db", str(db), "portfolio", str(sheet), "--dry-run"]) == 2
+    assert main(["import", "--db", str(db), "projects", str(sheet), "--day-first"]) == 2
+    assert "--day-first is for the portfolio sheet" in capsys.readouterr().err
+    con = store.connect(db, read_only=True)
+    assert one(con, "SELECT count(*) FROM projects") == (0,)
+    con.close()
+
+
+def test_day_first_on_the_cli(tmp_path):
+    from analytics.__main__ import main
+
+    db = tmp_path / "cli.duckdb"
+    sheet = write_csv(tmp_path, "project_id,name,start,end\nP-1,One,1/3/2026,31/3/2026\n")
+    assert main(["import", "--db", str(db), "portfolio", str(sheet), "--day-first"]) == 0
+    con = store.connect(db, read_only=True)
+    assert one(con, "SELECT start_date, end_date FROM projects") == (date(2026, 3, 1), date(2026, 3, 31))
+    con.close()
+
+
+def test_the_readme_states_the_spreading_rules_word_for_word():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert derive.SPREADING_RULES.strip() in readme
+    for tool in (aliases.SERVICENOW, aliases.MS_PROJECT, aliases.SMARTSHEET, aliases.OPENPROJECT, aliases.JIRA):
+        assert tool in readme
