@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import demo, ingest, store
-from ui import data, layout, shell
+from ui import data, layout, portfolio_sheet, shell
 
 shell.ensure_framed()
 
@@ -194,6 +194,9 @@ if outcome is not None and (upload is None or outcome[0] == upload.file_id):
             "unchanged; fix the rows listed and import the file again.",
             icon=":material/block:",
         )
+
+# ------------------------------------------------------------------------------------------------ portfolio sheet
+portfolio_sheet.section(present, open_path.stem)
 
 # ------------------------------------------------------------------------------------------------ tables
 st.subheader("Tables in this store", anchor=False)

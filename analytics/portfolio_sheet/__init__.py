@@ -9,13 +9,14 @@ worked example. The columns, the aliases of other tools and the spreading rules 
 
 from analytics.portfolio_sheet.derive import SPREADING_RULES
 from analytics.portfolio_sheet.export import export_sheet, export_sheet_file, portfolio_frame, portfolio_xlsx
-from analytics.portfolio_sheet.problems import Problem
+from analytics.portfolio_sheet.problems import PROBLEM_CAP, Problem
 from analytics.portfolio_sheet.reading import RawSheet, SheetReadError, read_sheet
 from analytics.portfolio_sheet.template import template_xlsx
 from analytics.portfolio_sheet.write import LOG_TABLE, SheetResult, import_sheet, import_sheet_file
 
 __all__ = [
     "LOG_TABLE",
+    "PROBLEM_CAP",
     "SPREADING_RULES",
     "Problem",
     "RawSheet",
