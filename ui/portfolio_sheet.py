@@ -133,9 +133,10 @@ def section(present: bool, store_stem: str) -> None:
         st.rerun()
     if outcome is not None and outcome[0] == upload.file_id:
         if outcome[1]:
+            # Done: the sheet is in the store; another upload (or the same file again) starts over.
             st.success(f"Imported: {as_text(outcome[2])}", icon=":material/check_circle:")
-        else:
-            st.warning("Not imported: the store is unchanged; fix the problems listed.", icon=":material/block:")
+            return
+        st.warning("Not imported: the store is unchanged; fix the problems listed.", icon=":material/block:")
     result = dry_run(str(path), upload.name, day_first)
     _show(result, upload.file_id)
 

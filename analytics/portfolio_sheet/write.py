@@ -76,12 +76,12 @@ class SheetResult:
     def summary(self) -> str:
         """One line for people and for ``import_log.message``."""
         if self.accepted:
-            derived = ", ".join(f"{n:,} {t}" for t, n in self.counts.items() if t != "projects")
+            derived = ", ".join(f"{t}: {n:,}" for t, n in self.counts.items() if t != "projects")
             verb = "would write" if self.dry_run else "wrote"
             projects = "1 project" if self.rows == 1 else f"{self.rows:,} projects"
             return (
                 f"{projects} ({self.new_projects:,} new, {self.updated_projects:,} updated); "
-                f"{verb} {derived or 'no derived rows'}"
+                f"{verb} {derived or 'no other rows'}"
             )
         plural = "problem" if len(self.problems) == 1 else "problems"
         return f"{len(self.problems):,} {plural}; first: {self.problem_lines()[0]}"[:1000]
