@@ -47,6 +47,8 @@ class Mapping:
     columns: list[ColumnMap]
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: The required fields no column gives (the rows are not checked then).
+    missing: list[str] = field(default_factory=list)
 
     @cached_property
     def _by_field(self) -> dict[str, list[ColumnMap]]:
@@ -141,6 +143,7 @@ def map_header(header: list[str], file_name: str) -> Mapping:
         problems.append(Problem(HEADER_LINE, col.index, file_name, col.header, message))
     for name in aliases.REQUIRED_FIELDS:
         if not mapping.of(name):
+            mapping.missing.append(name)
             others = [a.header for a in aliases.ALIASES if a.field == name]
             message = f"required column missing: name one column {name} (or {', '.join(others)})"
             problems.append(Problem(HEADER_LINE, len(header), file_name, name, message))

@@ -312,7 +312,11 @@ def plan_sheet(
     mapping = map_header(sheet.header, file_name)
     plan = SheetPlan(file_name, mapping, list(mapping.problems), list(mapping.warnings), rows=len(sheet.rows))
     _check_header_keys(mapping, plan)
-    if any(p.row == 1 and "required column missing" in p.message for p in plan.problems):
+    if mapping.missing:
+        return plan
+    if not sheet.rows:
+        message = "the sheet has no project rows below its header: one row per project"
+        plan.problems.append(Problem(2, 0, file_name, NO_COLUMN, message))
         return plan
     facts = store_facts(con)
     rows: list[SheetRow] = []

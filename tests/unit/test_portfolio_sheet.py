@@ -473,6 +473,7 @@ BAD_SHEETS = [
     ),
     ("project_id,name,start,end,mandatory\nP-9,Nine,2026-01-01,2026-06-30,maybe\n", "sheet.csv:2:mandatory: 'maybe'"),
     (HEADER + "P-9,Nine,2026-01-01,2026-06-30,,,,,,,-1,\n", "sheet.csv:2:fte_T-DATA: '-1' is negative"),
+    (HEADER, "sheet.csv:2:-: the sheet has no project rows"),
     ("project_id,name,start,end,fte_T-DATA,FTE t-data\n", "sheet.csv:1:FTE t-data: a second column for team t-data"),
     ("project_id,name,start,end,fit_GROWTH,strategic_fit\n", "sheet.csv:1:strategic_fit: strategic_fit is for"),
     (
