@@ -14,6 +14,9 @@ from analytics.store import StoreError, resolve_path
 
 EXIT_OK = 0
 EXIT_REJECTED = 2
+#: The table name that imports the one-sheet portfolio, and the export format that writes it.
+PORTFOLIO = "portfolio"
+PORTFOLIO_XLSX = "portfolio-xlsx"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,16 +28,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=("demo", "bench"), default="demo")
     demo.add_argument("--seed", type=int, default=7)
 
-    load = commands.add_parser("import", help="load a .csv or .xlsx into a table: all rows or none")
+    load = commands.add_parser(
+        "import", help="load a .csv or .xlsx into a table, or the one-sheet portfolio (TABLE portfolio): all or none"
+    )
     load.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     load.add_argument("--by", help="who imports (recorded in import_log)")
-    load.add_argument("table")
+    load.add_argument(
+        "--dry-run", action="store_true", help="portfolio sheet: print what it would write, write nothing"
+    )
+    load.add_argument("--day-first", action="store_true", help="portfolio sheet: read 1/3/2026 as 1 March")
+    load.add_argument("table", help="a table, or portfolio for the one-sheet portfolio")
     load.add_argument("file", type=Path)
 
     export = commands.add_parser("export", help="write every table to a folder")
     export.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     export.add_argument("--out", required=True, type=Path)
-    export.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
+    export.add_argument("--format", choices=("csv", "xlsx", "parquet", PORTFOLIO_XLSX), default="csv")
     return parser
 
 
@@ -49,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
             summary = build_demo(store, scale=args.scale, seed=args.seed)
             print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
             return EXIT_OK
+        if args.command == "import" and args.table == PORTFOLIO:
+            return _import_portfolio(store, args)
+        if args.command == "import" and (args.dry_run or args.day_first):
+            flag = "--dry-run" if args.dry_run else "--day-first"
+            print(f"error: {flag} is for the portfolio sheet: import --db PATH {PORTFOLIO} FILE", file=sys.stderr)  # noqa: T201
+            return EXIT_REJECTED
         if args.command == "import":
             from analytics.ingest import import_file
 
@@ -60,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_REJECTED
             print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
             return EXIT_OK
+        if args.format == PORTFOLIO_XLSX:
+            from analytics.portfolio_sheet import export_sheet_file
+
+            print(f"wrote {export_sheet_file(store, args.out)}")  # noqa: T201
+            return EXIT_OK
         from analytics.ingest import export_store
 
         written = export_store(store, args.out, fmt=args.format)
@@ -68,6 +88,28 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_REJECTED
+
+
+def _import_portfolio(store: Path, args: argparse.Namespace) -> int:
+    """Import (or dry-run) the one-sheet portfolio; problems on stderr, exit 2 when there are any."""
+    from analytics.portfolio_sheet import import_sheet_file
+
+    result = import_sheet_file(store, args.file, day_first=args.day_first, dry_run=args.dry_run, imported_by=args.by)
+    if args.dry_run:
+        for line in result.report_lines(with_problems=False):
+            print(line)  # noqa: T201
+        for problem in result.problem_lines():
+            print(problem, file=sys.stderr)  # noqa: T201
+        return EXIT_OK if result.accepted else EXIT_REJECTED
+    if not result.accepted:
+        for problem in result.problem_lines():
+            print(problem, file=sys.stderr)  # noqa: T201
+        print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
+        return EXIT_REJECTED
+    print(f"imported {args.file} as the portfolio sheet: {result.summary()}")  # noqa: T201
+    for line in [f"missing: {m}" for m in result.missing] + [f"warning: {w}" for w in result.warning_lines()]:
+        print(line)  # noqa: T201
+    return EXIT_OK
 
 
 if __name__ == "__main__":

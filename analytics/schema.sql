@@ -217,3 +217,8 @@ CREATE TABLE IF NOT EXISTS user_roles (
     granted_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
     granted_by TEXT
 );
+
+-- Schema version 3: a project's start window for the schedule (nullable month starts; null = its planned start).
+-- DuckDB cannot add a column with a CHECK, so the importers check that these are first days of months.
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS earliest_start DATE;
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS latest_start DATE;

@@ -78,6 +78,7 @@ def _create_contract_tables(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "the tables of CONTRACT.md", _create_contract_tables),
     Migration(2, "the decision log and role grants", _create_contract_tables),
+    Migration(3, "project start windows", _create_contract_tables),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

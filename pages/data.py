@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import admin, data, layout, shell
+from ui import admin, data, layout, portfolio_sheet, shell
 
 shell.ensure_framed()
 
@@ -182,6 +182,9 @@ if outcome is not None and (upload is None or outcome[0] == upload.file_id):
             "The store is unchanged; fix the rows listed and import the file again.",
             icon=":material/block:",
         )
+
+# ------------------------------------------------------------------------------------------------ portfolio sheet
+portfolio_sheet.section(present, open_path.stem)
 
 # ------------------------------------------------------------------------------------------------ tables
 st.subheader("Tables in this store", anchor=False)

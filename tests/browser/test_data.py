@@ -25,7 +25,9 @@ def data_app(demo_store_path, tmp_path_factory):
 
 
 def upload(page, path) -> None:
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    # The per-table uploader (the portfolio sheet has one of its own further down).
+    uploader = page.locator("[data-testid='stFileUploader']").filter(has_text="CSV or Excel file, up to")
+    uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
     # Once the server has the file the page reruns and asks for the import (no outcome for this file yet).
     page.get_by_text("Press Import: every row is checked first").wait_for()
     page.wait_for_selector(READY)

@@ -185,7 +185,11 @@ def test_presentation_mode_keeps_import_and_export_but_not_store_management(monk
     at = open_page(monkeypatch, store_copy, PAGE, query={"present": "1"})
     assert not problems(at)
     assert at.file_uploader(key="upload").label == "CSV or Excel file, up to 200 MB"
-    assert [s.value for s in at.subheader] == ["Import a file", "Tables in this store"]
+    assert [s.value for s in at.subheader] == [
+        "Import a file",
+        "Import the whole portfolio from one sheet",
+        "Tables in this store",
+    ]
     assert not [b for b in at.button if b.key in ("open_store", "create_store", "rebuild_demo")]
 
 

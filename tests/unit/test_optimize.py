@@ -288,7 +288,8 @@ def small_con(empty_con):
         INSERT INTO teams VALUES ('T1', 'Team One', 'data'), ('T2', 'Team Two', 'web');
         INSERT INTO team_capacity VALUES ('T1', '2026-10-01', 9), ('T1', '2026-11-01', 2), ('T1', '2026-12-01', 2),
                                          ('T2', '2026-11-01', 1);
-        INSERT INTO projects VALUES
+        INSERT INTO projects (project_id, name, product_id, program, sponsor, manager, stage, start_date,
+            end_date, budget, probability_of_success, health, mandatory, description) VALUES
           ('P1', 'One', NULL, 'G', 's', 'm', 'proposed', '2026-11-01', '2027-06-30', 150, .5, NULL, false, NULL),
           ('P2', 'Two', NULL, 'G', 's', 'm', 'approved', '2026-09-01', '2027-03-31', 1199, .8, NULL, false, NULL),
           ('P3', 'Three', NULL, 'C', 's', 'm', 'active', '2026-01-01', '2027-05-31', 10, 1, NULL, true, NULL),

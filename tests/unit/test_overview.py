@@ -31,7 +31,8 @@ def small_con(empty_con):
             ('F5', 'A', '2026-03-28', 'email', 7, NULL, NULL, NULL);
         INSERT INTO teams VALUES ('T', 'Team', 'x');
         INSERT INTO team_capacity VALUES ('T', '2026-03-01', 10), ('T', '2026-04-01', 10);
-        INSERT INTO projects VALUES
+        INSERT INTO projects (project_id, name, product_id, program, sponsor, manager, stage, start_date,
+            end_date, budget, probability_of_success, health, mandatory, description) VALUES
             ('P1', 'One', 'A', 'G', NULL, NULL, 'active', '2026-01-01', '2026-06-30', 350, 0.9, NULL, false, NULL),
             ('P2', 'Two', NULL, 'G', NULL, NULL, 'proposed', '2026-05-01', '2026-08-31', 1000, 0.6, NULL, false, NULL),
             ('P3', 'Three', NULL, 'H', NULL, NULL, 'completed', '2025-01-01', '2025-06-30', 80, 1, NULL, false, NULL),

@@ -23,7 +23,8 @@ def pf_con(empty_con):
         INSERT INTO teams VALUES ('T1', 'Data', 'data'), ('T2', 'Web', 'web');
         INSERT INTO team_capacity VALUES ('T1', '2026-01-01', 2), ('T1', '2026-02-01', 2),
                                          ('T2', '2026-01-01', 4), ('T2', '2026-02-01', 4);
-        INSERT INTO projects VALUES
+        INSERT INTO projects (project_id, name, product_id, program, sponsor, manager, stage, start_date,
+            end_date, budget, probability_of_success, health, mandatory, description) VALUES
           ('A', 'Alpha', 'X', 'Growth', 'CEO', 'm', 'active', '2025-10-01', '2026-06-30', 300, .5, NULL, false, NULL),
           ('B', 'Beta', NULL, 'Platform', 'CTO', 'm', 'approved', '2026-02-01', '2026-06-30', 100, 1, NULL, 0, NULL),
           ('C', 'Gamma', 'X', 'Growth', 'CTO', 'm', 'proposed', '2026-03-01', '2026-09-30', 50, 1, NULL, 0, NULL),

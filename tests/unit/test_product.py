@@ -64,7 +64,8 @@ def small_con(empty_con):
              '2026-05-01', '2026-08-01', NULL, NULL),
             ('A5', 'A', 'Dropped', 'Growth', 'dropped', 1, 1, 1, 1, 1, 1, 1, 1,
              '2026-01-01', '2026-02-01', NULL, NULL);
-        INSERT INTO projects VALUES
+        INSERT INTO projects (project_id, name, product_id, program, sponsor, manager, stage, start_date,
+            end_date, budget, probability_of_success, health, mandatory, description) VALUES
             ('P1', 'One', 'A', 'G', NULL, NULL, 'active', '2026-01-01', '2026-06-30', 350, 0.9, NULL, false, NULL),
             ('P2', 'Two', 'A', 'G', NULL, NULL, 'cancelled', '2026-01-01', '2026-06-30', 100, 0.5, NULL, false, NULL),
             ('P3', 'Three', 'B', 'G', NULL, NULL, 'active', '2026-01-01', '2026-06-30', 900, 0.5, NULL, false, NULL);

@@ -35,6 +35,8 @@ CONTRACT_COLUMNS = {
         "health",
         "mandatory",
         "description",
+        "earliest_start",
+        "latest_start",
     ],
     "project_cashflows": ["project_id", "period", "cost", "benefit"],
     "project_alignment": ["project_id", "objective_id", "score"],
@@ -158,6 +160,11 @@ def test_contract_md_lists_the_same_tables_and_columns():
         spec = re.sub(r"\([^)]*\)", "", spec)
         spec = spec.split(";")[0]
         names = [part.strip().split(" ")[0] for part in spec.split(",") if part.strip()]
+        if table == "projects":
+            # The start window is added by a sentence below the table: "`projects` also has `a` and `b` (...)".
+            also = re.search(r"`projects` also has `(\w+)` and `(\w+)`", section)
+            assert also, "the sentence on projects' start window"
+            names += list(also.groups())
         assert names == CONTRACT_COLUMNS[table], table
 
 
@@ -169,17 +176,17 @@ BAD_ROWS = [
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'active', DATE '2026-02-01', "
-        "DATE '2026-01-01', 10, 0.5, NULL, false, NULL)",
+        "DATE '2026-01-01', 10, 0.5, NULL, false, NULL, NULL, NULL)",
     ),
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'dreaming', DATE '2026-01-01', "
-        "DATE '2026-02-01', 10, 0.5, NULL, false, NULL)",
+        "DATE '2026-02-01', 10, 0.5, NULL, false, NULL, NULL, NULL)",
     ),
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'active', DATE '2026-01-01', "
-        "DATE '2026-02-01', 10, 1.5, NULL, false, NULL)",
+        "DATE '2026-02-01', 10, 1.5, NULL, false, NULL, NULL, NULL)",
     ),
     ("project_cashflows", "INSERT INTO project_cashflows VALUES ('P-1', DATE '2026-01-01', -5, 0)"),
     ("project_alignment", "INSERT INTO project_alignment VALUES ('P-1', 'O-1', 6)"),
