@@ -1,6 +1,8 @@
 """The command line: ``python -m analytics demo | import | export`` (see CONTRACT.md).
 
-Exit codes: 0 done; 2 rejected input or a store that cannot be opened, with the reason on stderr.
+Exit codes: 0 done; 2 rejected input or a store that cannot be opened (missing, damaged, held by another process),
+with the reason on stderr in one sentence. Only ``demo`` makes a store where there is none; the others need
+``--create`` for that, so that a mistyped path is an error rather than a new, empty store.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import sys
 from pathlib import Path
 
 from analytics.ingest import ExportError
-from analytics.store import StoreError, resolve_path
+from analytics.store import StoreError, create_empty_store, reporting_damage, resolve_path
 
 EXIT_OK = 0
 EXIT_REJECTED = 2
+CREATE_HELP = "start an empty store at --db when there is none (else a missing store is an error)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="load a .csv or .xlsx into a table: all rows or none")
     load.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     load.add_argument("--by", help="who imports (recorded in import_log)")
+    load.add_argument("--create", action="store_true", help=CREATE_HELP)
     load.add_argument("table")
     load.add_argument("file", type=Path)
 
@@ -35,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     export.add_argument("--out", required=True, type=Path)
     export.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
+    export.add_argument("--create", action="store_true", help=CREATE_HELP)
     return parser
 
 
@@ -43,31 +48,43 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     store = resolve_path(args.db)
     try:
-        if args.command == "demo":
-            from analytics.demo import build_demo
-
-            summary = build_demo(store, scale=args.scale, seed=args.seed)
-            print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
-            return EXIT_OK
-        if args.command == "import":
-            from analytics.ingest import import_file
-
-            result = import_file(store, args.table, args.file, imported_by=args.by)
-            if result.problems:
-                for problem in result.problems_as_lines():
-                    print(problem, file=sys.stderr)  # noqa: T201
-                print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
-                return EXIT_REJECTED
-            print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
-            return EXIT_OK
-        from analytics.ingest import export_store
-
-        written = export_store(store, args.out, fmt=args.format)
-        print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
-        return EXIT_OK
+        with reporting_damage(store):
+            return _run(args, store)
     except (StoreError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_REJECTED
+
+
+def _run(args: argparse.Namespace, store: Path) -> int:
+    if args.command != "demo" and not store.exists():
+        if not args.create:
+            raise StoreError(
+                f"There is no store at {store}: check the path, build the demo there with "
+                f"`python -m analytics demo --db {store}`, or add --create to start an empty store."
+            )
+        create_empty_store(store)
+    if args.command == "demo":
+        from analytics.demo import build_demo
+
+        summary = build_demo(store, scale=args.scale, seed=args.seed)
+        print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
+        return EXIT_OK
+    if args.command == "import":
+        from analytics.ingest import import_file
+
+        result = import_file(store, args.table, args.file, imported_by=args.by)
+        if result.problems:
+            for problem in result.problems_as_lines():
+                print(problem, file=sys.stderr)  # noqa: T201
+            print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
+            return EXIT_REJECTED
+        print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
+        return EXIT_OK
+    from analytics.ingest import export_store
+
+    written = export_store(store, args.out, fmt=args.format)
+    print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -568,6 +568,89 @@ def create_empty_store(path: str | Path) -> Path:
     return Path(path)
 
 
+def ensure_free(path: str | os.PathLike, doing: str = "replaced") -> None:
+    """Raise ``StoreHeldError`` when another process holds the store at ``path`` open (for writing or reading).
+
+    A missing file, or one that is damaged, is free: replacing it is the fix the damaged-store sentence gives.
+    """
+    target = Path(path)
+    if not target.exists():
+        return
+    try:
+        duckdb.connect(str(target)).close()
+    except duckdb.Error as exc:
+        problem = _explain_open_error(target, exc)
+        if isinstance(problem, StoreHeldError):
+            raise StoreHeldError(
+                f"The store {target} is open in another process ({problem.holder}, PID {problem.pid}), so it was "
+                f"not {doing}: stop that process, or have it serve another store, and try again.",
+                problem.holder,
+                problem.pid,
+            ) from None
+
+
+def _building_name(target: Path, pid: int) -> Path:
+    return target.with_name(f".{target.name}.{pid}.building")
+
+
+def _remove_leftovers(target: Path) -> None:
+    # A build killed halfway leaves its file beside the store; remove those of processes that are gone.
+    for leftover in target.parent.glob(f".{target.name}.*.building*"):
+        pid = leftover.name.removeprefix(f".{target.name}.").split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """Build a new store beside ``path`` and move it into place in one rename when the block ends without error.
+
+    The block gets the path to build at: a hidden file in the same folder (so that the rename is atomic and a
+    store listing never shows it). Nothing happens to the store at ``path`` until the new one is complete and
+    checkpointed; then its WAL is removed (a WAL left beside the new file would be replayed into it) and the new
+    file renamed over it. A store another process holds is refused before and again just before the rename.
+
+    Raises
+    ------
+    StoreHeldError
+        When another process holds the store at ``path``; nothing is changed.
+    """
+    target = Path(path)
+    ensure_free(target, "rebuilt")
+    _remove_leftovers(target)
+    building = _building_name(target, os.getpid())
+    building_wal = building.with_name(building.name + ".wal")
+    for stale in (building, building_wal):
+        stale.unlink(missing_ok=True)
+    try:
+        yield building
+        if building_wal.exists():  # the builder did not checkpoint: do it, so that the file holds everything
+            duckdb.connect(str(building)).close()
+        with open(building, "rb") as handle:
+            os.fsync(handle.fileno())
+        ensure_free(target, "rebuilt")
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        os.replace(building, target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    finally:
+        for leftover in (building, building_wal):
+            leftover.unlink(missing_ok=True)
+
+
 def stores_in(folder: str | Path) -> list[Path]:
     """Return the Quarterdeck stores (``*.duckdb``) in ``folder``, by name."""
     return sorted(Path(folder).glob("*.duckdb"))
