@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, store: Path) -> int:
     if args.command != "demo" and not store.exists():
-        if not args.create:
+        if not getattr(args, "create", False):  # a command without --create never makes a store
             raise StoreError(
                 f"There is no store at {store}: check the path, build the demo there with "
                 f"`python -m analytics demo --db {store}`, or add --create to start an empty store."

@@ -8,6 +8,7 @@ a folder: ``stores_in`` lists them, ``new_store_path`` and ``create_empty_store`
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import threading
@@ -595,7 +596,7 @@ def _building_name(target: Path, pid: int) -> Path:
 
 def _remove_leftovers(target: Path) -> None:
     # A build killed halfway leaves its file beside the store; remove those of processes that are gone.
-    for leftover in target.parent.glob(f".{target.name}.*.building*"):
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.building*"):
         pid = leftover.name.removeprefix(f".{target.name}.").split(".")[0]
         if pid.isdigit() and not _alive(int(pid)):
             leftover.unlink(missing_ok=True)
@@ -626,6 +627,8 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
         When another process holds the store at ``path``; nothing is changed.
     """
     target = Path(path)
+    if not target.parent.is_dir():
+        raise StoreError(f"Cannot create a store at {target}: the folder {target.parent} does not exist.")
     ensure_free(target, "rebuilt")
     _remove_leftovers(target)
     building = _building_name(target, os.getpid())
