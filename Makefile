@@ -4,11 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STORE  := data/demo.duckdb
 PORT   ?= 8501
+# This machine only: imports, rebuilds and store switches need no sign-in yet. `make run HOST=0.0.0.0` serves others.
+HOST   ?= 127.0.0.1
 
 .PHONY: run test test-fast lint bench shots clean
 
 run: $(VENV)/.installed-run $(STORE)
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

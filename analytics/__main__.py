@@ -1,6 +1,8 @@
 """The command line: ``python -m analytics demo | import | export`` (see CONTRACT.md).
 
-Exit codes: 0 done; 2 rejected input or a store that cannot be opened, with the reason on stderr.
+Exit codes: 0 done; 2 rejected input or a store that cannot be opened (missing, damaged, held by another process),
+with the reason on stderr in one sentence. Only ``demo`` makes a store where there is none; the others need
+``--create`` for that, so that a mistyped path is an error rather than a new, empty store.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import sys
 from pathlib import Path
 
 from analytics.ingest import ExportError
-from analytics.store import StoreError, resolve_path
+from analytics.store import StoreError, create_empty_store, reporting_damage, resolve_path
 
 EXIT_OK = 0
 EXIT_REJECTED = 2
 #: The table name that imports the one-sheet portfolio, and the export format that writes it.
 PORTFOLIO = "portfolio"
 PORTFOLIO_XLSX = "portfolio-xlsx"
+CREATE_HELP = "start an empty store at --db when there is none (else a missing store is an error)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="portfolio sheet: print what it would write, write nothing"
     )
     load.add_argument("--day-first", action="store_true", help="portfolio sheet: read 1/3/2026 as 1 March")
+    load.add_argument("--create", action="store_true", help=CREATE_HELP)
     load.add_argument("table", help="a table, or portfolio for the one-sheet portfolio")
     load.add_argument("file", type=Path)
 
@@ -44,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     export.add_argument("--out", required=True, type=Path)
     export.add_argument("--format", choices=("csv", "xlsx", "parquet", PORTFOLIO_XLSX), default="csv")
+    export.add_argument("--create", action="store_true", help=CREATE_HELP)
     return parser
 
 
@@ -52,42 +57,54 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     store = resolve_path(args.db)
     try:
-        if args.command == "demo":
-            from analytics.demo import build_demo
-
-            summary = build_demo(store, scale=args.scale, seed=args.seed)
-            print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
-            return EXIT_OK
-        if args.command == "import" and args.table == PORTFOLIO:
-            return _import_portfolio(store, args)
-        if args.command == "import" and (args.dry_run or args.day_first):
-            flag = "--dry-run" if args.dry_run else "--day-first"
-            print(f"error: {flag} is for the portfolio sheet: import --db PATH {PORTFOLIO} FILE", file=sys.stderr)  # noqa: T201
-            return EXIT_REJECTED
-        if args.command == "import":
-            from analytics.ingest import import_file
-
-            result = import_file(store, args.table, args.file, imported_by=args.by)
-            if result.problems:
-                for problem in result.problems_as_lines():
-                    print(problem, file=sys.stderr)  # noqa: T201
-                print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
-                return EXIT_REJECTED
-            print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
-            return EXIT_OK
-        if args.format == PORTFOLIO_XLSX:
-            from analytics.portfolio_sheet import export_sheet_file
-
-            print(f"wrote {export_sheet_file(store, args.out)}")  # noqa: T201
-            return EXIT_OK
-        from analytics.ingest import export_store
-
-        written = export_store(store, args.out, fmt=args.format)
-        print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
-        return EXIT_OK
+        with reporting_damage(store):
+            return _run(args, store)
     except (StoreError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_REJECTED
+
+
+def _run(args: argparse.Namespace, store: Path) -> int:
+    if args.command != "demo" and not store.exists():
+        if not getattr(args, "create", False):  # a command without --create never makes a store
+            raise StoreError(
+                f"There is no store at {store}: check the path, build the demo there with "
+                f"`python -m analytics demo --db {store}`, or add --create to start an empty store."
+            )
+        create_empty_store(store)
+    if args.command == "demo":
+        from analytics.demo import build_demo
+
+        summary = build_demo(store, scale=args.scale, seed=args.seed)
+        print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
+        return EXIT_OK
+    if args.command == "import" and args.table == PORTFOLIO:
+        return _import_portfolio(store, args)
+    if args.command == "import" and (args.dry_run or args.day_first):
+        flag = "--dry-run" if args.dry_run else "--day-first"
+        print(f"error: {flag} is for the portfolio sheet: import --db PATH {PORTFOLIO} FILE", file=sys.stderr)  # noqa: T201
+        return EXIT_REJECTED
+    if args.command == "import":
+        from analytics.ingest import import_file
+
+        result = import_file(store, args.table, args.file, imported_by=args.by)
+        if result.problems:
+            for problem in result.problems_as_lines():
+                print(problem, file=sys.stderr)  # noqa: T201
+            print(f"rejected: {args.file} was not imported; the store is unchanged", file=sys.stderr)  # noqa: T201
+            return EXIT_REJECTED
+        print(f"imported {args.file} into {args.table}: {result.summary()}")  # noqa: T201
+        return EXIT_OK
+    if args.format == PORTFOLIO_XLSX:
+        from analytics.portfolio_sheet import export_sheet_file
+
+        print(f"wrote {export_sheet_file(store, args.out)}")  # noqa: T201
+        return EXIT_OK
+    from analytics.ingest import export_store
+
+    written = export_store(store, args.out, fmt=args.format)
+    print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
+    return EXIT_OK
 
 
 def _import_portfolio(store: Path, args: argparse.Namespace) -> int:

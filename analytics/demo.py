@@ -288,16 +288,25 @@ def build_demo(path: str | os.PathLike, scale: str = "demo", seed: int = 7) -> s
         ``"demo"`` (6 products, 64 projects, 9 teams) or ``"bench"`` (2,000 projects, 12 teams, 10M+ KPI rows).
     seed
         Same seed, same content.
+
+    Raises
+    ------
+    analytics.store.StoreHeldError
+        When another process holds the store at ``path`` open; the store is left as it was.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
     size = SCALES[scale]
-    target = Path(path)
-    for leftover in (target, target.with_name(target.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    # Built beside the store and renamed over it, so a failed build leaves the old store as it was; a store that
+    # another process serves is refused with a sentence naming that process (StoreHeldError).
+    with store.replacing(path) as building:
+        tables = generate(size, seed)
+        _write_tables(building, tables)
+    return ", ".join(f"{len(tables[t]):,} {t}" for t in ("projects", "kpi_history", "feedback", "features"))
 
-    tables = generate(size, seed)
-    con = store.connect(target)
+
+def _write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    con = store.connect(path)
     try:
         with store.transaction(con):
             for table in store.CONTRACT_TABLES:
@@ -312,7 +321,6 @@ def build_demo(path: str | os.PathLike, scale: str = "demo", seed: int = 7) -> s
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return ", ".join(f"{len(tables[t]):,} {t}" for t in ("projects", "kpi_history", "feedback", "features"))
 
 
 def generate(size: Scale, seed: int) -> dict[str, pd.DataFrame]:

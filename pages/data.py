@@ -259,8 +259,19 @@ def create_store(folder: Path) -> None:
     st.session_state["new_store_name"] = ""
 
 
+def open_store(path: Path) -> None:
+    try:
+        admin.open_store(path)
+    except admin.StoreError as exc:
+        st.session_state["_store_error"] = str(exc)
+
+
 def rebuild_demo(demo_path: Path) -> None:
-    admin.rebuild_demo(demo_path)
+    try:
+        admin.rebuild_demo(demo_path)
+    except admin.StoreError as exc:
+        st.session_state["_store_error"] = str(exc)
+        return
     st.session_state["confirm_rebuild"] = False
 
 
@@ -277,9 +288,7 @@ if not present:
         others = admin.other_stores(open_path)
         if others:
             chosen = st.selectbox("Store", others, format_func=lambda p: p.name, key="other_store")
-            st.button(
-                "Open", key="open_store", icon=":material/folder_open:", on_click=admin.open_store, args=(chosen,)
-            )
+            st.button("Open", key="open_store", icon=":material/folder_open:", on_click=open_store, args=(chosen,))
         else:
             st.caption("No other store in this folder yet.")
     with new_col:

@@ -220,6 +220,7 @@ def save_form(params, chosen) -> None:
         author = st.text_input("Saved by", placeholder="Your name (optional)")
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             try:
+                # Through data.write, which confirms the save only if the store's file is still the one written.
                 data.write(
                     scenarios.save_scenario,
                     name,
@@ -228,7 +229,7 @@ def save_form(params, chosen) -> None:
                     created_by=author or None,
                     note=note or None,
                 )
-            except scenarios.ScenarioError as problem:
+            except (scenarios.ScenarioError, data.StoreError) as problem:
                 st.error(str(problem), icon=":material/error:")
             else:
                 st.success(f"Saved “{' '.join(name.split())}”.", icon=":material/check:")

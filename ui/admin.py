@@ -144,6 +144,12 @@ def other_stores(open_path: Path) -> list[Path]:
 
 
 def open_store(path: Path) -> None:
+    """Serve the store at ``path`` in every session, once it opens as a Quarterdeck store.
+
+    Raises ``StoreError`` (a sentence: not a Quarterdeck store, damaged, held by another process, gone) and then
+    switches nothing, so every session keeps the store it had.
+    """
+    data.check_store(str(path))
     data.switch_store(str(path))
 
 
@@ -155,8 +161,13 @@ def create_and_open_store(folder: Path, name: str) -> Path:
 
 
 def rebuild_demo(demo_path: Path) -> None:
-    """Build the demo store afresh at ``demo_path`` and serve it."""
-    # The app's connection to the demo store is closed first: its file is deleted and written anew.
+    """Build the demo store afresh at ``demo_path`` and serve it.
+
+    Raises ``StoreError`` when another process holds the demo store; it is then left as it was.
+    """
+    # The app's connection to the demo store is closed first: the new file is renamed over it. Closed again after,
+    # in case a session reopened the old file meanwhile.
     data.release(str(demo_path))
     demo.build_demo(demo_path)
+    data.release(str(demo_path))
     data.switch_store(str(demo_path))

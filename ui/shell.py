@@ -70,14 +70,29 @@ def configure_page() -> bool:
 
 
 def sidebar() -> None:
-    """The sidebar shared by every page: which company and store, the valuation date, presentation mode."""
+    """The sidebar shared by every page: which company and store, the valuation date, presentation mode.
+
+    A stored setting that cannot be read is said here as a sentence, and the page still runs: the Data page must
+    stay usable to import the settings that fix it.
+    """
     with st.sidebar:
-        settings = data.settings()
-        st.markdown(f"**{settings.company}**")
-        st.caption(
-            f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
-            f"discount rate {formatting.percent(settings.discount_rate)}"
-        )
+        try:
+            settings = data.settings()
+        except data.SettingsError as exc:
+            log.warning("%s", exc)
+            st.error(str(exc), icon=":material/settings_alert:")
+        else:
+            st.markdown(f"**{settings.company}**")
+            st.caption(
+                f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
+                f"discount rate {formatting.percent(settings.discount_rate)}"
+            )
+        if data.opened_new_store():
+            st.warning(
+                f"There was no store at `{data.store_path()}`, so a new, empty one was created there. If you meant "
+                "another store, set QUARTERDECK_DB to its path and restart; or import your data on the Data page.",
+                icon=":material/new_releases:",
+            )
         st.toggle(
             "Presentation mode",
             key=PRESENT_KEY,

@@ -4,7 +4,7 @@ Column names, types, NOT NULL, defaults, keys, UNIQUE and CHECK constraints are 
 that schema, so a new CHECK in the schema is enforced (and worded) by the importer without a second list. What
 the schema cannot say is said once here: which column refers to which table (``REFERENCES``), which table is a
 dependency graph that must stay acyclic (``DEPENDENCY_GRAPHS``), and what each setting must hold
-(``SETTING_RULES``).
+(``SETTING_RULES``, the store layer's parsers).
 """
 
 from __future__ import annotations
@@ -45,14 +45,9 @@ REFERENCES: dict[str, dict[str, str]] = {
 #: Tables whose rows are edges (from, to) of a graph that must have no cycle once the import is in.
 DEPENDENCY_GRAPHS: dict[str, tuple[str, str]] = {"project_dependencies": ("project_id", "depends_on")}
 
-#: What each setting must hold (CONTRACT.md): a SQL test of the text ``value`` and what is expected.
-SETTING_RULES: dict[str, tuple[str, str]] = {
-    "as_of": ("TRY_CAST(value AS DATE) IS NOT NULL", "an ISO date such as 2026-10-15"),
-    "currency": ("regexp_full_match(value, '[A-Z]{3}')", "a three-letter ISO currency code such as USD"),
-    "discount_rate": ("TRY_CAST(value AS DOUBLE) BETWEEN 0 AND 1", "an annual rate between 0 and 1, e.g. 0.08"),
-    "fiscal_year_start_month": ("TRY_CAST(value AS INTEGER) BETWEEN 1 AND 12", "a month number from 1 to 12"),
-    "company": ("length(value) > 0", "the company's name"),
-}
+#: What each setting must hold (CONTRACT.md): the store's own parsers, so that an import validates a setting
+#: exactly as ``store.read_settings`` reads it.
+SETTING_RULES = store.SETTING_RULES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, SETTING_RULES, Column, Table, describe
+from analytics import store
+from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, Column, Table, describe
 from analytics.ingest.problems import PROBLEM_CAP, Problem, Progress
 from analytics.ingest.reading import Staged
 from analytics.spreadsheets import CONTROL_CHARACTERS, FORMULA_STARTS_SQL, printable_sql
@@ -111,6 +112,21 @@ class _Checker:
         return [Problem(int(r[0]), int(r[1]), self.shown, r[2], r[3]) for r in rows], int(total)
 
 
+def _setting_problems(con: duckdb.DuckDBPyConnection, shown: str, position: int) -> list[Problem]:
+    # The store's own parser of each setting (the one read_settings uses), so that what imports also reads.
+    # A settings file has a handful of rows: checking them one by one in Python costs nothing.
+    rows = con.execute(
+        "SELECT _line, key, value FROM _typed WHERE key IS NOT NULL AND value IS NOT NULL ORDER BY _line"
+    ).fetchall()
+    problems = []
+    for line, key, value in rows:
+        expected = store.setting_problem(key, value)
+        if expected is not None:
+            quoted = value if len(value) <= SHOWN_VALUE_CHARS else value[:SHOWN_VALUE_CHARS] + "…"
+            problems.append(Problem(int(line), position, shown, "value", f'"{quoted}" is not {expected}'))
+    return problems
+
+
 def check_header(table: Table, header: list[str], shown: str) -> tuple[dict[str, int], list[Problem]]:
     """Map header cells to the table's columns; problems for unknown, repeated and missing columns."""
     present: dict[str, int] = {}
@@ -206,14 +222,7 @@ def validate(
             source = "_typed JOIN _raw USING (_line)"
             checker.add(first, f"{shown_value} || ' ' || ?", source, f"NOT ({rule.sql})", [rule.message])
     if table.name == "settings" and {"key", "value"} <= present.keys():
-        for key, (test, expected) in SETTING_RULES.items():
-            checker.add(
-                "value",
-                f"{_show('value')} || ' is not ' || ?",
-                "_typed",
-                f"key = ? AND value IS NOT NULL AND NOT coalesce({test}, false)",
-                [expected, key],
-            )
+        checker.add_list(_setting_problems(con, shown, present["value"] + 1))
     progress(0.6, "checked ranges and allowed values")
 
     # Keys, and UNIQUE columns, once within the file; a UNIQUE value also against the rows already stored.

@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from analytics import ingest, store
+from tests.damaged import DAMAGE, block_corrupted_copy, damaged_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
+# Another process serving the store, as the app does.
+HOLD = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -75,9 +78,75 @@ def test_import_of_a_bad_file_exits_2_with_every_problem_on_stderr(store_copy, t
 def test_import_into_a_folder_that_does_not_exist_exits_2_with_a_sentence(tmp_path):
     good = tmp_path / "new.csv"
     good.write_text(PROJECTS)
-    done = run_cli("import", "--db", str(tmp_path / "nowhere" / "s.duckdb"), "projects", str(good))
+    done = run_cli("import", "--db", str(tmp_path / "nowhere" / "s.duckdb"), "--create", "projects", str(good))
     assert done.returncode == 2
     assert done.stderr.startswith("error: Cannot create a store at")
+
+
+@pytest.mark.parametrize("command", [["import", "projects", "FILE"], ["export", "--out", "OUT"]])
+def test_a_missing_store_is_refused_unless_create_is_given(tmp_path, command):
+    # A mistyped --db (or QUARTERDECK_DB) used to create an empty store without a word (issue 16, case 2).
+    good = tmp_path / "new.csv"
+    good.write_text(PROJECTS + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n")
+    args = [str(good) if a == "FILE" else str(tmp_path / "out") if a == "OUT" else a for a in command]
+    missing = tmp_path / "typo.duckdb"
+    done = run_cli(args[0], "--db", str(missing), *args[1:])
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: There is no store at {missing}: check the path, build the demo there with "
+        f"`python -m analytics demo --db {missing}`, or add --create to start an empty store.\n"
+    )
+    assert not missing.exists()
+    created = run_cli(args[0], "--db", str(missing), "--create", *args[1:])
+    assert created.returncode == 0, created.stderr
+    assert missing.exists()
+
+
+def test_demo_over_a_store_another_process_holds_exits_2_naming_it(store_copy):
+    before = store_copy.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(store_copy)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        done = run_cli("demo", "--db", str(store_copy))
+    finally:
+        holder.stdin.close()
+        holder.wait(10)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"error: The store {store_copy} is open in another process (")
+    assert f"PID {holder.pid}), so it was not rebuilt" in line
+    assert store_copy.read_bytes() == before
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+@pytest.mark.parametrize("command", ["import", "export", "demo-check"])
+def test_a_damaged_store_is_one_sentence_and_exit_2_not_a_traceback(demo_store_path, tmp_path, how, command):
+    path = damaged_copy(demo_store_path, tmp_path / "damaged.duckdb", how)
+    good = tmp_path / "new.csv"
+    good.write_text(PROJECTS + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n")
+    if command == "import":
+        done = run_cli("import", "--db", str(path), "projects", str(good))
+    elif command == "export":
+        done = run_cli("export", "--db", str(path), "--out", str(tmp_path / "out"))
+    else:  # the fix the sentence gives works
+        assert run_cli("demo", "--db", str(path)).returncode == 0
+        return
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: The store {path} is damaged: restore a backup, or rebuild it with "
+        f"`python -m analytics demo --db {path}`.\n"
+    )
+
+
+def test_a_damaged_block_found_mid_export_is_the_same_sentence(demo_store_path, tmp_path):
+    path = block_corrupted_copy(demo_store_path, tmp_path / "block.duckdb")
+    done = run_cli("export", "--db", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: The store {path} is damaged: restore a backup")
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])

@@ -227,7 +227,7 @@ REJECTIONS = {
     "setting of the wrong kind": (
         "settings",
         "key,value\ndiscount_rate,eight\n",
-        ['f.csv:2:value: "eight" is not an annual rate between 0 and 1, e.g. 0.08'],
+        ['f.csv:2:value: "eight" is not an annual rate as a plain decimal from 0 to 0.25, such as 0.08'],
     ),
     "short line": (
         "projects",

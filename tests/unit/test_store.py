@@ -295,10 +295,12 @@ def test_store_in_a_missing_folder_is_a_sentence(tmp_path):
         store.connect(tmp_path / "nowhere" / "x.duckdb")
 
 
-def test_a_file_that_is_not_a_store_is_a_sentence(tmp_path):
+def test_a_file_that_is_not_a_duckdb_file_is_the_damaged_sentence(tmp_path):
+    # A text file and a store overwritten with junk look the same to DuckDB: both get the one damaged sentence,
+    # which never points at QUARTERDECK_DB (issue 16, cases 5 and 9).
     path = tmp_path / "notes.duckdb"
     path.write_text("these are not the rows you are looking for" * 200)
-    with pytest.raises(store.StoreError, match="not a Quarterdeck store"):
+    with pytest.raises(store.StoreDamagedError, match="is damaged: restore a backup, or rebuild it"):
         store.connect(path)
 
 
