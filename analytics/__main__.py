@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, store: Path) -> int:
-    if args.command != "demo" and not store.exists():
+    # A dry run only reads the sheet, so it needs no store (and makes none).
+    if args.command != "demo" and not store.exists() and not getattr(args, "dry_run", False):
         if not getattr(args, "create", False):  # a command without --create never makes a store
             raise StoreError(
                 f"There is no store at {store}: check the path, build the demo there with "

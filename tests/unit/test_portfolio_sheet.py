@@ -743,7 +743,9 @@ def test_the_cli_dry_runs_imports_and_exports_the_sheet(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Summary -> name (alias 'Summary' from Jira)" in out and "missing: no cost:" in out
     assert not (tmp_path / "cli.duckdb").exists()
-    assert main(["import", "--db", db, "--by", "pmo", "portfolio", sheet]) == 0
+    assert main(["import", "--db", db, "--by", "pmo", "portfolio", sheet]) == 2  # no store there: say --create
+    assert "add --create" in capsys.readouterr().err
+    assert main(["import", "--db", db, "--create", "--by", "pmo", "portfolio", sheet]) == 0
     assert "imported" in capsys.readouterr().out
     assert main(["export", "--db", db, "--out", str(tmp_path / "out"), "--format", "portfolio-xlsx"]) == 0
     exported = read_sheet(tmp_path / "out" / "portfolio.xlsx")
@@ -755,7 +757,7 @@ def test_the_cli_rejects_a_bad_sheet_with_exit_2_and_every_problem_on_stderr(tmp
 
     db = tmp_path / "cli.duckdb"
     sheet = write_csv(tmp_path, "project_id,name,start,end\nP-1,One,2026-05-01,2026-01-31\nP-1,Again,2026-01-01,x\n")
-    assert main(["import", "--db", str(db), "portfolio", str(sheet)]) == 2
+    assert main(["import", "--db", str(db), "--create", "portfolio", str(sheet)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[:3] == [
         "sheet.csv:2:end: end 2026-01-31 is before start 2026-05-01",
@@ -775,7 +777,7 @@ def test_day_first_on_the_cli(tmp_path):
 
     db = tmp_path / "cli.duckdb"
     sheet = write_csv(tmp_path, "project_id,name,start,end\nP-1,One,1/3/2026,31/3/2026\n")
-    assert main(["import", "--db", str(db), "portfolio", str(sheet), "--day-first"]) == 0
+    assert main(["import", "--db", str(db), "--create", "portfolio", str(sheet), "--day-first"]) == 0
     con = store.connect(db, read_only=True)
     assert one(con, "SELECT start_date, end_date FROM projects") == (date(2026, 3, 1), date(2026, 3, 31))
     con.close()
