@@ -107,6 +107,8 @@ def best_selection(what_if: optimize.WhatIfProblem) -> Answer:
     if isinstance(exact, optimize.Selection):
         return Answer(exact, proving=False)
     fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_fast(what_if.problem))
+    if isinstance(exact, Exception):  # the proof failed: the fast answer is final, and says it is not proven
+        return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_INFEASIBLE:
         return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_OPTIMAL:
@@ -133,6 +135,8 @@ def frontier(what_if: optimize.WhatIfProblem):
     if found is not None and not isinstance(found, Exception):
         st.session_state["_whatif_frontier"] = found
         return found, True
+    if isinstance(found, Exception):  # the sweep failed: nothing to wait for
+        return st.session_state.get("_whatif_frontier"), False
     base = problem(settings_key)
     workers["frontier"].submit(
         key, lambda token: optimize.efficient_frontier(base, time_limit=FRONTIER_LEVEL_LIMIT_S, token=token)
