@@ -17,7 +17,7 @@ from tests.chromium import FRAMED_AND_READY, chromium_pages, cpu_seconds, requir
 
 PEOPLE = 8
 #: Generous for two loaded cores, but bounded: a session that has not settled by then has hung.
-SETTLE_MS = 60_000
+SETTLE_MS = 90_000
 #: Once the browsers close, the server's CPU falls below this share of a core within QUIET_WITHIN_S (work that
 #: nobody waits for is dropped after ``BackgroundSolver.forget_after``, 10 s).
 QUIET_CPU = 0.25
@@ -58,21 +58,31 @@ def saved_names(path) -> list[str]:
         return sorted(scenarios.list_scenarios(con)["name"])
 
 
-@pytest.mark.parametrize("attempt", range(3))
-def test_eight_people_move_sliders_and_save_and_every_one_finishes(store_copy, tmp_path, attempt):
+ROUNDS = 3
+#: The whole test, three rounds of eight. Bounded, but generous: measured 221, 139 and 128 s a round on two cores
+#: that five other engineers' test runs shared (load average 15-30); not yet measured on two free cores.
+WHOLE_TEST_S = 600
+
+
+def test_eight_people_move_sliders_and_save_three_times_in_a_row_and_every_one_finishes(store_copy, tmp_path):
     begun = time.monotonic()
-    names = [f"Person {i} run {attempt}" for i in range(PEOPLE)]
+    names, rounds = [], []
     with served_app(store_copy, tmp_path / "streamlit.log") as url:
-        with chromium_pages(PEOPLE) as pages:
-            hung = run_eight(url, pages, names, tmp_path)
-            errors = {i: list(page.console_errors) for i, page in enumerate(pages) if page.console_errors}
+        for attempt in range(ROUNDS):  # eight new people each round, on the same server: no state left behind
+            started = time.monotonic()
+            these = [f"Person {i} round {attempt}" for i in range(PEOPLE)]
+            with chromium_pages(PEOPLE, 1280, 900) as pages:
+                hung = run_eight(url, pages, these, tmp_path / f"round-{attempt}")
+                errors = {i: list(page.console_errors) for i, page in enumerate(pages) if page.console_errors}
+            assert not [e for found in errors.values() for e in found if BAD_DELTA in e], (attempt, errors)
+            assert hung == [], (attempt, hung, errors)
+            assert errors == {}, attempt
+            names += these
+            rounds.append(round(time.monotonic() - started, 1))
         quiet = quiet_after(url.pid, QUIET_WITHIN_S)
-    assert not [e for found in errors.values() for e in found if BAD_DELTA in e], errors
-    assert hung == [], (hung, errors)
-    assert errors == {}
-    assert saved_names(store_copy) == sorted(names)
     assert quiet < QUIET_WITHIN_S, "the server kept computing after every browser had closed"
-    assert time.monotonic() - begun < 150
+    assert saved_names(store_copy) == sorted(names)  # all 24 saved, none lost
+    assert time.monotonic() - begun < WHOLE_TEST_S, f"rounds took {rounds} s"
 
 
 def run_eight(url, pages, names, tmp_path) -> list[str]:
