@@ -212,6 +212,9 @@ def uncertainty(what_if, chosen) -> None:
     layout.chart(charts.npv_distribution(result, currency=currency, present=present), key="whatif_mc")
 
 
+SAVED_KEY = "_whatif_saved"
+
+
 def save_form(params, chosen) -> None:
     with st.form("save_scenario", border=True):
         st.markdown("**Keep these settings and this selection as a scenario**")
@@ -232,10 +235,14 @@ def save_form(params, chosen) -> None:
             except (scenarios.ScenarioError, data.StoreError) as problem:
                 st.error(str(problem), icon=":material/error:")
             else:
-                st.success(f"Saved “{' '.join(name.split())}”.", icon=":material/check:")
-                st.page_link(
-                    "pages/scenarios.py", label="Compare it on the Scenarios page", icon=":material/arrow_forward:"
-                )
+                # Kept with its settings, so a redraw (the proof arriving) does not take the confirmation away.
+                st.session_state[SAVED_KEY] = (" ".join(name.split()), params)
+        saved = st.session_state.get(SAVED_KEY)
+        if saved is not None and saved[1] == params:
+            st.success(f"Saved “{saved[0]}”.", icon=":material/check:")
+            st.page_link(
+                "pages/scenarios.py", label="Compare it on the Scenarios page", icon=":material/arrow_forward:"
+            )
 
 
 @st.fragment
@@ -303,14 +310,17 @@ def what_if_answer() -> None:
     if save_tab.open:
         with save_tab:
             save_form(params, chosen)
+    if whatif.waiting():
+        await_proof()
 
 
 @st.fragment(run_every=whatif.POLL_EVERY_S)
 def await_proof() -> None:
-    # A proof or frontier computed in the background redraws the page once it arrives.
+    # Drawn inside the answer, and only while this session waits for a proof or a frontier: an idle page has no
+    # timer, so it never reruns by itself, and a timer never outlives what it waits for (the next redraw of the
+    # answer, or any full run, drops it). When the answer arrives the page redraws once, as a whole.
     if whatif.arrived():
         st.rerun()
 
 
 what_if_answer()
-await_proof()

@@ -56,9 +56,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServedURL(str):
+    """The URL of a served app (a plain ``str``), with the server's process id as ``pid``."""
+
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py"):
-    """Run `streamlit run app.py` (or ``script``) on a free loopback port against ``store_path``; yield its URL."""
+    """Run `streamlit run app.py` (or ``script``) on a free loopback port against ``store_path``; yield its URL
+    (a :class:`ServedURL`: ``url.pid`` is the server's process id)."""
     port = free_port()
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
@@ -82,7 +95,8 @@ def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py"):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = ServedURL(f"http://127.0.0.1:{port}")
+        base.pid = server.pid
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -168,3 +182,23 @@ def open_and_wait(page, url: str, timeout_ms: int = 90_000) -> None:
     """Open ``url`` and wait until the framed script has finished running (never a fixed sleep)."""
     page.goto(url)
     page.wait_for_function(FRAMED_AND_READY, timeout=timeout_ms)
+
+
+@contextmanager
+def chromium_pages(count: int, width: int = 1600, height: int = 1000):
+    """``count`` pages in one headless Chromium, each in its own browser context (its own cookies and session, as
+    ``count`` people on their own machines); each collects console errors on ``page.console_errors``."""
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            pages = []
+            for _ in range(count):
+                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+                page.console_errors = ConsoleErrors(page)
+                pages.append(page)
+            yield pages
+        finally:
+            browser.close()

@@ -3,9 +3,13 @@
 A slider move must answer before anyone notices a wait, and the exact optimum can take seconds at 2,000
 candidates. So every settings change shows the dual-priced greedy (``optimize.solve_fast``, a feasible answer
 with a bound on how far from the optimum it can be) at once, while ``optimize.BackgroundSolver`` proves the
-optimum on its own thread; a small polling fragment reruns the page when the proof arrives. The frontier (a
-sweep of exact solves) is computed the same way on a second worker, so a new budget level never cancels it.
-Everything keys on the store version, so an import or a rebuilt store starts afresh.
+optimum on a worker thread. The frontier (a sweep of exact solves) is computed the same way by a second solver,
+so a new budget level never waits for it. Both solvers serve every session: work is keyed by what it computes
+(store version + settings), shared by sessions asking the same question and never cancelled by another's
+request. Only while this session waits for one of them (``waiting``) does the page draw a small polling
+fragment, which redraws the page once the answer arrives (or was lost: then the redraw asks again); an idle
+page schedules no rerun at all. Everything keys on the store version, so an import or a rebuilt store starts
+afresh.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ FRONTIER_LEVEL_LIMIT_S = 5.0
 EXACT_LIMIT_S = 60.0
 
 PENDING_KEY = "_whatif_pending"
+FRONTIER_PENDING_KEY = "_whatif_frontier_pending"
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,12 @@ def _model(path: str, version: int) -> optimize.PortfolioModel:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _workers(path: str, version: int) -> dict:
-    return {"exact": optimize.BackgroundSolver(), "frontier": optimize.BackgroundSolver(keep=16), "memo": _Memo()}
+    # Bounded whatever the crowd: two proofs at once, one frontier sweep at once, a few dozen answers remembered.
+    return {
+        "exact": optimize.BackgroundSolver(keep=64, threads=2),
+        "frontier": optimize.BackgroundSolver(keep=16, threads=1),
+        "memo": _Memo(),
+    }
 
 
 def model() -> optimize.PortfolioModel:
@@ -97,6 +107,8 @@ def best_selection(what_if: optimize.WhatIfProblem) -> Answer:
     if isinstance(exact, optimize.Selection):
         return Answer(exact, proving=False)
     fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_fast(what_if.problem))
+    if isinstance(exact, Exception):  # the proof failed: the fast answer is final, and says it is not proven
+        return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_INFEASIBLE:
         return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_OPTIMAL:
@@ -123,6 +135,8 @@ def frontier(what_if: optimize.WhatIfProblem):
     if found is not None and not isinstance(found, Exception):
         st.session_state["_whatif_frontier"] = found
         return found, True
+    if isinstance(found, Exception):  # the sweep failed: nothing to wait for
+        return st.session_state.get("_whatif_frontier"), False
     base = problem(settings_key)
     workers["frontier"].submit(
         key, lambda token: optimize.efficient_frontier(base, time_limit=FRONTIER_LEVEL_LIMIT_S, token=token)
@@ -131,16 +145,28 @@ def frontier(what_if: optimize.WhatIfProblem):
     if found is not None and not isinstance(found, Exception):
         st.session_state["_whatif_frontier"] = found
         return found, True
-    st.session_state["_whatif_frontier_pending"] = key
+    st.session_state[FRONTIER_PENDING_KEY] = key
     return st.session_state.get("_whatif_frontier"), False
 
 
+def waiting() -> bool:
+    """Whether this session is waiting for a proof or a frontier computed in the background."""
+    return any(st.session_state.get(key) is not None for key in (PENDING_KEY, FRONTIER_PENDING_KEY))
+
+
 def arrived() -> bool:
-    """Whether a proof or a frontier this session is waiting for has arrived since the page was drawn."""
+    """Whether a proof or a frontier this session waits for has arrived, or was lost, since the page was drawn.
+
+    A lost one (dropped by the solver while nobody asked, or pushed out of its bounded results) counts as arrived:
+    redrawing the page asks for it again, so every page reaches its final answer.
+    """
     workers = _workers(*_here())
-    for state_key, worker in ((PENDING_KEY, "exact"), ("_whatif_frontier_pending", "frontier")):
+    for state_key, worker in ((PENDING_KEY, "exact"), (FRONTIER_PENDING_KEY, "frontier")):
         key = st.session_state.get(state_key)
-        if key is not None and workers[worker].result(key) is not None:
+        if key is None:
+            continue
+        solver = workers[worker]
+        if solver.result(key) is not None or not solver.busy(key):
             st.session_state.pop(state_key, None)
             return True
     return False
@@ -148,7 +174,7 @@ def arrived() -> bool:
 
 def clear_waiting() -> None:
     """Forget what the previous settings waited for (new settings wait for their own)."""
-    for key in (PENDING_KEY, "_whatif_frontier_pending"):
+    for key in (PENDING_KEY, FRONTIER_PENDING_KEY):
         st.session_state.pop(key, None)
 
 

@@ -6,7 +6,15 @@ import shutil
 
 import pytest
 
-from tests.chromium import READY, WHAT_IF_POINT_JS, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import (
+    READY,
+    WHAT_IF_POINT_JS,
+    chromium_page,
+    chromium_pages,
+    open_and_wait,
+    require_chromium,
+    served_app,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +71,27 @@ def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url
         for part, locator in answer.items():
             box = locator.bounding_box()
             assert box is not None and box["y"] + box["height"] <= 1080, f"{part} is below the fold: {box}"
+
+
+def test_two_people_moving_different_sliders_at_once_both_get_the_proof(app_url):
+    # Issue 11: one session's slider move used to cancel the other's proof, which then said "proving…" for ever.
+    with chromium_pages(2) as (first, second):
+        for page in (first, second):
+            open_and_wait(page, app_url + "/what-if?budget_pct=75")
+            page.get_by_text("Proven optimal").wait_for(timeout=60_000)
+        moves = (
+            (first, "Budget, % of plan", "ArrowLeft", "budget_pct", "70"),
+            (second, "Money ↔ strategy", "ArrowRight", "alpha", "0.35"),
+        )
+        for page, label, key, _, _ in moves:  # both keys pressed before either page is waited for
+            slider_input(page, label).focus()
+            page.keyboard.press(key)
+        for page, label, _, param, value in moves:
+            page.wait_for_function(
+                f"() => new URLSearchParams(location.search).get('{param}') === '{value}'", timeout=60_000
+            )
+            page.wait_for_selector(READY, timeout=60_000)
+            page.get_by_text("Proven optimal").wait_for(timeout=60_000)
+            assert slider_input(page, label).input_value() == value
+            assert page.get_by_text("proving the optimum").count() == 0
+            assert page.console_errors == []

@@ -177,3 +177,34 @@ def test_every_lever_replays_from_its_link(monkeypatch, what_if_store, demo_con)
     assert sliders["fte_T-DATA"] == 1.5
     shown = float(metric_values(at)["Portfolio value"])
     assert shown == pytest.approx(expected_value(demo_con, wanted), abs=0.005)
+
+
+def auto_reruns(monkeypatch) -> list:
+    """Every fragment auto-rerun timer the app asks the browser for (``run_every``), recorded as it is sent."""
+    from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+
+    timers = []
+    enqueue = ForwardMsgQueue.enqueue
+
+    def recording(self, msg):
+        if msg.HasField("auto_rerun"):
+            timers.append(msg.auto_rerun.fragment_id)
+        return enqueue(self, msg)
+
+    monkeypatch.setattr(ForwardMsgQueue, "enqueue", recording)
+    return timers
+
+
+def test_an_idle_what_if_page_schedules_no_rerun(monkeypatch, what_if_store):
+    # Issue 16 case 10: the page used to rerun itself every 0.5 s for as long as it was open, costing every
+    # session CPU and racing the reruns a person starts. Once the proof and the frontier are in, nothing ticks.
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90"}))
+    deadline = time.monotonic() + 30
+    while "Computing the frontier" in " ".join(c.value for c in at.caption) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert any("Proven optimal" in s.value for s in at.success)
+    timers = auto_reruns(monkeypatch)
+    at.run()
+    assert problems(at) == []
+    assert timers == []

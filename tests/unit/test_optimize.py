@@ -689,7 +689,7 @@ def test_ranking_curve_lists_requirements_first(demo_model):
     assert curve["fits"].is_monotonic_decreasing
 
 
-def test_background_solver_delivers_the_exact_answer_and_cancels_old_work(demo_model):
+def test_background_solver_delivers_the_exact_answer_and_shares_known_work(demo_model):
     what_if = optimize.apply_what_if(demo_model)
     solver = optimize.BackgroundSolver()
     solver.submit_exact("plan", what_if.problem)
@@ -699,22 +699,94 @@ def test_background_solver_delivers_the_exact_answer_and_cancels_old_work(demo_m
     rerun = threading.Event()
     solver.submit("plan", lambda token: rerun.set())  # known: nothing to do
     assert not rerun.wait(0.5) and solver.result("plan") is result
+    solver.submit("boom", lambda token: 1 / 0)
+    assert isinstance(solver.wait("boom", timeout=10), ZeroDivisionError)
+    solver.shutdown()
 
-    started, release = threading.Event(), threading.Event()
 
-    def slow(token):
+def slow_job(started: threading.Event, release: threading.Event, answer: str):
+    def job(token):
         started.set()
         while not token.cancelled and not release.is_set():
             release.wait(0.01)
-        return "finished"
+        return answer
 
-    solver.submit("slow", slow)
+    return job
+
+
+@pytest.mark.parametrize("options", [{}, {"threads": 1}], ids=["default", "one-thread"])
+def test_two_keys_submitted_one_after_the_other_both_get_their_results(options):
+    # Issue 11: one session's slider move used to cancel another session's proof, which then never arrived.
+    solver = optimize.BackgroundSolver(**options)
+    threads = options.get("threads", 2)
+    started, release = threading.Event(), threading.Event()
+    solver.submit("first", slow_job(started, release, "first done"))
     assert started.wait(10)
-    solver.submit("next", lambda token: "next done")
-    assert solver.wait("next", timeout=10) == "next done"
-    assert solver.result("slow") is None  # cancelled work is not kept as an answer
-    solver.submit("boom", lambda token: 1 / 0)
-    assert isinstance(solver.wait("boom", timeout=10), ZeroDivisionError)
+    solver.submit("second", lambda token: "second done")
+    if threads > 1:
+        assert solver.wait("second", timeout=10) == "second done"  # a free worker takes it at once
+    release.set()
+    assert solver.wait("first", timeout=10) == "first done"
+    assert solver.wait("second", timeout=10) == "second done"
+    solver.shutdown()
+
+
+def test_two_sessions_asking_the_same_question_share_one_run():
+    solver = optimize.BackgroundSolver()
+    runs = []
+    started, release = threading.Event(), threading.Event()
+
+    def job(token):
+        runs.append(1)
+        return slow_job(started, release, "shared")(token)
+
+    solver.submit("same", job)
+    assert started.wait(10)
+    solver.submit("same", job)  # a second session, same settings
+    release.set()
+    assert solver.wait("same", timeout=10) == "shared" and runs == [1]
+    solver.shutdown()
+
+
+def test_work_nobody_waits_for_is_dropped_and_asked_again_it_runs_again():
+    solver = optimize.BackgroundSolver(threads=1, forget_after=0.3)
+    started, release = threading.Event(), threading.Event()
+    solver.submit("abandoned", slow_job(started, release, "never"))
+    assert started.wait(10)
+    solver.submit("queued", lambda token: "queued done")
+    # Nobody asks about either for forget_after: the running one is cancelled, the queued one dropped.
+    deadline = time.monotonic() + 10
+    while (solver._running or solver._queued) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not solver._running and not solver._queued
+    assert solver._results == {}  # a cancelled job leaves no result, a dropped one never ran
+    # A page still waiting asks again: the lost result is computed afresh.
+    solver.submit("abandoned", lambda token: "again")
+    assert solver.wait("abandoned", timeout=10) == "again"
+    solver.shutdown()
+
+
+def test_work_that_is_still_asked_for_is_not_dropped():
+    solver = optimize.BackgroundSolver(threads=1, forget_after=0.3)
+    started, release = threading.Event(), threading.Event()
+    solver.submit("wanted", slow_job(started, release, "kept"))
+    assert started.wait(10)
+    for _ in range(10):  # a page polling for it every 0.1 s for a second, longer than forget_after
+        assert solver.result("wanted") is None
+        time.sleep(0.1)
+    release.set()
+    assert solver.wait("wanted", timeout=10) == "kept"
+    solver.shutdown()
+
+
+def test_background_solver_stays_bounded_over_many_distinct_keys():
+    solver = optimize.BackgroundSolver(keep=8, threads=2, queue=4)
+    for i in range(200):
+        solver.submit(i, lambda token, i=i: i)
+    for i in range(190, 200):
+        solver.wait(i, timeout=10)
+    assert len(solver._results) <= 8 and len(solver._queued) <= 4 and len(solver._workers) <= 2
+    solver.shutdown()
 
 
 def test_cancel_token_stops_a_run_before_it_starts():
@@ -812,7 +884,7 @@ def test_shutting_a_background_solver_down_cancels_its_work_and_ends_its_threads
     solver = optimize.BackgroundSolver()
     solver.submit("long", long_job)
     assert started.wait(5)
-    worker = solver._thread
+    [worker] = solver._workers
     begun = time.monotonic()
     solver.shutdown(timeout=5)
     assert time.monotonic() - begun < 2
