@@ -178,6 +178,14 @@ def _chosen_mask(model: optimize.PortfolioModel, chosen: Sequence[str]) -> np.nd
     return mask
 
 
+def scenario_column(scenario_id: str) -> str:
+    """Return the column of ``compare``'s projects table that says which projects the scenario chose.
+
+    The prefix keeps it apart from the table's own columns whatever the scenario's id or name.
+    """
+    return f"chosen:{scenario_id}"
+
+
 def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scenario_ids: Sequence[str]) -> dict:
     """Compare two to four scenarios side by side, each valued under its own settings on today's store.
 
@@ -185,8 +193,9 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     ``summary``: one row per scenario (in the order asked) with name, projects, value, rnpv, strategic_score,
     spend, budget, budget_use (spend / budget), peak_capacity_use (highest team-month demand / capacity),
     overbooked_cells (team-months over capacity with flex), added and dropped (against the current plan);
-    ``projects``: one row per project chosen by at least one scenario, a bool column per scenario name and
-    ``in_all`` (chosen by every one), sorted with the disagreements first;
+    ``projects``: one row per project chosen by at least one scenario: project_id, name, in_all (chosen by every
+    one) and a bool column per scenario keyed :func:`scenario_column` (never its name, which could be
+    ``project_id``), sorted with the disagreements first;
     ``budget``: fiscal_year, scenario, spend, budget.
     """
     ids = list(dict.fromkeys(scenario_ids))
@@ -218,14 +227,13 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
                 "dropped": int(summary["dropped"]),
             }
         )
-        membership[scenario.name] = set(scenario.chosen)
+        membership[scenario_column(scenario.scenario_id)] = set(scenario.chosen)
         use = optimize.budget_use(what_if, chosen)
         budgets.append(use.assign(scenario=scenario.name)[["fiscal_year", "scenario", "spend", "budget"]])
     every = sorted(set().union(*membership.values()))
     names = dict(zip(model.project_ids.astype(str), model.names.astype(str), strict=True))
     projects = pd.DataFrame({"project_id": every, "name": [names.get(p, "") for p in every]})
-    for scenario_name, members in membership.items():
-        projects[scenario_name] = [p in members for p in every]
-    projects["in_all"] = projects[list(membership)].all(axis=1)
+    chosen_by = pd.DataFrame({column: [p in members for p in every] for column, members in membership.items()})
+    projects = projects.assign(in_all=chosen_by.all(axis=1).to_numpy()).join(chosen_by)
     projects = projects.sort_values(["in_all", "project_id"], ignore_index=True)
     return {"summary": pd.DataFrame(rows), "projects": projects, "budget": pd.concat(budgets, ignore_index=True)}

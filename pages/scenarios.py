@@ -83,7 +83,10 @@ else:
         differing.drop(columns=["in_all"]),
         hide_index=True,
         width="stretch",
-        column_config={n: st.column_config.CheckboxColumn(n) for n in summary["name"]},
+        column_config={
+            scenarios.scenario_column(scenario_id): st.column_config.CheckboxColumn(name)
+            for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
+        },
     )
 
 st.subheader("Saved scenarios", anchor=False)

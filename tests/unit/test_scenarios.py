@@ -131,7 +131,8 @@ def test_comparing_values_each_scenario_under_its_own_settings(con):
     assert summary.loc["The plan", "added"] == 0 and summary.loc["The plan", "dropped"] == 0
     projects = result["projects"].set_index("project_id")
     assert set(projects.index) == set(plan) | set(cut_ids)
-    assert (projects["in_all"] == (projects["The plan"] & projects["Cut 20%"])).all()
+    chosen_by = projects[[scenarios.scenario_column(full), scenarios.scenario_column(trimmed)]]
+    assert (projects["in_all"] == chosen_by.all(axis=1)).all()
     # Disagreements come first: that is what a comparison is for (cutting the budget leaves some of the plan out).
     assert not projects["in_all"].all()
     assert result["projects"]["in_all"].is_monotonic_increasing
@@ -143,3 +144,18 @@ def test_comparing_needs_two_to_four(con):
     only = scenarios.save_scenario(con, "Alone", {}, [])
     with pytest.raises(scenarios.ScenarioError, match="two to 4"):
         scenarios.compare(con, model, [only])
+
+
+@pytest.mark.parametrize("clash", ["project_id", "name", "in_all"])
+def test_a_scenario_name_never_overwrites_a_column_of_the_comparison(con, clash):
+    model = optimize.prepare_model(con)
+    plan = list(model.project_ids[model.in_plan])
+    named = scenarios.save_scenario(con, clash, optimize.WhatIf().to_dict(), plan[:3])
+    other = scenarios.save_scenario(con, "Other", optimize.WhatIf().to_dict(), plan[2:5])
+    projects = scenarios.compare(con, model, [named, other])["projects"]
+    assert sorted(projects["project_id"]) == sorted(plan[:5])
+    names = dict(zip(model.project_ids, model.names, strict=True))
+    assert list(projects["name"]) == [names[p] for p in projects["project_id"]]
+    assert projects["in_all"].tolist() == [p == plan[2] for p in projects["project_id"]]
+    by_id = projects.set_index("project_id")
+    assert by_id[scenarios.scenario_column(named)].tolist() == [p in plan[:3] for p in by_id.index]
