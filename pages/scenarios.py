@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analytics import charts, formatting, scenarios
+from analytics import charts, formatting, scenarios, text
 from ui import data, layout, shell, whatif
 
 shell.ensure_framed()
@@ -105,12 +105,12 @@ with open_column, st.container(border=True):
         scenario = data.query(scenarios.load_scenario, chosen_id)
         st.page_link(
             "pages/what-if.py",
-            label=f"Open “{scenario.name}”",
+            label=f"Open “{text.markdown(scenario.name)}”",
             icon=":material/open_in_new:",
             query_params=whatif.query_of(scenario.what_if),
         )
         if scenario.note:
-            st.caption(scenario.note)
+            st.caption(text.markdown(scenario.note))
 with delete_column, st.container(border=True):
     st.markdown("**Delete a scenario**")
     doomed = st.selectbox(
@@ -121,6 +121,6 @@ with delete_column, st.container(border=True):
         index=None,
         placeholder="Pick one to delete",
     )
-    if doomed and st.button(f"Delete “{names[doomed]}”", icon=":material/delete:", key="confirm_delete"):
+    if doomed and st.button(f"Delete “{text.markdown(names[doomed])}”", icon=":material/delete:", key="confirm_delete"):
         data.write(scenarios.delete_scenario, doomed)
         st.rerun()

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from analytics import charts, formatting, optimize, scenarios, simulate
+from analytics import charts, formatting, optimize, scenarios, simulate, text
 from ui import data, layout, shell, state, whatif
 
 shell.ensure_framed()
@@ -229,9 +229,9 @@ def save_form(params, chosen) -> None:
                     note=note or None,
                 )
             except scenarios.ScenarioError as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(text.markdown(problem), icon=":material/error:")
             else:
-                st.success(f"Saved “{' '.join(name.split())}”.", icon=":material/check:")
+                st.success(f"Saved “{text.markdown(' '.join(name.split()))}”.", icon=":material/check:")
                 st.page_link(
                     "pages/scenarios.py", label="Compare it on the Scenarios page", icon=":material/arrow_forward:"
                 )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import charts, formatting
+from analytics import charts, formatting, text
 from analytics.store import StoreError
 from ui import data, nav, state
 
@@ -73,7 +73,7 @@ def sidebar() -> None:
     """The sidebar shared by every page: which company and store, the valuation date, presentation mode."""
     with st.sidebar:
         settings = data.settings()
-        st.markdown(f"**{settings.company}**")
+        st.markdown(f"**{text.markdown(settings.company)}**")
         st.caption(
             f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
             f"discount rate {formatting.percent(settings.discount_rate)}"
