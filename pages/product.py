@@ -82,10 +82,13 @@ with controls:
     custom_start = custom_end = None
     if window_code == "custom":
         first_col, last_col, _ = st.columns([1, 1, 3])
+        bounds = {"min_value": product.earliest_window_start(as_of), "max_value": as_of}
         with first_col:
-            custom_start = state.date_with_url("From", "start", date(as_of.year, 1, 1), max_value=as_of)
+            custom_start = state.date_with_url("From", "start", date(as_of.year, 1, 1), **bounds)
         with last_col:
-            custom_end = state.date_with_url("To", "end", as_of, max_value=as_of)
+            custom_end = state.date_with_url("To", "end", as_of, **bounds)
+        if custom_start > custom_end:
+            st.caption("The link's From date is after its To date: the window runs the other way round.")
 if product_id is None:
     with heading:
         layout.header("Product", "How is one product doing, and what should it build next? Pick a product.")
