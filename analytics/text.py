@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 
-#: Every ASCII punctuation character: CommonMark lets any of them be escaped with a backslash, and escaping all of
-#: them covers emphasis, links and images, headings, quotes, lists (``-``, ``1.``), tables, HTML, Streamlit's
-#: ``:colour[...]`` directives and ``$...$`` maths alike.
-_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+#: Characters that act anywhere in a line: emphasis, code, links and images (``[``), HTML and entities, Streamlit's
+#: ``:colour[...]``, ``:icon:`` and ``$...$`` maths, GFM strike-through and tables. A backslash escapes each
+#: (CommonMark lets any ASCII punctuation be escaped); ``-``, ``.`` and the like stay as they are mid-line, so ids
+#: (``P-010``) and file names read in the source as on screen.
+_INLINE = re.compile(r"([\\`*_\[\]<>$:~&|])")
+#: A line's first character that makes it a heading, quote, list item, rule or setext underline.
+_BLOCK_START = re.compile(r"(?m)^([ \t]*)([#>+\-=])")
+#: The "." or ")" after a number that starts a line makes it an ordered list item.
+_NUMBERED_START = re.compile(r"(?m)^([ \t]*\d+)([.)])")
 
 
 def markdown(text) -> str:
@@ -28,19 +33,25 @@ def markdown(text) -> str:
     Returns
     -------
     str
-        The text with every ASCII punctuation character backslash-escaped and each line's leading spaces made
-        non-breaking (four leading spaces would start a code block).
+        The text with the characters Markdown acts on backslash-escaped, and so the first character of a line
+        that would make it a heading, quote, list or rule, and each line's leading spaces made non-breaking
+        (four leading spaces would start a code block).
 
     Examples
     --------
     >>> print(markdown("**B** costs $5"))
     \*\*B\*\* costs \$5
     >>> print(markdown("![p](http://host/x)"))
-    \!\[p\]\(http\:\/\/host\/x\)
+    !\[p\](http\://host/x)
+    >>> print(markdown("P-010\n# Heading\n1. first"))
+    P-010
+    \# Heading
+    1\. first
     """
     if text is None:
         return ""
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    escaped = _INLINE.sub(r"\\\1", str(text))
+    escaped = _NUMBERED_START.sub(r"\1\\\2", _BLOCK_START.sub(r"\1\\\2", escaped))
     return re.sub(r"(?m)^[ \t]+", lambda m: "\u00a0" * len(m.group(0)), escaped)
 
 

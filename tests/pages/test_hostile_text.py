@@ -84,6 +84,6 @@ def test_the_scenarios_page_shows_the_names_and_note_escaped(monkeypatch, hostil
     at = open_page(monkeypatch, hostile_path, "pages/scenarios.py")
     assert problems(at) == [] and figure_count(at) == 2
     # The open-a-scenario box shows its note: the tracking pixel is escaped text, the heading a literal "#".
-    assert any("\\!\\[p\\]" in c.value and "\n\\# Heading" in c.value for c in at.caption)
+    assert any("!\\[p\\]" in c.value and "\n\\# Heading" in c.value for c in at.caption)
     opening = [link.proto.label for link in at.get("page_link") if link.proto.label.startswith("Open")]
-    assert len(opening) == 1 and "\\<b\\>x\\<\\/b\\>" in opening[0]
+    assert len(opening) == 1 and "\\<b\\>x\\</b\\>" in opening[0]
