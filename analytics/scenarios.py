@@ -12,6 +12,7 @@ key; names are unique per store (the schema's UNIQUE), and a clash is reported a
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,8 +51,104 @@ class Scenario:
 
     @property
     def what_if(self) -> optimize.WhatIf:
-        """Return the settings as the optimiser takes them."""
+        """Return the settings as the optimiser takes them (``load_scenario`` has checked them)."""
         return optimize.WhatIf.from_dict(self.params)
+
+
+#: What each what-if setting of a scenario's params must be: a number, a number or null, a whole number, a list
+#: of numbers or null, an object of id -> number, or a list of project ids. Keys not listed are ignored.
+PARAM_KINDS = {
+    "budget_pct": "number",
+    "budget_by_year": "numbers or null",
+    "discount_rate": "number or null",
+    "alpha": "number",
+    "objective_weights": "id -> number",
+    "capacity_fte_delta": "id -> number",
+    "capacity_pct_delta": "id -> number",
+    "flex": "number",
+    "pos_haircut": "number",
+    "cost_overrun": "number",
+    "benefit_delay_months": "whole number",
+    "force_in": "ids",
+    "force_out": "ids",
+}
+_KIND_WORDS = {
+    "number": "a number",
+    "numbers or null": "a list of numbers (one per fiscal year) or null",
+    "number or null": "a number or null",
+    "id -> number": 'an object of ids and numbers, like {"T-DATA": 2}',
+    "whole number": "a whole number",
+    "ids": 'a list of project ids, like ["P-001"]',
+}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _fits(kind: str, value) -> bool:
+    if kind == "number":
+        return _is_number(value)
+    if kind == "number or null":
+        return value is None or _is_number(value)
+    if kind == "whole number":
+        return _is_number(value) and float(value).is_integer()
+    if kind == "numbers or null":
+        return value is None or (isinstance(value, list) and all(_is_number(v) for v in value))
+    if kind == "id -> number":
+        return isinstance(value, dict) and all(_is_number(v) for v in value.values())
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def check_params(params) -> optimize.WhatIf:
+    """Return the what-if settings a scenario's params hold, or say in a sentence why they cannot be used.
+
+    Used when a scenario is loaded and when a scenarios file is imported, so what imports is what opens.
+
+    Parameters
+    ----------
+    params
+        The params as stored: JSON text, or the object it holds.
+
+    Returns
+    -------
+    optimize.WhatIf
+        The settings; keys that are not settings are ignored, missing ones take their defaults.
+
+    Raises
+    ------
+    ScenarioError
+        The params are not JSON, not an object, hold a setting of the wrong kind (:data:`PARAM_KINDS`), or one
+        outside its range (``optimize.WhatIf``'s own checks: α and the haircut in [0, 1], budget and flex ≥ 0...).
+
+    Examples
+    --------
+    >>> check_params('{"alpha": 0.5}').alpha
+    0.5
+    >>> check_params('{"alpha": 5}')
+    Traceback (most recent call last):
+    ...
+    analytics.scenarios.ScenarioError: The what-if settings do not hold: alpha must be between 0 and 1.
+    """
+    if isinstance(params, str | bytes):
+        try:
+            params = json.loads(params)
+        except ValueError as exc:
+            raise ScenarioError(f"The what-if settings are not JSON ({exc}).") from exc
+    if not isinstance(params, dict):
+        raise ScenarioError(
+            'The what-if settings must be a JSON object of settings, like {"budget_pct": 90}, '
+            f"not {json.dumps(params)[:40]}."
+        )
+    for key, kind in PARAM_KINDS.items():
+        if key in params and not _fits(kind, params[key]):
+            raise ScenarioError(
+                f"The what-if setting {key} must be {_KIND_WORDS[kind]}, not {json.dumps(params[key])[:40]}."
+            )
+    try:
+        return optimize.WhatIf.from_dict(params)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"The what-if settings do not hold: {exc}.") from exc
 
 
 def _clean_name(name: str) -> str:
@@ -127,20 +224,34 @@ def save_scenario(
     return scenario_id
 
 
+def _problem_of(params) -> str | None:
+    try:
+        check_params(params)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
 def list_scenarios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return the saved scenarios, newest first: scenario_id, name, created_at, created_by, note, chosen (count)."""
-    return con.execute(
+    """Return the saved scenarios, newest first, each with why it cannot be opened, if it cannot.
+
+    Columns: scenario_id, name, created_at, created_by, note, chosen (a count), and problem: None, or the sentence
+    of :func:`check_params`, so a page still lists (and can delete) a scenario whose settings do not hold.
+    """
+    listed = con.execute(
         """
         SELECT s.scenario_id, s.name, s.created_at, s.created_by, s.note,
-               count(*) FILTER (WHERE p.chosen) AS chosen
+               count(*) FILTER (WHERE p.chosen) AS chosen, any_value(CAST(s.params AS VARCHAR)) AS params
         FROM scenarios s LEFT JOIN scenario_projects p USING (scenario_id)
         GROUP BY ALL ORDER BY s.created_at DESC, s.name
         """
     ).df()
+    problems = [_problem_of(params) for params in listed.pop("params")]
+    return listed.assign(problem=pd.Series(problems, index=listed.index, dtype=object))
 
 
 def load_scenario(con: duckdb.DuckDBPyConnection, scenario_id: str) -> Scenario:
-    """Return a saved scenario; ``ScenarioError`` when there is none with that id."""
+    """Return a saved scenario; ``ScenarioError`` when there is none with that id or its settings do not hold."""
     row = con.execute(
         "SELECT scenario_id, name, created_at, created_by, note, params FROM scenarios WHERE scenario_id = ?",
         [scenario_id],
@@ -150,6 +261,10 @@ def load_scenario(con: duckdb.DuckDBPyConnection, scenario_id: str) -> Scenario:
     members = con.execute(
         "SELECT project_id, chosen FROM scenario_projects WHERE scenario_id = ? ORDER BY project_id", [scenario_id]
     ).fetchall()
+    try:
+        check_params(row[5])
+    except ScenarioError as exc:
+        raise ScenarioError(f"The scenario “{row[1]}” cannot be opened: {exc}") from exc
     params = row[5] if isinstance(row[5], dict) else json.loads(row[5])
     return Scenario(
         scenario_id=row[0],
@@ -178,6 +293,14 @@ def _chosen_mask(model: optimize.PortfolioModel, chosen: Sequence[str]) -> np.nd
     return mask
 
 
+def scenario_column(scenario_id: str) -> str:
+    """Return the column of ``compare``'s projects table that says which projects the scenario chose.
+
+    The prefix keeps it apart from the table's own columns whatever the scenario's id or name.
+    """
+    return f"chosen:{scenario_id}"
+
+
 def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scenario_ids: Sequence[str]) -> dict:
     """Compare two to four scenarios side by side, each valued under its own settings on today's store.
 
@@ -185,8 +308,9 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     ``summary``: one row per scenario (in the order asked) with name, projects, value, rnpv, strategic_score,
     spend, budget, budget_use (spend / budget), peak_capacity_use (highest team-month demand / capacity),
     overbooked_cells (team-months over capacity with flex), added and dropped (against the current plan);
-    ``projects``: one row per project chosen by at least one scenario, a bool column per scenario name and
-    ``in_all`` (chosen by every one), sorted with the disagreements first;
+    ``projects``: one row per project chosen by at least one scenario: project_id, name, in_all (chosen by every
+    one) and a bool column per scenario keyed :func:`scenario_column` (never its name, which could be
+    ``project_id``), sorted with the disagreements first;
     ``budget``: fiscal_year, scenario, spend, budget.
     """
     ids = list(dict.fromkeys(scenario_ids))
@@ -218,14 +342,13 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
                 "dropped": int(summary["dropped"]),
             }
         )
-        membership[scenario.name] = set(scenario.chosen)
+        membership[scenario_column(scenario.scenario_id)] = set(scenario.chosen)
         use = optimize.budget_use(what_if, chosen)
         budgets.append(use.assign(scenario=scenario.name)[["fiscal_year", "scenario", "spend", "budget"]])
     every = sorted(set().union(*membership.values()))
     names = dict(zip(model.project_ids.astype(str), model.names.astype(str), strict=True))
     projects = pd.DataFrame({"project_id": every, "name": [names.get(p, "") for p in every]})
-    for scenario_name, members in membership.items():
-        projects[scenario_name] = [p in members for p in every]
-    projects["in_all"] = projects[list(membership)].all(axis=1)
+    chosen_by = pd.DataFrame({column: [p in members for p in every] for column, members in membership.items()})
+    projects = projects.assign(in_all=chosen_by.all(axis=1).to_numpy()).join(chosen_by)
     projects = projects.sort_values(["in_all", "project_id"], ignore_index=True)
     return {"summary": pd.DataFrame(rows), "projects": projects, "budget": pd.concat(budgets, ignore_index=True)}

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import text as store_text
 from ui import admin, data, layout, portfolio_sheet, shell
 
 shell.ensure_framed()
@@ -99,8 +100,7 @@ with template_col:
 
 def as_text(text: str) -> str:
     """Text from an upload, escaped so that Markdown shows every character as typed (``<img ...>`` included)."""
-    # Mid-sentence, these are the characters Markdown (and Streamlit's :icon: and $math$) would act on.
-    return re.sub(r"([\\`*_\[\]<>~$:&])", r"\\\1", text)
+    return store_text.markdown(text)
 
 
 def request_import(file_id: str, into: str) -> None:

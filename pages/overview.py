@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analytics import charts, formatting, overview
+from analytics import charts, formatting, overview, text
 from ui import data, layout, nav, shell
 
 shell.ensure_framed()
@@ -11,7 +11,7 @@ settings = data.settings()
 currency = settings.currency
 
 layout.header(
-    f"{settings.company} at a glance",
+    f"{text.markdown(settings.company)} at a glance",
     f"How are our products doing, and is the portfolio on track? Last {WINDOW_DAYS} days to "
     f"{settings.as_of:%d %b %Y} against the {WINDOW_DAYS} before.",
 )

@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import charts, downloads, formatting, portfolio
+from analytics import charts, downloads, formatting, portfolio, text
 from ui import data, filters, layout, shell, state
 
 shell.ensure_framed()
@@ -122,10 +122,12 @@ with value_tab:
     if project_id:
         detail = data.query(portfolio.project_detail, project_id, rate)
         project = detail["project"]
-        st.subheader(f"{project_id} · {project['name']}", anchor=False)
+        st.subheader(text.markdown(f"{project_id} · {project['name']}"), anchor=False)
         st.caption(
-            f"{project['program']} · {project['stage'].replace('_', ' ')} · sponsor {project['sponsor']} · "
-            f"manager {project['manager']} · {project['start_date']:%b %Y} to {project['end_date']:%b %Y}"
+            text.markdown(
+                f"{project['program']} · {project['stage'].replace('_', ' ')} · sponsor {project['sponsor']} · "
+                f"manager {project['manager']} · {project['start_date']:%b %Y} to {project['end_date']:%b %Y}"
+            )
         )
         health_label = "Not tracked" if formatting.is_missing(project["health"]) else project["health"].title()
         layout.tile_row(

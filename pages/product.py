@@ -2,7 +2,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import charts, downloads, formatting, product
+from analytics import charts, downloads, formatting, product, text
 from ui import data, layout, shell, state
 
 shell.ensure_framed()
@@ -82,10 +82,13 @@ with controls:
     custom_start = custom_end = None
     if window_code == "custom":
         first_col, last_col, _ = st.columns([1, 1, 3])
+        bounds = {"min_value": product.earliest_window_start(as_of), "max_value": as_of}
         with first_col:
-            custom_start = state.date_with_url("From", "start", date(as_of.year, 1, 1), max_value=as_of)
+            custom_start = state.date_with_url("From", "start", date(as_of.year, 1, 1), **bounds)
         with last_col:
-            custom_end = state.date_with_url("To", "end", as_of, max_value=as_of)
+            custom_end = state.date_with_url("To", "end", as_of, **bounds)
+        if custom_start > custom_end:
+            st.caption("The link's From date is after its To date: the window runs the other way round.")
 if product_id is None:
     with heading:
         layout.header("Product", "How is one product doing, and what should it build next? Pick a product.")
@@ -97,8 +100,9 @@ info = data.query(product.product_info, product_id)
 launched = f"launched {info['launched_on']:%b %Y}" if info["launched_on"] else "launch date unknown"
 with heading:
     layout.header(
-        info["name"],
-        f"{info['segment'] or 'No segment'} · {info['lifecycle_stage']} · owner {info['owner'] or 'unassigned'} · "
+        text.markdown(info["name"]),
+        f"{text.markdown(info['segment'] or 'No segment')} · {info['lifecycle_stage']} · "
+        f"owner {text.markdown(info['owner'] or 'unassigned')} · "
         f"{launched}. {window.start:%d %b %Y} – {window.end:%d %b %Y} ({window.days} days), changes "
         f"{window.comparison_label()} ({window.compare_start:%d %b %Y} – {window.compare_end:%d %b %Y}).",
     )
@@ -114,7 +118,7 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
     change = product.change_text(row.metric, row.change, row.relative_change)
     with column, st.container(border=True):
         st.metric(
-            row.label,
+            text.markdown(row.label),
             shown(row.metric, row.current),
             delta=change,
             delta_color=product.tone(row.better, change),
@@ -222,7 +226,7 @@ if voice_tab.open:
                         present=present,
                         axis_title="Answers",
                         value_format=",.0f",
-                        title=f"Most talked about: {charts.plain(top['theme'])} ({top['share']:.0%} of answers)",
+                        title=f"Most talked about: {top['theme']} ({top['share']:.0%} of answers)",
                     ),
                     key="themes_volume",
                 )
@@ -230,9 +234,7 @@ if voice_tab.open:
                 lowest = product.lowest_scoring_theme(themes)
                 title = "Themes by average score (0–10)"
                 if lowest is not None:
-                    title = (
-                        f"Lowest-scoring theme: {charts.plain(lowest['theme'])} ({lowest['mean_nps_score']:.1f} / 10)"
-                    )
+                    title = f"Lowest-scoring theme: {lowest['theme']} ({lowest['mean_nps_score']:.1f} / 10)"
                 layout.chart(
                     charts.theme_ranking(
                         themes,
@@ -435,5 +437,5 @@ if investment_tab.open:
             charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of), key="investment"
         )
         if not projects.empty:
-            st.markdown(f"**Projects attached to {info['name']}**")
+            st.markdown(f"**Projects attached to {text.markdown(info['name'])}**")
             st.dataframe(projects, hide_index=True, width="stretch", column_config=PROJECT_COLUMNS)

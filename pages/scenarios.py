@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analytics import charts, formatting, scenarios
+from analytics import charts, formatting, scenarios, text
 from ui import data, layout, shell, whatif
 
 shell.ensure_framed()
@@ -22,7 +22,20 @@ if saved.empty:
     st.page_link("pages/what-if.py", label="Go to What-if", icon=":material/tune:")
     st.stop()
 
-names = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+every_name = dict(zip(saved["scenario_id"], saved["name"], strict=True))
+# A scenario whose settings do not hold (written by another tool) is named with why, and can still be deleted.
+usable = saved[saved["problem"].isna()]
+names = dict(zip(usable["scenario_id"], usable["name"], strict=True))
+broken = saved[saved["problem"].notna()]
+if not broken.empty:
+    st.warning(
+        f"{len(broken)} saved scenario{'' if len(broken) == 1 else 's'} cannot be opened or compared: "
+        + "; ".join(
+            f"“{text.markdown(n)}”: {text.markdown(p)}" for n, p in zip(broken["name"], broken["problem"], strict=True)
+        )
+        + ". Delete them below, or import them again with settings that hold.",
+        icon=":material/warning:",
+    )
 picked = st.multiselect(
     "Scenarios to compare (two to four)",
     list(names),
@@ -83,7 +96,10 @@ else:
         differing.drop(columns=["in_all"]),
         hide_index=True,
         width="stretch",
-        column_config={n: st.column_config.CheckboxColumn(n) for n in summary["name"]},
+        column_config={
+            scenarios.scenario_column(scenario_id): st.column_config.CheckboxColumn(name)
+            for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
+        },
     )
 
 st.subheader("Saved scenarios", anchor=False)
@@ -102,22 +118,24 @@ with open_column, st.container(border=True):
         scenario = data.query(scenarios.load_scenario, chosen_id)
         st.page_link(
             "pages/what-if.py",
-            label=f"Open “{scenario.name}”",
+            label=f"Open “{text.markdown(scenario.name)}”",
             icon=":material/open_in_new:",
             query_params=whatif.query_of(scenario.what_if),
         )
         if scenario.note:
-            st.caption(scenario.note)
+            st.caption(text.markdown(scenario.note))
 with delete_column, st.container(border=True):
     st.markdown("**Delete a scenario**")
     doomed = st.selectbox(
         "Scenario",
-        list(names),
-        format_func=names.get,
+        list(every_name),
+        format_func=every_name.get,
         key="delete_scenario",
         index=None,
         placeholder="Pick one to delete",
     )
-    if doomed and st.button(f"Delete “{names[doomed]}”", icon=":material/delete:", key="confirm_delete"):
+    if doomed and st.button(
+        f"Delete “{text.markdown(every_name[doomed])}”", icon=":material/delete:", key="confirm_delete"
+    ):
         data.write(scenarios.delete_scenario, doomed)
         st.rerun()

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from analytics import charts, formatting, optimize, scenarios, simulate
+from analytics import charts, formatting, optimize, scenarios, simulate, text
 from ui import data, layout, shell, state, whatif
 
 shell.ensure_framed()
@@ -233,13 +233,13 @@ def save_form(params, chosen) -> None:
                     note=note or None,
                 )
             except (scenarios.ScenarioError, data.StoreError) as problem:
-                st.error(str(problem), icon=":material/error:")
+                st.error(text.markdown(str(problem)), icon=":material/error:")
             else:
                 # Kept with its settings, so a redraw (the proof arriving) does not take the confirmation away.
                 st.session_state[SAVED_KEY] = (" ".join(name.split()), params)
         saved = st.session_state.get(SAVED_KEY)
         if saved is not None and saved[1] == params:
-            st.success(f"Saved “{saved[0]}”.", icon=":material/check:")
+            st.success(f"Saved “{text.markdown(saved[0])}”.", icon=":material/check:")
             st.page_link(
                 "pages/scenarios.py", label="Compare it on the Scenarios page", icon=":material/arrow_forward:"
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from analytics import text
 from ui import data, shell
 
 
@@ -32,7 +33,7 @@ def header(title: str, question: str) -> None:
     st.title(title, anchor=False)
     if shell.presentation_mode():
         settings = data.settings()
-        st.caption(f"{settings.company} · figures as of {settings.as_of:%d %B %Y} · {question}")
+        st.caption(f"{text.markdown(settings.company)} · figures as of {settings.as_of:%d %B %Y} · {question}")
     else:
         st.caption(question)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import charts, formatting
+from analytics import charts, formatting, text
 from analytics.store import StoreError
 from ui import data, nav, state
 
@@ -80,16 +80,16 @@ def sidebar() -> None:
             settings = data.settings()
         except data.SettingsError as exc:
             log.warning("%s", exc)
-            st.error(str(exc), icon=":material/settings_alert:")
+            st.error(text.markdown(str(exc)), icon=":material/settings_alert:")
         else:
-            st.markdown(f"**{settings.company}**")
+            st.markdown(f"**{text.markdown(settings.company)}**")
             st.caption(
                 f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
                 f"discount rate {formatting.percent(settings.discount_rate)}"
             )
         if data.opened_new_store():
             st.warning(
-                f"There was no store at `{data.store_path()}`, so a new, empty one was created there. If you meant "
+                f"There was no store at `{text.markdown(data.store_path())}`, so a new, empty one was created there. If you meant "
                 "another store, set QUARTERDECK_DB to its path and restart; or import your data on the Data page.",
                 icon=":material/new_releases:",
             )

@@ -14,6 +14,8 @@ from typing import Any
 
 import streamlit as st
 
+from analytics import text
+
 
 def seed_from_url(key: str, read: Callable[[str | None], Any]) -> None:
     """Give the widget keyed ``key`` its value from the URL's ``?key=`` when it has none.
@@ -64,12 +66,38 @@ def choice_with_url(label: str, options: dict[str, str], key: str, default: str,
     return value
 
 
-def date_with_url(label: str, key: str, default: date, **kwargs) -> date:
-    """Draw a date input whose value lives in the URL as ``?key=YYYY-MM-DD`` (``default`` when the URL has none)."""
-    seed_from_url(key, lambda wanted: _iso_date(wanted) or default)
-    value = st.date_input(label, key=key, format="YYYY-MM-DD", **kwargs)
+def date_with_url(label: str, key: str, default: date, *, min_value: date, max_value: date, **kwargs) -> date:
+    """Draw a date input whose value lives in the URL as ``?key=YYYY-MM-DD`` (``default`` when the URL has none).
+
+    A URL date that is not a date (``abc``, ``2026-02-30``, year 0) is ignored, one outside
+    ``[min_value, max_value]`` is moved to the nearer end; either way a toast says so once, and the widget then
+    writes the date it shows back to the URL, so reloading the link is quiet.
+    """
+
+    def read(text: str | None) -> date:
+        if text is None:
+            return default
+        wanted = _iso_date(text)
+        if wanted is None:
+            _note(f"“{text}” in the link is not a date (YYYY-MM-DD): {label} shows {default:%d %b %Y}.")
+            return default
+        shown = min(max(wanted, min_value), max_value)
+        if shown != wanted:
+            side = "before the earliest" if wanted < min_value else "after the latest"
+            _note(f"{label} {wanted.isoformat()} in the link is {side} date shown: it shows {shown:%d %b %Y}.")
+        return shown
+
+    seed_from_url(key, read)
+    # A value kept from another store (whose dates differ) is moved inside this one's range too.
+    st.session_state[key] = min(max(st.session_state[key], min_value), max_value)
+    value = st.date_input(label, key=key, format="YYYY-MM-DD", min_value=min_value, max_value=max_value, **kwargs)
     st.query_params[key] = value.isoformat()
     return value
+
+
+def _note(message: str) -> None:
+    """Say once that a URL value was ignored or moved (a toast: it shows on the run that read the URL only)."""
+    st.toast(text.markdown(message), icon=":material/link:")
 
 
 def _iso_date(text: str | None) -> date | None:

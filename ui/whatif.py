@@ -21,7 +21,7 @@ from threading import Lock
 
 import streamlit as st
 
-from analytics import optimize
+from analytics import optimize, text
 from analytics.rules import DEFAULT_ALPHA
 from ui import data, state
 
@@ -261,7 +261,9 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         )
     with st.expander("Strategy weights"):
         weights = {
-            objective: float(st.slider(name, 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params"))
+            objective: float(
+                st.slider(text.markdown(name), 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params")
+            )
             for objective, name, weight in zip(
                 portfolio_model.objective_ids,
                 portfolio_model.objective_names,
@@ -272,7 +274,9 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
     with st.expander("Team capacity (± FTE)"):
         fte = {
             team: float(
-                st.slider(name, -5.0, 5.0, 0.0, 0.5, key=f"fte_{team}", bind="query-params", format="%+.1f FTE")
+                st.slider(
+                    text.markdown(name), -5.0, 5.0, 0.0, 0.5, key=f"fte_{team}", bind="query-params", format="%+.1f FTE"
+                )
             )
             for team, name in zip(portfolio_model.teams, portfolio_model.team_names, strict=True)
         }

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from analytics.charts.template import STAGE_COLOURS, money_axis, styled
 from analytics.formatting import money
 from analytics.rules import COMMITTED_STAGES, LIVE_STAGES
+from analytics.text import plotly as plotly_text
 
 #: Stack order of the forward-spend bars: committed money at the base, then the rest; later stages first in each.
 FORWARD_STACK = tuple(sorted(reversed(LIVE_STAGES), key=lambda stage: stage not in COMMITTED_STAGES))
@@ -27,7 +28,7 @@ def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
             y=rows["revenue"],
             name=name,
             marker_pattern_shape=["/" if p else "" for p in rows["partial"]],
-            hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} {currency}<extra></extra>",
+            hovertemplate=f"{plotly_text(name)}<br>%{{x|%b %Y}}: %{{y:,.0f}} {currency}<extra></extra>",
         )
     growth = f", {last_year / year_before - 1:+.0%} on the year before" if year_before else ""
     title = f"Revenue: {money(last_year, currency)} over the last 12 complete months{growth}"

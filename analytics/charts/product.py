@@ -1,6 +1,7 @@
 """Figures of the product page: KPI trends, customer voice, retention, roadmap, backlog and investment.
 
-They draw the frames of ``analytics.product``; store text in them is escaped with ``plain``.
+They draw the frames of ``analytics.product``; store text in them is escaped by ``styled``
+(data) and ``plotly_text`` (what a builder writes into a hover template).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from analytics.charts.template import (
     SEQUENTIAL,
     legend_above_margin,
     money_axis,
-    plain_columns,
     styled,
 )
 from analytics.formatting import CURRENCY_SYMBOLS, money
+from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
     "shipped": "#0072B2",
@@ -91,7 +92,6 @@ def kpi_trend(
     ``frame``: one metric's rows of ``product.kpi_trends``; ``ships``: ``product.shipped_features``. Periods the
     window cuts are drawn hollow: their sums cover only the days inside it.
     """
-    ships = plain_columns(ships, ["feature_id", "title"])
     partial = frame["partial"].to_numpy()
     # A period the window cuts holds only some of its days: its sum would draw a cliff at each end of the line.
     # With at least two whole periods, lines join whole periods only and a cut one is a hollow point on its own.
@@ -104,7 +104,7 @@ def kpi_trend(
         mode="lines",
         line={"color": NEUTRAL, "dash": "dash"},
         customdata=frame["comparison_period"],
-        hovertemplate=f"{comparison_label}: %{{y}} (%{{customdata|%d %b %Y}})<extra></extra>",
+        hovertemplate=f"{plotly_text(comparison_label)}: %{{y}} (%{{customdata|%d %b %Y}})<extra></extra>",
     )
     fig.add_scatter(
         x=frame["period"],
@@ -125,7 +125,7 @@ def kpi_trend(
             "line": {"color": GOOD, "width": 2},
             "size": 9 if present else 7,
         },
-        hovertemplate=f"{label}, %{{x|%d %b %Y}}: %{{y}}<extra></extra>",
+        hovertemplate=f"{plotly_text(label)}, %{{x|%d %b %Y}}: %{{y}}<extra></extra>",
     )
     if cut.any():
         fig.add_scatter(
@@ -134,7 +134,8 @@ def kpi_trend(
             name="part of a period",
             mode="markers",
             marker={"color": "#FFFFFF", "line": {"color": GOOD, "width": 2}, "size": 9 if present else 7},
-            hovertemplate=f"{label}, %{{x|%d %b %Y}}: %{{y}} (only the days inside the window)<extra></extra>",
+            hovertemplate=f"{plotly_text(label)}, %{{x|%d %b %Y}}: %{{y}} (only the days inside the window)"
+            "<extra></extra>",
         )
     if len(ships):
         # All release lines as one trace of vertical segments: a shape per release costs a rerun dearly.
@@ -239,7 +240,6 @@ def csat_trend(voice, target: float | None, *, present: bool, title: str, grain:
 
 def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title: str, value_format: str):
     """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top."""
-    themes = plain_columns(themes, ["theme"])
     rows = themes.dropna(subset=[column]).sort_values(column, ascending=False)
     colours = GOOD
     if column != "answers":
@@ -332,7 +332,6 @@ def roadmap_timeline(frame, *, as_of, present: bool):
 
     Shipped-late items carry a vermillion outline and a tick at their target date.
     """
-    frame = plain_columns(frame, ["feature_id", "title", "theme"])
     fig = go.Figure()
     y = [frame["theme"].tolist(), (frame["feature_id"] + " " + frame["title"]).tolist()]
     durations = (frame["finish"] - frame["start_date"]).dt.total_seconds() * 1000
@@ -390,7 +389,6 @@ def roadmap_timeline(frame, *, as_of, present: bool):
 
 def rank_slope(items, *, present: bool, top: int = 10):
     """RICE rank against WSJF rank for the items in either top ``top``: flat lines agree, steep ones disagree."""
-    items = plain_columns(items, ["feature_id", "title"])
     shown = items[(items["rice_rank"] <= top) | (items["wsjf_rank"] <= top)]
     fig = go.Figure()
     for row in shown.itertuples(index=False):
@@ -406,7 +404,7 @@ def rank_slope(items, *, present: bool, top: int = 10):
             textposition=["middle left", "middle right"],
             textfont={"size": 14 if present else 11},
             showlegend=False,
-            hovertemplate=f"{row.feature_id} {row.title}<br>%{{x}} rank %{{y}}<extra></extra>",
+            hovertemplate=f"{plotly_text(f'{row.feature_id} {row.title}')}<br>%{{x}} rank %{{y}}<extra></extra>",
         )
     agree = int(((shown["rice_rank"] <= top) & (shown["wsjf_rank"] <= top)).sum())
     fig.update_yaxes(autorange="reversed", visible=False)
@@ -421,7 +419,6 @@ def value_effort_quadrant(items, score: str, *, present: bool, title: str):
     Quick wins, big bets, fill-ins and money pits; items the capacity plan chose (``chosen``) are filled, the rest
     hollow.
     """
-    items = plain_columns(items, ["feature_id", "title"])
     label = score.upper()
     fig = go.Figure()
     chosen = items["chosen"] if "chosen" in items else items[score].notna()

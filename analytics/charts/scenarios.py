@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from analytics.charts.template import GOOD, OKABE_ITO, money_axis, styled
 from analytics.charts.whatif import RANKING_COLOUR
 from analytics.formatting import money
+from analytics.text import plotly as plotly_text
 
 #: Strategic score on the right of the rNPV bars, over its whole 0-1 range so scenarios compare at a glance.
 STRATEGIC_SCORE_AXIS = {
@@ -65,7 +66,7 @@ def scenario_budgets(budget, *, currency: str, present: bool):
             y=rows["spend"],
             name=name,
             marker_color=colour,
-            hovertemplate=f"{name}, %{{x}}: spends %{{y:,.0f}} {currency}<extra></extra>",
+            hovertemplate=f"{plotly_text(name)}, %{{x}}: spends %{{y:,.0f}} {currency}<extra></extra>",
         )
         fig.add_scatter(
             x=years,
@@ -73,7 +74,7 @@ def scenario_budgets(budget, *, currency: str, present: bool):
             mode="markers",
             showlegend=False,
             marker={"symbol": "line-ew", "size": 30, "line": {"width": 3, "color": colour}},
-            hovertemplate=f"{name}, %{{x}}: budget %{{y:,.0f}} {currency}<extra></extra>",
+            hovertemplate=f"{plotly_text(name)}, %{{x}}: budget %{{y:,.0f}} {currency}<extra></extra>",
         )
     fig.update_layout(barmode="group", yaxis_title=currency, xaxis_title=None)
     fig.update_yaxes(**money_axis(currency))

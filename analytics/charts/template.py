@@ -2,15 +2,18 @@
 
 The palette is Okabe-Ito, chosen because it stays distinguishable for the common colour-vision
 deficiencies; "good" and "bad" are blue and vermillion rather than green and red for the same reason.
-Also here: the colours of each stage, money axes, and the escaping that keeps store text from rendering as markup.
+Also here: the colours of each stage, money axes, and the escaping that keeps store text from rendering as markup
+(:func:`escape_store_text`, applied by :func:`styled` to every figure).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics.formatting import CURRENCY_SYMBOLS
+from analytics.text import plotly as plotly_text
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 GOOD = "#0072B2"
@@ -90,11 +93,11 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
     Parameters
     ----------
     fig
-        The figure to style; it is changed in place.
+        The figure to style; it is changed in place, its store text escaped (:func:`escape_store_text`).
     present
         Draw with the presentation template (larger type, thicker lines) and 25 % taller.
     title
-        The finding the figure shows, in words.
+        The finding the figure shows, in words: plain text, which may name store text (it is escaped here).
     height
         Height in pixels for the plain template; None leaves Plotly's default.
 
@@ -103,7 +106,8 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
     go.Figure
         ``fig`` itself, so a builder can end with ``return styled(...)``.
     """
-    fig.update_layout(template=template_name(present), title={"text": title})
+    escape_store_text(fig)
+    fig.update_layout(template=template_name(present), title={"text": plotly_text(title)})
     if height:
         fig.update_layout(height=int(height * (1.25 if present else 1.0)))
     return fig
@@ -143,17 +147,45 @@ STAGE_COLOURS = {
 }
 
 
-def plain(text) -> str:
-    """Escape store text (a theme, a feature title) so that Plotly shows it as typed.
+#: Trace properties that hold data Plotly shows as text: category values on axes and in hovers, point labels,
+#: legend names, hover data.
+_TRACE_TEXT = ("x", "y", "text", "hovertext", "customdata", "labels", "name")
+#: Axis properties that hold shown text.
+_AXIS_TEXT = ("categoryarray", "ticktext")
 
-    Plotly reads ``<b>``, ``<a href>`` and the like in titles, labels and hovers as markup; text from the store
-    or an upload must never render as HTML.
+
+def _escaped(values):
+    """Return ``values`` (a string, or arrays of them mixed with numbers and dates) with each string escaped."""
+    if isinstance(values, str):
+        return plotly_text(values)
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind not in "OU":
+            return values
+        flat = values.astype(object).ravel()
+        for i, value in enumerate(flat):
+            if isinstance(value, str | np.ndarray | list | tuple):
+                flat[i] = _escaped(value)
+        return flat.reshape(values.shape)
+    if isinstance(values, list | tuple):
+        return type(values)(_escaped(v) for v in values)
+    return values
+
+
+def escape_store_text(fig: go.Figure) -> go.Figure:
+    """Escape every shown text of ``fig``'s data and axes, and its axis titles, with :func:`analytics.text.plotly`.
+
+    Builders pass store text (names, programs, themes, labels) as data, so escaping it here covers every figure;
+    text a builder writes into a hover template, a title or an annotation itself it escapes where it writes it.
     """
-    if text is None:
-        return ""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def plain_columns(frame, columns):
-    """Return ``frame`` with those of ``columns`` it has escaped by :func:`plain`, for a figure to show as typed."""
-    return frame.assign(**{c: frame[c].map(plain) for c in columns if c in frame})
+    for trace in fig.data:
+        for prop in _TRACE_TEXT:
+            value = getattr(trace, prop, None) if prop in trace else None
+            if value is not None:
+                trace[prop] = _escaped(value)
+    for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
+        for prop in _AXIS_TEXT:
+            if axis[prop] is not None:
+                axis[prop] = _escaped(axis[prop])
+        if axis.title.text:
+            axis.title.text = plotly_text(axis.title.text)
+    return fig

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from analytics import store
+from analytics import scenarios, store
 from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, Column, Table, describe
 from analytics.ingest.problems import PROBLEM_CAP, Problem, Progress
 from analytics.ingest.reading import Staged
@@ -223,6 +223,8 @@ def validate(
             checker.add(first, f"{shown_value} || ' ' || ?", source, f"NOT ({rule.sql})", [rule.message])
     if table.name == "settings" and {"key", "value"} <= present.keys():
         checker.add_list(_setting_problems(con, shown, present["value"] + 1))
+    if table.name == "scenarios" and "params" in present:
+        checker.add_list(_scenario_params_problems(con, shown, present["params"] + 1))
     progress(0.6, "checked ranges and allowed values")
 
     # Keys, and UNIQUE columns, once within the file; a UNIQUE value also against the rows already stored.
@@ -268,6 +270,21 @@ def validate(
         checker.add_list(*_cycle_problems(con, table.name, graph, shown, present))
     progress(0.85, "checked dependencies")
     return checker.collect()
+
+
+def _scenario_params_problems(con: duckdb.DuckDBPyConnection, shown: str, position: int) -> list[Problem]:
+    """Return a problem for each row whose params are not what-if settings, worded by ``scenarios.check_params``.
+
+    It is the check a scenario's loading makes, so what imports is what opens.
+    """
+    rows = con.execute("SELECT _line, CAST(params AS VARCHAR) FROM _typed WHERE params IS NOT NULL ORDER BY 1")
+    problems = []
+    for line, params in rows.fetchall():
+        try:
+            scenarios.check_params(params)
+        except scenarios.ScenarioError as exc:
+            problems.append(Problem(int(line), position, shown, "params", str(exc)))
+    return problems
 
 
 def _cycle_problems(

@@ -53,7 +53,16 @@ from analytics.product.voice import (
     nps,
     voice_series,
 )
-from analytics.product.windows import COMPARISONS, GRAINS, WINDOW_DAYS, WINDOWS, Window, periods, resolve_window
+from analytics.product.windows import (
+    COMPARISONS,
+    GRAINS,
+    WINDOW_DAYS,
+    WINDOWS,
+    Window,
+    earliest_window_start,
+    periods,
+    resolve_window,
+)
 
 __all__ = [
     "BACKLOG_STATUSES",
@@ -80,6 +89,7 @@ __all__ = [
     "capacity_range",
     "change_text",
     "csat",
+    "earliest_window_start",
     "feedback_themes",
     "investment",
     "investment_totals",

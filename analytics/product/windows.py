@@ -97,6 +97,15 @@ def resolve_window(
     return Window(start, end, compare_start, compare_end, comparison)
 
 
+#: How far back a custom window may start: older data, if a store holds any, is history, not a view to compare.
+EARLIEST_WINDOW_YEARS = 10
+
+
+def earliest_window_start(as_of: date) -> date:
+    """Return the earliest start a custom window may have: ``EARLIEST_WINDOW_YEARS`` before ``as_of``."""
+    return (pd.Timestamp(as_of) - pd.DateOffset(years=EARLIEST_WINDOW_YEARS)).date()
+
+
 def _year_earlier(day: date) -> date:
     return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
 

@@ -131,7 +131,8 @@ def test_comparing_values_each_scenario_under_its_own_settings(con):
     assert summary.loc["The plan", "added"] == 0 and summary.loc["The plan", "dropped"] == 0
     projects = result["projects"].set_index("project_id")
     assert set(projects.index) == set(plan) | set(cut_ids)
-    assert (projects["in_all"] == (projects["The plan"] & projects["Cut 20%"])).all()
+    chosen_by = projects[[scenarios.scenario_column(full), scenarios.scenario_column(trimmed)]]
+    assert (projects["in_all"] == chosen_by.all(axis=1)).all()
     # Disagreements come first: that is what a comparison is for (cutting the budget leaves some of the plan out).
     assert not projects["in_all"].all()
     assert result["projects"]["in_all"].is_monotonic_increasing
@@ -143,3 +144,79 @@ def test_comparing_needs_two_to_four(con):
     only = scenarios.save_scenario(con, "Alone", {}, [])
     with pytest.raises(scenarios.ScenarioError, match="two to 4"):
         scenarios.compare(con, model, [only])
+
+
+@pytest.mark.parametrize("clash", ["project_id", "name", "in_all"])
+def test_a_scenario_name_never_overwrites_a_column_of_the_comparison(con, clash):
+    model = optimize.prepare_model(con)
+    plan = list(model.project_ids[model.in_plan])
+    named = scenarios.save_scenario(con, clash, optimize.WhatIf().to_dict(), plan[:3])
+    other = scenarios.save_scenario(con, "Other", optimize.WhatIf().to_dict(), plan[2:5])
+    projects = scenarios.compare(con, model, [named, other])["projects"]
+    assert sorted(projects["project_id"]) == sorted(plan[:5])
+    names = dict(zip(model.project_ids, model.names, strict=True))
+    assert list(projects["name"]) == [names[p] for p in projects["project_id"]]
+    assert projects["in_all"].tolist() == [p == plan[2] for p in projects["project_id"]]
+    by_id = projects.set_index("project_id")
+    assert by_id[scenarios.scenario_column(named)].tolist() == [p in plan[:3] for p in by_id.index]
+
+
+BAD_PARAMS = {
+    "alpha out of range": ('{"alpha": 5}', "alpha must be between 0 and 1"),
+    "not an object": ("[1,2,3]", "must be a JSON object"),
+    "text for a number": ('{"budget_pct":"abc"}', 'budget_pct must be a number, not "abc"'),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PARAMS))
+def test_params_that_are_not_what_if_settings_are_refused_with_a_sentence(case):
+    params, message = BAD_PARAMS[case]
+    with pytest.raises(scenarios.ScenarioError, match=message):
+        scenarios.check_params(params)
+
+
+def test_saved_settings_pass_the_check_unchanged():
+    settings = optimize.WhatIf(budget_pct=90, alpha=0.4, capacity_fte_delta={"T-DATA": 2}, force_out=["P-003"])
+    assert scenarios.check_params(settings.to_dict()) == settings
+    assert scenarios.check_params("{}") == optimize.WhatIf()
+
+
+def test_importing_scenarios_with_bad_params_is_rejected_with_file_row_column(scenario_store, tmp_path):
+    from analytics import ingest
+
+    lines = ["scenario_id,name,params", 'S-ok,Fine,"{""alpha"": 0.5}"']
+    lines += [
+        f'S-{i},Bad {i},"{params.replace(chr(34), chr(34) * 2)}"' for i, (params, _) in enumerate(BAD_PARAMS.values())
+    ]
+    path = tmp_path / "scenarios.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with store.connect(scenario_store, read_only=True) as reader:
+        before = store.table_counts(reader)
+    result = ingest.import_file(scenario_store, "scenarios", path, imported_by="test")
+    assert not result.accepted
+    shown = result.problems_as_lines()
+    assert [line.split(": ", 1)[0] for line in shown] == [f"scenarios.csv:{row}:params" for row in (3, 4, 5)]
+    for line, (_, message) in zip(shown, BAD_PARAMS.values(), strict=True):
+        assert message in line
+    with store.connect(scenario_store, read_only=True) as reader:
+        after = store.table_counts(reader)
+    assert {t: n for t, n in after.items() if t != "import_log"} == {
+        t: n for t, n in before.items() if t != "import_log"
+    }
+
+
+def test_a_stored_scenario_with_bad_params_is_listed_with_why_and_can_be_deleted(con):
+    good = scenarios.save_scenario(con, "Good", {}, plan_of(con)[:2])
+    for i, (params, _) in enumerate(BAD_PARAMS.values()):
+        # As another tool could have written it, straight into the table.
+        con.execute(
+            "INSERT INTO scenarios (scenario_id, name, params) VALUES (?, ?, ?)", [f"S-bad{i}", f"Bad {i}", params]
+        )
+    listed = scenarios.list_scenarios(con).set_index("scenario_id")
+    assert listed.loc[good, "problem"] is None
+    for i, (_, message) in enumerate(BAD_PARAMS.values()):
+        assert message in listed.loc[f"S-bad{i}", "problem"]
+        with pytest.raises(scenarios.ScenarioError, match="“Bad 0” cannot be opened" if i == 0 else "cannot be opened"):
+            scenarios.load_scenario(con, f"S-bad{i}")
+    scenarios.delete_scenario(con, "S-bad0")
+    assert "S-bad0" not in set(scenarios.list_scenarios(con)["scenario_id"])
