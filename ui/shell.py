@@ -89,7 +89,7 @@ def sidebar() -> None:
             )
         if data.opened_new_store():
             st.warning(
-                f"There was no store at `{text.markdown(data.store_path())}`, so a new, empty one was created there. If you meant "
+                f"There was no store at `{data.store_path()}`, so a new, empty one was created there. If you meant "
                 "another store, set QUARTERDECK_DB to its path and restart; or import your data on the Data page.",
                 icon=":material/new_releases:",
             )
