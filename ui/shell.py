@@ -109,7 +109,8 @@ def errors_as_sentences() -> Iterator[None]:
     try:
         yield
     except StoreError as exc:
-        st.error(f"{exc}", icon=":material/database:")
+        # The sentence names paths and stored values, which are text, never Markdown.
+        st.error(text.markdown(str(exc)), icon=":material/database:")
     except Exception:
         log.exception("page failed")
         st.error(

@@ -12,7 +12,7 @@ import time
 import duckdb
 import pytest
 
-from analytics import store
+from analytics import store, text
 from tests.apptest import metric_values, problems
 from tests.apptest import open_page as open_bare
 from tests.damaged import DAMAGE, damaged_copy
@@ -78,7 +78,8 @@ def write_bad_setting(path, key: str, value: str) -> None:
 
 def test_a_bad_stored_setting_leaves_the_data_page_working_and_its_import_fixes_it(monkeypatch, store_copy):
     write_bad_setting(store_copy, "fiscal_year_start_month", "1.5")
-    sentence = str(store.SettingsError("fiscal_year_start_month", "1.5"))
+    # Shown as text: the sentence carries a stored value, escaped for Markdown.
+    sentence = text.markdown(str(store.SettingsError("fiscal_year_start_month", "1.5")))
     at = open_page(monkeypatch, store_copy, DATA)
     assert not at.exception
     assert sidebar_errors(at) == [sentence]
@@ -102,7 +103,7 @@ def test_a_bad_stored_setting_leaves_the_data_page_working_and_its_import_fixes_
 @pytest.mark.parametrize("page", [p for p in PAGES if p != DATA])
 def test_the_other_pages_say_the_bad_setting_instead_of_failing(monkeypatch, store_copy, page):
     write_bad_setting(store_copy, "as_of", "2026-10-15 13:00:00")
-    sentence = str(store.SettingsError("as_of", "2026-10-15 13:00:00"))
+    sentence = text.markdown(str(store.SettingsError("as_of", "2026-10-15 13:00:00")))
     at = open_page(monkeypatch, store_copy, page)
     assert not at.exception
     assert sidebar_errors(at) == [sentence]
@@ -133,7 +134,7 @@ def test_a_save_into_a_store_replaced_meanwhile_is_not_confirmed(monkeypatch, st
     save.click().run()
     assert not at.exception
     assert not any("Saved" in s.value for s in at.success)
-    assert [e for e in errors(at) if f"The store {store_copy} was replaced by another file" in e]
+    assert [e for e in errors(at) if text.markdown(f"The store {store_copy} was replaced by another file") in e]
     assert on_disk(store_copy, "SELECT count(*) FROM scenarios") == [(0,)]
     # Reloading opens the new file, and a save there is kept.
     at = settled(open_page(monkeypatch, store_copy, WHAT_IF, {"tab": "Save as scenario"}))
@@ -181,7 +182,7 @@ def test_a_store_removed_while_served_is_said_and_not_recreated(monkeypatch, sto
         at = open_page(monkeypatch, store_copy, page)
         assert not at.exception
         [error] = errors(at)
-        assert error.startswith(f"The store {store_copy} was removed while the app served it")
+        assert error.startswith(text.markdown(f"The store {store_copy} was removed while the app served it"))
     assert not store_copy.exists()
 
 
@@ -265,5 +266,7 @@ def test_a_damaged_store_is_one_sentence_on_every_page(monkeypatch, demo_store_p
     at = open_page(monkeypatch, path, page)
     assert not at.exception
     assert errors(at) == [
-        f"The store {path} is damaged: restore a backup, or rebuild it with `python -m analytics demo --db {path}`."
+        text.markdown(
+            f"The store {path} is damaged: restore a backup, or rebuild it with `python -m analytics demo --db {path}`."
+        )
     ]
