@@ -1,9 +1,9 @@
-import re
 from pathlib import Path
 
 import streamlit as st
 
 from ui import admin, data, layout, portfolio_sheet, shell
+from ui.text import as_text
 
 shell.ensure_framed()
 
@@ -95,12 +95,6 @@ with template_col:
         key="template_xlsx",
         help="With drop-down lists for columns that take one of a few values.",
     )
-
-
-def as_text(text: str) -> str:
-    """Text from an upload, escaped so that Markdown shows every character as typed (``<img ...>`` included)."""
-    # Mid-sentence, these are the characters Markdown (and Streamlit's :icon: and $math$) would act on.
-    return re.sub(r"([\\`*_\[\]<>~$:&])", r"\\\1", text)
 
 
 def request_import(file_id: str, into: str) -> None:

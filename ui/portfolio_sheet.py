@@ -6,7 +6,6 @@ version; the Import button shows only when the sheet has no problem. Reads and w
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,14 +15,10 @@ import streamlit as st
 
 from analytics import portfolio_sheet
 from ui import data, layout
+from ui.text import as_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAPPING_COLUMNS = {"column": "file column", "field": "Quarterdeck field", "alias": "alias matched", "tools": "from"}
-
-
-def as_text(text: str) -> str:
-    """Text from an upload, escaped so that Markdown shows every character as typed."""
-    return re.sub(r"([\\`*_\[\]<>~$:&#|])", r"\\\1", text)
 
 
 def dry_run(path: str, file_name: str, day_first: bool) -> portfolio_sheet.SheetResult:
