@@ -461,7 +461,8 @@ def dependency_graph(
 
     for node in involved:
         depth(node)
-    nodes["layer"] = nodes["project_id"].map(layer)
+    # Typed, so that a portfolio without dependencies (no nodes) still does arithmetic on empty integer columns.
+    nodes["layer"] = nodes["project_id"].map(layer).astype("int64")
     # Barycentre sweeps on index arrays: each node's neighbours are the pairs (a -> b) in both edge directions.
     index = {node: i for i, node in enumerate(involved)}
     dependant = edges["project_id"].map(index).to_numpy(dtype=np.int64)
@@ -480,7 +481,7 @@ def dependency_graph(
             # Ties keep id order: members are indices into the sorted ids.
             ranked = members[np.lexsort((members, centre[members]))]
             order[ranked] = np.arange(len(members))
-    nodes["order"] = nodes["project_id"].map(dict(zip(involved, order.astype(int), strict=True)))
+    nodes["order"] = nodes["project_id"].map(dict(zip(involved, order.astype(int), strict=True))).astype("int64")
     # Centre each layer vertically so short layers do not hug the top.
     size = nodes.groupby("layer")["order"].transform("max") + 1
     nodes["x"] = nodes["layer"].astype(float)

@@ -499,8 +499,26 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 # Store management: the Data page's overview of a store, and the stores beside it.
 
 
+#: The ``import_log.table_name`` of a portfolio sheet import (``analytics.portfolio_sheet``), and the tables one
+#: writes: the sheet's rows are projects, and its columns their cash flows, demand, fit, dependencies, new teams
+#: and objectives. The store overview counts a sheet import as the last import of each.
+PORTFOLIO_SHEET_LOG = "portfolio"
+PORTFOLIO_SHEET_TABLES = (
+    "objectives",
+    "teams",
+    "projects",
+    "project_cashflows",
+    "project_alignment",
+    "project_demand",
+    "project_dependencies",
+)
+
+
 def store_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every contract table with its row count and its last import (when, file, outcome, by whom).
+
+    A portfolio sheet import (logged as ``PORTFOLIO_SHEET_LOG``) counts for every table in
+    ``PORTFOLIO_SHEET_TABLES``, so the sheet shows as the last import when it is.
 
     Parameters
     ----------
@@ -515,8 +533,15 @@ def store_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """
     counts = table_counts(con)
     last = con.execute(
-        "SELECT table_name, imported_at, file_name, status, imported_by, message FROM import_log "
-        "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY imported_at DESC, import_id) = 1"
+        "WITH logged AS ("
+        " SELECT table_name, imported_at, import_id, file_name, status, imported_by, message FROM import_log"
+        " WHERE table_name <> ?"
+        " UNION ALL"
+        " SELECT t.table_name, l.imported_at, l.import_id, l.file_name, l.status, l.imported_by, l.message"
+        " FROM import_log l CROSS JOIN unnest(?::VARCHAR[]) AS t(table_name) WHERE l.table_name = ?) "
+        "SELECT table_name, imported_at, file_name, status, imported_by, message FROM logged "
+        "QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY imported_at DESC, import_id) = 1",
+        [PORTFOLIO_SHEET_LOG, list(PORTFOLIO_SHEET_TABLES), PORTFOLIO_SHEET_LOG],
     ).df()
     frame = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
     last = last.rename(columns={"table_name": "table", "imported_at": "last_import", "file_name": "file"})

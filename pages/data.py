@@ -97,11 +97,6 @@ with template_col:
     )
 
 
-def as_text(text: str) -> str:
-    """Text from an upload, escaped so that Markdown shows every character as typed (``<img ...>`` included)."""
-    return store_text.markdown(text)
-
-
 def request_import(file_id: str, into: str) -> None:
     # A callback, so the request survives any rerun before the script reaches the button again.
     st.session_state["_import_pending"] = (file_id, into)
@@ -125,12 +120,12 @@ else:
     )
     pending = st.session_state.pop("_import_pending", None)
     if pending and pending[0] == upload.file_id:
-        bar = st.progress(0.0, text=f"Reading {as_text(upload.name)}")
+        bar = st.progress(0.0, text=f"Reading {store_text.markdown(upload.name)}")
         result = admin.import_upload(
             pending[1],
             upload,
             imported_by="Data page",
-            progress=lambda done, text: bar.progress(done, text=as_text(text)),
+            progress=lambda done, text: bar.progress(done, text=store_text.markdown(text)),
         )
         st.session_state["_import_outcome"] = (upload.file_id, result)
         # Rerun so that the counts above and every other page show the store as it now is.
@@ -170,15 +165,16 @@ if outcome is not None and (upload is None or outcome[0] == upload.file_id):
     result = outcome[1]
     if result.accepted:
         st.success(
-            f"Imported {admin.counted(result.rows, 'row')} from {as_text(result.file_name)} into "
+            f"Imported {admin.counted(result.rows, 'row')} from {store_text.markdown(result.file_name)} into "
             f"{result.table} "
             f"({result.inserted:,} new, {result.updated:,} updated) in {result.seconds:.1f} s.",
             icon=":material/check_circle:",
         )
     else:
         st.warning(
-            f"Not imported: {admin.counted(result.problem_count, 'problem')} in {as_text(result.file_name)}. "
-            "The store is unchanged; fix the rows listed and import the file again.",
+            f"Not imported: {admin.counted(result.problem_count, 'problem')} in "
+            f"{store_text.markdown(result.file_name)}. The store is unchanged; fix the rows listed and import the "
+            "file again.",
             icon=":material/block:",
         )
 
@@ -278,7 +274,10 @@ def rebuild_demo(demo_path: Path) -> None:
 if not present:
     st.subheader("Stores", anchor=False)
     folder = open_path.parent
-    st.caption(f"The app serves {as_text(str(open_path))}. Stores live beside it, in {as_text(str(folder))}.")
+    st.caption(
+        f"The app serves {store_text.markdown(str(open_path))}. "
+        f"Stores live beside it, in {store_text.markdown(str(folder))}."
+    )
     if error := st.session_state.pop("_store_error", None):
         st.error(error, icon=":material/error:")
     open_col, new_col, demo_col = st.columns(3, gap="medium")

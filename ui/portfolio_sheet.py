@@ -6,7 +6,6 @@ version; the Import button shows only when the sheet has no problem. Reads and w
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,16 +13,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import portfolio_sheet
+from analytics import portfolio_sheet, text
 from ui import data, layout
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAPPING_COLUMNS = {"column": "file column", "field": "Quarterdeck field", "alias": "alias matched", "tools": "from"}
-
-
-def as_text(text: str) -> str:
-    """Text from an upload, escaped so that Markdown shows every character as typed."""
-    return re.sub(r"([\\`*_\[\]<>~$:&#|])", r"\\\1", text)
 
 
 def dry_run(path: str, file_name: str, day_first: bool) -> portfolio_sheet.SheetResult:
@@ -134,7 +128,7 @@ def section(present: bool, store_stem: str) -> None:
     if outcome is not None and outcome[0] == upload.file_id:
         if outcome[1]:
             # Done: the sheet is in the store; another upload (or the same file again) starts over.
-            st.success(f"Imported: {as_text(outcome[2])}", icon=":material/check_circle:")
+            st.success(f"Imported: {text.markdown(outcome[2])}", icon=":material/check_circle:")
             return
         st.warning("Not imported: the store is unchanged; fix the problems listed.", icon=":material/block:")
     result = dry_run(str(path), upload.name, day_first)
@@ -144,7 +138,7 @@ def section(present: bool, store_stem: str) -> None:
 def _show(result: portfolio_sheet.SheetResult, file_id: str) -> None:
     """The dry-run: the verdict and the Import button, missing data, mapping, first rows, counts, problems."""
     if result.accepted:
-        st.markdown(f"**Ready to import**: {as_text(result.summary())}")
+        st.markdown(f"**Ready to import**: {text.markdown(result.summary())}")
         st.button(
             f"Import {result.rows:,} project{'' if result.rows == 1 else 's'}",
             type="primary",
@@ -158,7 +152,7 @@ def _show(result: portfolio_sheet.SheetResult, file_id: str) -> None:
         st.markdown(f"**{count:,} problem{'' if count == 1 else 's'}**: nothing can be imported until they are fixed")
         st.dataframe(_problems_frame(result.problems), hide_index=True, width="stretch", key="sheet_problems")
     for missing in result.missing:
-        st.caption(f"Missing: {as_text(missing)}")
+        st.caption(f"Missing: {text.markdown(missing)}")
     st.markdown("**Columns** (file column → Quarterdeck field)")
     st.dataframe(result.mapping, hide_index=True, width="stretch", column_config=MAPPING_COLUMNS, key="sheet_mapping")
     if not result.preview.empty:

@@ -269,30 +269,56 @@ def _too_wide(header: list[str], table: str) -> str:
     return f"has {len(header):,} columns, more than the {MAX_COLUMNS} an import reads: keep only the columns of {table}"
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: str) -> Staged:
+def csv_problem(path: Path, table: str) -> str | None:
+    """Return why a CSV is refused before it is parsed (one sentence for people), or None.
+
+    Its size, its first bytes (UTF-16, UTF-32, a workbook under a CSV name), its count of line breaks and the
+    width of its header are checked, in that order, without parsing the file; every reader of CSV files (the
+    per-table importer and the portfolio sheet) calls this first.
+
+    Parameters
+    ----------
+    path
+        The file.
+    table
+        What the file is for, named in the message for a header that is too wide.
+
+    Returns
+    -------
+    str or None
+        The reason, worded to follow the file's name, or None when the file may be parsed.
+    """
     size = path.stat().st_size
     if size == 0:
-        return _unreadable(shown, "the file is empty: the first line must name the columns")
+        return "the file is empty: the first line must name the columns"
     if size > MAX_CSV_BYTES:
-        return _unreadable(
-            shown, f"is {size:,} bytes, more than the {_megabytes(MAX_CSV_BYTES)} an import reads: split the file"
-        )
+        return f"is {size:,} bytes, more than the {_megabytes(MAX_CSV_BYTES)} an import reads: split the file"
     with open(path, "rb") as handle:
         foreign = _foreign_text(handle.read(4096))
     if foreign:
-        return _unreadable(shown, foreign)
+        return foreign
     if _count_lines_upto(path, MAX_CSV_LINES) > MAX_CSV_LINES:
-        return _unreadable(shown, f"has more than {MAX_CSV_LINES:,} lines, more than an import reads: split the file")
+        return f"has more than {MAX_CSV_LINES:,} lines, more than an import reads: split the file"
+    # Latin-1 decodes any byte; a delimiter is ASCII, which no UTF-8 sequence contains, so the width is exact.
+    sample = _sample(path, "latin-1")
+    if "\n" not in sample and size > SAMPLE_BYTES:
+        return f"its first line is longer than {SAMPLE_BYTES // 1024} KB: it must name the columns"
+    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=_sniff_delimiter(sample)), [])
+    if len(header) > MAX_COLUMNS:
+        return _too_wide(header, table)
+    return None
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, shown: str, table: str) -> Staged:
+    refused = csv_problem(path, table)
+    if refused:
+        return _unreadable(shown, refused)
     encoding = _sniff_encoding(path)
     sample = _sample(path, encoding)
-    if "\n" not in sample and size > SAMPLE_BYTES:
-        return _unreadable(shown, f"its first line is longer than {SAMPLE_BYTES // 1024} KB: it must name the columns")
     delimiter = _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
     if not header:
         return _unreadable(shown, "the first line is empty: it must name the columns")
-    if len(header) > MAX_COLUMNS:
-        return _unreadable(shown, _too_wide(header, table))
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
     con.execute("DROP TABLE IF EXISTS _csv")
     # read_csv options are fixed (sniffed above, not auto-detected) so the parse is the same for every file;

@@ -1,6 +1,10 @@
 """Read a portfolio sheet (.csv or .xlsx) into its header, its rows and the line each row stands on.
 
-This is the one place that touches the file, so that it can give way to the ingest package's reader.
+This is the one place that touches the file. Before it parses anything it asks the ingest package's reader
+whether the file is refused unread (``csv_problem``, ``xlsx_problem``: size, UTF-16 and other foreign encodings,
+line count, header width, what a workbook expands to, its shared strings, its rows), so a sheet is bounded exactly
+like a per-table import; its own parse then keeps each row's line (a CSV record's first line) and the workbook's
+typed cells (dates, numbers) for the sheet's value parsers.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from pathlib import Path
 
 import openpyxl
 
+from analytics.ingest.reading import MAX_COLUMNS, csv_problem, xlsx_problem
+from analytics.spreadsheets import EXCEL_MAX_ROWS
+
 CSV_DELIMITERS = (",", ";", "\t", "|")
 #: The sheet of a workbook the importer reads when there are several: this name, else the first sheet.
 SHEET_NAME = "portfolio"
+# What the bound checks' messages say a too-wide header should keep the columns of.
+_WHAT = "the portfolio sheet (see the template)"
 
 
 class SheetReadError(ValueError):
@@ -86,6 +95,13 @@ def _read_xlsx(path: Path) -> RawSheet:
         sheet = book[chosen]
         sheet.reset_dimensions()  # some exporters record a wrong sheet size; read what is there instead
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > EXCEL_MAX_ROWS:  # counted from the XML before; a sheet that lies about its rows ends here
+                raise SheetReadError(f"sheet {chosen!r} has more rows than an Excel sheet holds")
+            if header is None and len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
+                raise SheetReadError(
+                    f"has {len(values):,} columns, more than the {MAX_COLUMNS} an import reads: "
+                    f"keep only the columns of {_WHAT}"
+                )
             cells = [None if isinstance(v, str) and not v.strip() else v for v in values]
             if header is None:
                 if any(c is not None for c in cells):
@@ -123,12 +139,19 @@ def read_sheet(path: str | Path) -> RawSheet:
     Raises
     ------
     SheetReadError
-        For a file that is empty, of another kind, or not readable.
+        For a file that is empty, of another kind, not readable, or refused unread by the ingest package's bound
+        checks (then the one sentence the per-table importer gives, which reads after ``FILE:1:-:``).
     """
     file = Path(path)
     suffix = file.suffix.casefold()
     if suffix == ".csv" or suffix == ".txt":
+        refused = csv_problem(file, _WHAT)
+        if refused:
+            raise SheetReadError(refused)
         return _read_csv(file)
     if suffix in (".xlsx", ".xlsm"):
+        refused = xlsx_problem(file, SHEET_NAME)
+        if refused:
+            raise SheetReadError(refused)
         return _read_xlsx(file)
     raise SheetReadError(f"{file.name}: a portfolio sheet is a .csv or .xlsx file, not {suffix or 'a file without'}")

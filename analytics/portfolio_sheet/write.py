@@ -31,7 +31,7 @@ from analytics.portfolio_sheet.problems import NO_COLUMN, PROBLEM_CAP, Problem, 
 from analytics.portfolio_sheet.reading import SheetReadError, read_sheet
 
 #: ``import_log.table_name`` of a portfolio-sheet import.
-LOG_TABLE = "portfolio"
+LOG_TABLE = store.PORTFOLIO_SHEET_LOG
 PREVIEW_ROWS = 10
 
 

@@ -200,3 +200,10 @@ def test_an_empty_store_gives_empty_views_not_errors(empty_con):
     assert s["live_projects"] == 0 and math.isnan(s["capacity_utilisation"])
     nodes, edges = portfolio.dependency_graph(empty_con, ALL)
     assert nodes.empty and edges.empty
+
+
+def test_projects_without_dependencies_give_an_empty_graph(pf_con):
+    # A portfolio sheet with no depends_on column: projects, and no edge between them (issue 14, item 4).
+    pf_con.execute("DELETE FROM project_dependencies")
+    nodes, edges = portfolio.dependency_graph(pf_con, ALL)
+    assert nodes.empty and edges.empty

@@ -4,6 +4,7 @@ export -> import -> export identical, the template, and the spreading rules as a
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import store
+from analytics.ingest import reading
 from analytics.portfolio_sheet import (
     aliases,
     derive,
@@ -788,3 +790,102 @@ def test_the_readme_states_the_spreading_rules_word_for_word():
     assert derive.SPREADING_RULES.strip() in readme
     for tool in (aliases.SERVICENOW, aliases.MS_PROJECT, aliases.SMARTSHEET, aliases.OPENPROJECT, aliases.JIRA):
         assert tool in readme
+
+
+# ---- Hostile files: refused by the ingest package's bound checks, like a per-table import (issue 16) ----------
+
+SHEET_HEADER = "project_id,name,start,end,cost"
+SHEET_ROW = "P-1,One,2026-01-01,2026-12-31,1200"
+
+
+def refused_lines(con, path: Path) -> list[str]:
+    """Import ``path`` as a sheet; assert it is rejected with nothing but its log row written; return the lines."""
+    before = contents(con)
+    result = import_sheet(con, path, imported_by="test")
+    assert not result.accepted
+    assert contents(con) == before
+    assert one(con, "SELECT count(*) FROM import_log WHERE status = 'rejected'") == (1,)
+    return result.problem_lines()
+
+
+def test_a_utf16_sheet_is_named_in_one_sentence(empty_con, tmp_path):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(f"{SHEET_HEADER}\n{SHEET_ROW}\n".encode("utf-16"))
+    assert refused_lines(empty_con, path) == [
+        "utf16.csv:1:-: is encoded as UTF-16 LE (its byte-order mark), not UTF-8: save it as CSV UTF-8 (in Excel: "
+        "Save As, CSV UTF-8) and import that file"
+    ]
+
+
+def test_a_sheet_header_thousands_of_columns_wide_is_refused_unread(empty_con, tmp_path):
+    header = ",".join(f"col{i}" for i in range(5000))
+    path = write_csv(tmp_path, header + "\n" + ",".join("1" for _ in range(5000)) + "\n", "wide.csv")
+    assert refused_lines(empty_con, path) == [
+        f"wide.csv:1:-: has 5,000 columns, more than the {reading.MAX_COLUMNS} an import reads: keep only the "
+        "columns of the portfolio sheet (see the template)"
+    ]
+
+
+def test_a_wide_workbook_header_is_refused(empty_con, tmp_path):
+    path = write_xlsx(tmp_path, [[f"col{i}" for i in range(reading.MAX_COLUMNS + 1)]], "wide.xlsx")
+    assert refused_lines(empty_con, path) == [
+        f"wide.xlsx:1:-: has {reading.MAX_COLUMNS + 1} columns, more than the {reading.MAX_COLUMNS} an import "
+        "reads: keep only the columns of the portfolio sheet (see the template)"
+    ]
+
+
+def refuse_openpyxl(monkeypatch) -> None:
+    """Make any parse of a workbook fail the test: a bomb must be refused from the zip alone."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("openpyxl was asked to parse the bomb")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def test_a_workbook_with_more_rows_than_excel_holds_is_refused_from_its_xml(empty_con, tmp_path, monkeypatch):
+    # The real bomb (1.2 million rows) is in test_ingest_hostile; the sheet goes through the same count, so a
+    # lowered limit of 5 rows shows it with a workbook of 7.
+    monkeypatch.setattr(reading, "EXCEL_MAX_ROWS", 5)
+    path = write_xlsx(tmp_path, [SHEET_HEADER.split(",")] + [SHEET_ROW.split(",")] * 6, "rows.xlsx")
+    refuse_openpyxl(monkeypatch)
+    assert refused_lines(empty_con, path) == [
+        "rows.xlsx:1:-: sheet 'Sheet' has more than 4 rows under its header, more than an Excel sheet holds: "
+        "split the file or import a CSV"
+    ]
+
+
+def test_a_shared_strings_bomb_is_refused_from_the_zip_directory(empty_con, tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "MAX_SHARED_STRINGS_BYTES", 2**20)  # 1 MB, so a small workbook is a bomb
+    path = write_xlsx(tmp_path, [SHEET_HEADER.split(","), SHEET_ROW.split(",")])
+    # openpyxl writes no shared strings; the part is added by hand, 3 MB of one text that zips to kilobytes.
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", "<sst><si><t>" + "a" * 3 * 2**20 + "</t></si></sst>")
+    refuse_openpyxl(monkeypatch)
+    (line,) = refused_lines(empty_con, path)
+    assert line.startswith("sheet.xlsx:1:-: its shared strings expand to 3 MB, more than the 1 MB an import reads")
+
+
+def test_a_control_character_in_a_sheet_is_refused_at_its_cell(empty_con, tmp_path):
+    path = write_csv(tmp_path, f"{SHEET_HEADER}\nP-1,On\x07e,2026-01-01,2026-12-31,1200\n")
+    assert refused_lines(empty_con, path) == [
+        "sheet.csv:2:name: contains the control character U+0007; remove it (only plain text is kept)"
+    ]
+
+
+def test_a_sheet_whose_path_has_glob_characters_is_read_exactly(empty_con, tmp_path):
+    folder = tmp_path / "plans [2026]*?"
+    folder.mkdir()
+    write_csv(folder, f"{SHEET_HEADER}\nP-2,Decoy,2026-01-01,2026-12-31,1\n", "sheetX.csv")
+    path = write_csv(folder, f"{SHEET_HEADER}\n{SHEET_ROW}\n", "sheet?.csv")
+    result = import_sheet(empty_con, path, imported_by="test")
+    assert result.accepted, result.problem_lines()
+    assert empty_con.execute("SELECT project_id FROM projects").fetchall() == [("P-1",)]
+
+
+def test_a_sheet_import_is_the_last_import_of_the_tables_it_writes(empty_con, tmp_path):
+    import_sheet(empty_con, write_csv(tmp_path, f"{SHEET_HEADER}\n{SHEET_ROW}\n", "plan.csv"), imported_by="test")
+    overview = store.store_overview(empty_con).set_index("table")
+    assert overview.loc["projects", "file"] == "plan.csv"
+    assert overview.loc["projects", "status"] == "accepted"
+    assert set(overview.dropna(subset=["last_import"]).index) == set(store.PORTFOLIO_SHEET_TABLES)
