@@ -65,6 +65,13 @@ def count(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def number(value: float | None, digits: int = 1) -> str:
+    """Format a plain figure with thousands separators and ``digits`` decimals: ``115.4``; missing reads ``–``."""
+    if is_missing(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
 def score(value: float | None, digits: int = 0) -> str:
     """Format a score such as NPS (−100..100) with an explicit sign for positive values: ``+42``."""
     if is_missing(value):

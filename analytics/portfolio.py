@@ -409,7 +409,7 @@ def investment_by_product(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) 
     table = project_table(con, flt, returns=False)
     live = table[table["stage"].isin(LIVE_STAGES)].copy()
     names = dict(con.execute("SELECT product_id, name FROM products").fetchall())
-    live["product"] = live["product_id"].map(names).fillna("No product")
+    live["product"] = live["product_id"].map(names).astype(object).fillna("No product")  # all-null ids map to floats
     return (
         live.groupby("product")
         .agg(forward_cost=("forward_cost", "sum"), rnpv=("rnpv", "sum"), projects=("project_id", "size"))

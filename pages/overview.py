@@ -32,75 +32,82 @@ def points(measure: str) -> str | None:
 
 
 st.subheader("Products", anchor=False)
-layout.tile_row(
-    [
-        layout.Tile(
-            "Revenue",
-            formatting.money(kpis.at["revenue", "current"], currency),
-            overview.DEFINITIONS["revenue"],
-            relative("revenue"),
-            link=product_link,
-            link_label="Products",
-        ),
-        layout.Tile(
-            "Active users",
-            formatting.count(kpis.at["active_users", "current"]),
-            overview.DEFINITIONS["active_users"],
-            relative("active_users"),
-            link=product_link,
-            link_label="Adoption",
-        ),
-        layout.Tile(
-            "NPS",
-            formatting.score(kpis.at["nps", "current"]),
-            overview.DEFINITIONS["nps"],
-            points("nps"),
-            link=product_link,
-            link_label="Customer voice",
-        ),
-        layout.Tile(
-            "CSAT",
-            formatting.percent(kpis.at["csat", "current"], points=True),
-            overview.DEFINITIONS["csat"],
-            points("csat"),
-            link=product_link,
-            link_label="Customer voice",
-        ),
-    ]
-)
-
-revenue = data.query(overview.monthly_revenue_by_product, 24)
 scorecard = data.query(overview.product_scorecard, WINDOW_DAYS)
-left, right = layout.side_by_side([11, 9], present)
-with left:
-    layout.chart(charts.revenue_by_product(revenue, currency=currency, present=present), key="revenue_chart")
-with right:
-    st.markdown(f"**Product scorecard**, last {WINDOW_DAYS} days")
-    st.dataframe(
-        # Shares become percent points for display only; the numbers themselves come from analytics.
-        scorecard.drop(columns=["product_id", "revenue_previous", "lifecycle_stage"]).assign(
-            revenue_change=scorecard["revenue_change"] * 100
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "name": st.column_config.TextColumn("Product"),
-            "revenue": st.column_config.NumberColumn(
-                "Revenue", format="compact", help=f"{currency}, last {WINDOW_DAYS} days"
-            ),
-            "revenue_change": st.column_config.NumberColumn(
-                "Δ", format="%+.0f%%", help="Revenue against the previous window"
-            ),
-            "active_users": st.column_config.NumberColumn(
-                "Users", format="compact", help=overview.DEFINITIONS["active_users"]
-            ),
-            "nps": st.column_config.NumberColumn("NPS", format="%+.0f", help=overview.DEFINITIONS["nps"]),
-            "csat": st.column_config.NumberColumn("CSAT", format="%.0f%%", help=overview.DEFINITIONS["csat"]),
-            "churn_rate": st.column_config.NumberColumn(
-                "Churn", format="%.1f%%", help="Monthly churn rate, mean over the window"
-            ),
-        },
+if scorecard.empty:
+    layout.empty_state(
+        "No products in this store yet, so there is no revenue, adoption or satisfaction to show.",
+        "Add products, their KPI history and customer feedback on the Data page (templates are there); "
+        "the portfolio below works without them.",
     )
+else:
+    layout.tile_row(
+        [
+            layout.Tile(
+                "Revenue",
+                formatting.money(kpis.at["revenue", "current"], currency),
+                overview.DEFINITIONS["revenue"],
+                relative("revenue"),
+                link=product_link,
+                link_label="Products",
+            ),
+            layout.Tile(
+                "Active users",
+                formatting.count(kpis.at["active_users", "current"]),
+                overview.DEFINITIONS["active_users"],
+                relative("active_users"),
+                link=product_link,
+                link_label="Adoption",
+            ),
+            layout.Tile(
+                "NPS",
+                formatting.score(kpis.at["nps", "current"]),
+                overview.DEFINITIONS["nps"],
+                points("nps"),
+                link=product_link,
+                link_label="Customer voice",
+            ),
+            layout.Tile(
+                "CSAT",
+                formatting.percent(kpis.at["csat", "current"], points=True),
+                overview.DEFINITIONS["csat"],
+                points("csat"),
+                link=product_link,
+                link_label="Customer voice",
+            ),
+        ]
+    )
+
+    revenue = data.query(overview.monthly_revenue_by_product, 24)
+    left, right = layout.side_by_side([11, 9], present)
+    with left:
+        layout.chart(charts.revenue_by_product(revenue, currency=currency, present=present), key="revenue_chart")
+    with right:
+        st.markdown(f"**Product scorecard**, last {WINDOW_DAYS} days")
+        st.dataframe(
+            # Shares become percent points for display only; the numbers themselves come from analytics.
+            scorecard.drop(columns=["product_id", "revenue_previous", "lifecycle_stage"]).assign(
+                revenue_change=scorecard["revenue_change"] * 100
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": st.column_config.TextColumn("Product"),
+                "revenue": st.column_config.NumberColumn(
+                    "Revenue", format="compact", help=f"{currency}, last {WINDOW_DAYS} days"
+                ),
+                "revenue_change": st.column_config.NumberColumn(
+                    "Δ", format="%+.0f%%", help="Revenue against the previous window"
+                ),
+                "active_users": st.column_config.NumberColumn(
+                    "Users", format="compact", help=overview.DEFINITIONS["active_users"]
+                ),
+                "nps": st.column_config.NumberColumn("NPS", format="%+.0f", help=overview.DEFINITIONS["nps"]),
+                "csat": st.column_config.NumberColumn("CSAT", format="%.0f%%", help=overview.DEFINITIONS["csat"]),
+                "churn_rate": st.column_config.NumberColumn(
+                    "Churn", format="%.1f%%", help="Monthly churn rate, mean over the window"
+                ),
+            },
+        )
 
 st.subheader("Portfolio", anchor=False)
 portfolio = data.query(overview.portfolio_headlines, 12)
@@ -135,7 +142,7 @@ layout.tile_row(
         ),
         layout.Tile(
             "Open risk exposure",
-            f"{portfolio['open_risk_exposure']:.1f}",
+            formatting.number(portfolio["open_risk_exposure"], 1),
             overview.DEFINITIONS["open_risk_exposure"],
             link=portfolio_link,
             link_label="Risks",

@@ -70,12 +70,6 @@ def test_the_overview_shows_the_portfolio_half(monkeypatch, portfolio_only_store
     assert [h.value for h in at.subheader] == ["Products", "Portfolio"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 item 4: the overview's product tiles show '–' with no word of what to add, and 'Open risk "
-    "exposure' shows 'nan' (pages/overview.py formats a missing number with :.1f); pages/overview.py is being "
-    "edited elsewhere",
-)
 def test_the_overview_says_what_the_product_half_is_missing(monkeypatch, portfolio_only_store):
     at = open_page(monkeypatch, portfolio_only_store)
     assert "nan" not in metric_values(at).values()
