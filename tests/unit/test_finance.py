@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -205,22 +206,33 @@ def test_xirr_agrees_with_pyxirr_on_conventional_projects(costs, benefits):
         assert ours == pytest.approx(expected, rel=1e-6, abs=1e-8)
 
 
-@settings(max_examples=40, deadline=None)
-@given(weights=st.lists(st.floats(0.01, 10), min_size=1, max_size=5), data=st.data())
-def test_strategic_score_is_between_zero_and_one(tmp_path_factory, weights, data):
+@pytest.fixture(scope="module")
+def score_con():
+    """One in-memory store with one project P for every example of the strategic-score property; each example
+    clears the rows it adds."""
     from analytics import store
 
-    con = store.connect(tmp_path_factory.mktemp("score") / "s.duckdb")
+    con = duckdb.connect()
+    con.execute(store.SCHEMA_SQL.read_text(encoding="utf-8"))
     con.execute(
         "INSERT INTO projects (project_id, name, stage, start_date, end_date, budget, "
         "probability_of_success) VALUES ('P', 'p', 'active', '2026-01-01', '2026-02-01', 0, 1)"
     )
+    yield con
+    con.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(weights=st.lists(st.floats(0.01, 10), min_size=1, max_size=5), data=st.data())
+def test_strategic_score_is_between_zero_and_one(score_con, weights, data):
+    con = score_con
+    con.execute("DELETE FROM project_alignment")
+    con.execute("DELETE FROM objectives")
     for i, weight in enumerate(weights):
         con.execute("INSERT INTO objectives VALUES (?, 'o', NULL, ?)", [f"O{i}", weight])
         score = data.draw(st.integers(0, 5))
         con.execute("INSERT INTO project_alignment VALUES ('P', ?, ?)", [f"O{i}", score])
     value = finance.strategic_scores(con, np.array(["P"], dtype=object))[0]
-    con.close()
     assert 0 <= value <= 1
 
 

@@ -23,11 +23,11 @@ GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
 GOOD_PROJECT_ZURICH = "P-9,Café Zürich,active,2026-01-01,2026-06-30,1250.5,0.5"
 
 
-@pytest.fixture
-def small_store(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def small_store_file(tmp_path_factory) -> Path:
     """A store small enough to check by hand: two products, one metric, one team, one objective, three projects
-    where P-3 needs P-2 and P-2 needs P-1, and a scenario called Base."""
-    path = tmp_path / "small.duckdb"
+    where P-3 needs P-2 and P-2 needs P-1, and a scenario called Base. Built once; tests get ``small_store``."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
     con = store.connect(path)
     con.execute(
         "INSERT INTO products VALUES ('LEDGER', 'Ledger', NULL, NULL, 'maturity', NULL), "
@@ -46,6 +46,14 @@ def small_store(tmp_path) -> Path:
     con.execute("INSERT INTO project_dependencies VALUES ('P-2', 'P-1', 'requires'), ('P-3', 'P-2', 'requires')")
     con.execute("INSERT INTO scenarios (scenario_id, name, params) VALUES ('S-1', 'Base', '{}')")
     con.close()
+    return path
+
+
+@pytest.fixture
+def small_store(small_store_file, tmp_path) -> Path:
+    """A fresh copy of the small store for one test to change (copying costs less than building it)."""
+    path = tmp_path / "small.duckdb"
+    shutil.copyfile(small_store_file, path)
     return path
 
 

@@ -4,6 +4,7 @@ that grows with every rejection, a write lock held while a big file is checked, 
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import zipfile
@@ -22,10 +23,10 @@ PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_succ
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
 
 
-@pytest.fixture
-def small_store(tmp_path) -> Path:
-    """One product, one project P-1 and nothing else: enough for references and scenario saves."""
-    path = tmp_path / "small.duckdb"
+@pytest.fixture(scope="module")
+def small_store_file(tmp_path_factory) -> Path:
+    """One product, one project P-1 and nothing else: enough for references and scenario saves. Built once."""
+    path = tmp_path_factory.mktemp("small") / "small.duckdb"
     con = store.connect(path)
     con.execute("INSERT INTO products VALUES ('LEDGER', 'Ledger', NULL, NULL, 'maturity', NULL)")
     con.execute(
@@ -33,6 +34,14 @@ def small_store(tmp_path) -> Path:
         "VALUES ('P-1', 'One', 'active', '2026-01-01', '2026-12-31', 100, 0.5)"
     )
     con.close()
+    return path
+
+
+@pytest.fixture
+def small_store(small_store_file, tmp_path) -> Path:
+    """A fresh copy of the small store for one test to change (copying costs less than building it)."""
+    path = tmp_path / "small.duckdb"
+    shutil.copyfile(small_store_file, path)
     return path
 
 

@@ -402,9 +402,11 @@ def _load(con, nps_scores, csat_scores):
     pairs = enumerate(zip(nps_scores, csat_scores, strict=True))
     rows = [(f"F{i}", "A", date(2026, 1, 1), nps, csat) for i, (nps, csat) in pairs]
     if rows:
-        con.executemany(
-            "INSERT INTO feedback (feedback_id, product_id, received_on, nps_score, csat_score) VALUES (?, ?, ?, ?, ?)",
-            rows,
+        # One multi-row insert: executemany runs a statement per row, three times per example.
+        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(rows))
+        con.execute(
+            f"INSERT INTO feedback (feedback_id, product_id, received_on, nps_score, csat_score) VALUES {values}",
+            [value for row in rows for value in row],
         )
 
 

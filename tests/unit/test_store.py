@@ -242,6 +242,37 @@ def test_opening_twice_is_safe_and_keeps_data(tmp_path):
     con.close()
 
 
+def test_a_new_store_in_one_step_has_the_schema_of_every_step_run_in_turn(tmp_path):
+    def schema(c):
+        return c.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+            "ORDER BY ALL"
+        ).fetchall(), c.execute("SELECT table_name, constraint_text FROM duckdb_constraints() ORDER BY ALL").fetchall()
+
+    one_step = duckdb.connect(str(tmp_path / "one.duckdb"))
+    assert store.migrate(one_step) == store.SCHEMA_VERSION
+    # Wrapped steps are not the module's list, so migrate runs them one by one, as for an older store.
+    step_by_step = duckdb.connect(str(tmp_path / "steps.duckdb"))
+    wrapped = [store.Migration(m.version, m.description, lambda c, m=m: m.apply(c)) for m in store.MIGRATIONS]
+    assert store.migrate(step_by_step, wrapped) == store.SCHEMA_VERSION
+    assert schema(one_step) == schema(step_by_step)
+    assert schema(one_step)[0]
+    one_step.close()
+    step_by_step.close()
+
+
+def test_a_store_at_an_older_version_runs_the_steps_it_lacks_one_by_one(tmp_path):
+    con = duckdb.connect(str(tmp_path / "v1.duckdb"))
+    ran = []
+    recording = [
+        store.Migration(m.version, m.description, lambda c, m=m: ran.append(m.version)) for m in store.MIGRATIONS
+    ]
+    store.migrate(con, recording[:1])
+    assert store.migrate(con, recording) == store.SCHEMA_VERSION
+    assert ran == list(range(1, store.SCHEMA_VERSION + 1))
+    con.close()
+
+
 def test_an_older_store_is_migrated_in_place_keeping_its_rows(tmp_path):
     path = tmp_path / "old.duckdb"
     con = store.connect(path)

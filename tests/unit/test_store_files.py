@@ -168,7 +168,7 @@ def test_a_rebuild_that_fails_leaves_the_old_store_in_place(tmp_path, monkeypatc
     def broken(size, seed):
         raise RuntimeError("generator broke")
 
-    monkeypatch.setattr(demo, "generate", broken)
+    monkeypatch.setattr(demo.build, "generate", broken)  # build_demo looks it up in its own module
     with pytest.raises(RuntimeError):
         demo.build_demo(path)
     assert path.read_bytes() == before
