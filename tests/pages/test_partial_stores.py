@@ -1,0 +1,113 @@
+"""A real company's store is partial (issue 15, item 5): every page and tab opens on the demo store with one part
+emptied in turn (no dependencies, no capacity, no KPI history, no feedback, no risks, no progress snapshots),
+on a store holding only projects, and on a new empty store. Nothing raises, no error box is drawn, and no tile
+reads "None" or "nan": a missing number reads "–" and a missing part says what to add.
+
+Each store opens only the pages its missing part can touch, so the walk stays a few dozen page runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from analytics import store
+from tests.apptest import metric_values, open_page, problems
+
+PRODUCT_SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
+PORTFOLIO_PAGES = [("pages/portfolio.py", None), ("pages/what-if.py", None)]
+PRODUCT_PAGES = [("pages/product.py", {"section": s}) for s in PRODUCT_SECTIONS]
+EVERY_PAGE = [
+    (None, None),
+    *PORTFOLIO_PAGES,
+    ("pages/scenarios.py", None),
+    ("pages/data.py", None),
+    *PRODUCT_PAGES,
+]
+
+#: name -> (tables emptied in a copy of the demo store, pages that missing part can touch).
+PARTIAL = {
+    "no dependencies": (["project_dependencies"], [(None, None), *PORTFOLIO_PAGES]),
+    "no capacity": (["team_capacity"], [(None, None), *PORTFOLIO_PAGES]),
+    "no demand": (["project_demand"], [(None, None), *PORTFOLIO_PAGES]),
+    "no alignment": (["project_alignment"], [(None, None), *PORTFOLIO_PAGES]),
+    "no progress": (["project_progress"], [(None, None), *PORTFOLIO_PAGES]),
+    "no risks": (["risks"], [(None, None), *PORTFOLIO_PAGES]),
+    "no KPI history": (["kpi_history", "kpi_targets"], [(None, None), *PRODUCT_PAGES]),
+    "no feedback": (["feedback"], [(None, None), *PRODUCT_PAGES]),
+    "no cohorts or features": (["retention_cohorts", "features"], PRODUCT_PAGES),
+    "projects, money and alignment only": (
+        [
+            "project_demand",
+            "project_dependencies",
+            "project_progress",
+            "risks",
+            "team_capacity",
+            "teams",
+            "kpi_history",
+            "kpi_targets",
+            "features",
+            "feedback",
+            "retention_cohorts",
+            "products",
+        ],
+        [(None, None), *PORTFOLIO_PAGES],
+    ),
+    "only projects": (
+        [
+            "project_cashflows",
+            "project_alignment",
+            "project_demand",
+            "project_dependencies",
+            "project_progress",
+            "risks",
+            "team_capacity",
+            "teams",
+            "objectives",
+            "kpi_history",
+            "kpi_targets",
+            "features",
+            "feedback",
+            "retention_cohorts",
+            "scenario_projects",
+            "scenarios",
+            "products",
+        ],
+        EVERY_PAGE,
+    ),
+}
+CASES = [(name, page, query) for name, (_, pages) in PARTIAL.items() for page, query in pages]
+CASES += [("new empty store", page, query) for page, query in EVERY_PAGE]
+
+
+def case_id(case) -> str:
+    name, page, query = case
+    where = (page or "pages/overview.py").removeprefix("pages/").removesuffix(".py")
+    return f"{name}: {where}{'?section=' + query['section'] if query else ''}"
+
+
+@pytest.fixture(scope="module")
+def partial_stores(demo_store_path, tmp_path_factory):
+    """Every store of ``PARTIAL`` and a new empty one, built once for the module: name -> path."""
+    folder = tmp_path_factory.mktemp("partial")
+    paths = {}
+    for number, (name, (tables, _)) in enumerate(PARTIAL.items()):
+        path = folder / f"partial-{number}.duckdb"
+        shutil.copyfile(demo_store_path, path)
+        with store.connect(path) as con:
+            for table in tables:  # a fixed list of the contract's tables, never user input
+                con.execute(f"DELETE FROM {table}")  # noqa: S608
+        paths[name] = path
+    paths["new empty store"] = store.create_empty_store(folder / "empty.duckdb")
+    return paths
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores, case):
+    name, page, query = case
+    at = open_page(monkeypatch, partial_stores[name], page, query=query)
+    assert not problems(at), problems(at)
+    shown = metric_values(at)
+    unreadable = {label: value for label, value in shown.items() if value in ("None", "nan", "NaN", "$nan")}
+    assert not unreadable, unreadable
