@@ -7,6 +7,7 @@ selector or a visible element, with a timeout; nothing sleeps.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
@@ -58,13 +59,15 @@ def saved_names(path) -> list[str]:
         return sorted(scenarios.list_scenarios(con)["name"])
 
 
-ROUNDS = 3
-#: The whole test, three rounds of eight. Bounded, but generous: measured 221, 139 and 128 s a round on two cores
-#: that five other engineers' test runs shared (load average 15-30); not yet measured on two free cores.
-WHOLE_TEST_S = 600
+#: One round of eight in the suite (CI's ten-minute budget); ``QUARTERDECK_PEOPLE_ROUNDS=3`` repeats it on demand
+#: with eight new people on the same server each round, to show nothing is left behind.
+ROUNDS = int(os.environ.get("QUARTERDECK_PEOPLE_ROUNDS", "1"))
+#: Bounded, but generous: one round measured 128-221 s on two cores that five other engineers' test runs shared
+#: (load average 15-30), and about a minute on two free cores.
+ROUND_S = 240
 
 
-def test_eight_people_move_sliders_and_save_three_times_in_a_row_and_every_one_finishes(store_copy, tmp_path):
+def test_eight_people_move_sliders_and_save_and_every_one_finishes(store_copy, tmp_path):
     begun = time.monotonic()
     names, rounds = [], []
     with served_app(store_copy, tmp_path / "streamlit.log") as url:
@@ -81,8 +84,8 @@ def test_eight_people_move_sliders_and_save_three_times_in_a_row_and_every_one_f
             rounds.append(round(time.monotonic() - started, 1))
         quiet = quiet_after(url.pid, QUIET_WITHIN_S)
     assert quiet < QUIET_WITHIN_S, "the server kept computing after every browser had closed"
-    assert saved_names(store_copy) == sorted(names)  # all 24 saved, none lost
-    assert time.monotonic() - begun < WHOLE_TEST_S, f"rounds took {rounds} s"
+    assert saved_names(store_copy) == sorted(names)  # every one saved, none lost
+    assert time.monotonic() - begun < ROUND_S * ROUNDS + QUIET_WITHIN_S, f"rounds took {rounds} s"
 
 
 def run_eight(url, pages, names, tmp_path) -> list[str]:

@@ -5,13 +5,13 @@ export -> import -> export identical, the template, and the spreading rules as a
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from analytics import store
@@ -709,10 +709,13 @@ def test_cycles_are_named_from_the_first_project_of_the_sheet():
     years=st.integers(min_value=1, max_value=10),
     fte_hundredths=st.integers(min_value=0, max_value=2_000),
 )
+# Found by hypothesis: a one-month project starting on the 29th (the test once built an end before its start).
+@example(start=date(2000, 1, 29), months=1, cost_cents=0, benefit_cents=0, annual=False, years=1, fte_hundredths=0)
 def test_an_imported_row_adds_up_to_the_sheet_to_the_cent(
     tmp_path_factory, start, months, cost_cents, benefit_cents, annual, years, fte_hundredths
 ):
-    end = values.add_months(start.replace(day=1), months - 1).replace(day=28)
+    # The last day of the project's last month: never before start, whatever day of the month start is.
+    end = values.add_months(start.replace(day=1), months) - timedelta(days=1)
     folder = tmp_path_factory.mktemp("property")
     money = f"{cost_cents // 100}.{cost_cents % 100:02d}"
     gain = f"{benefit_cents // 100}.{benefit_cents % 100:02d}"
