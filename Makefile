@@ -7,7 +7,7 @@ PORT   ?= 8501
 # This machine only: imports, rebuilds and store switches need no sign-in yet. `make run HOST=0.0.0.0` serves others.
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-fast lint bench shots clean
+.PHONY: run test test-fast lint bench bench-load shots clean
 
 run: $(VENV)/.installed-run $(STORE)
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
@@ -28,6 +28,10 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks
+
+# N Chromium sessions against one server (1, 5, 10, 20) and a 500-setting soak: needs the system Chromium.
+bench-load: $(VENV)/.installed-dev
+	$(PY) -m benchmarks.load
 
 shots: $(VENV)/.installed-dev $(STORE)
 	$(PY) ../shared/tools/shoot.py

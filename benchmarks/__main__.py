@@ -120,6 +120,9 @@ def render(results: dict) -> str:
     for area in sorted(a for a in results if a != "bench store"):
         entry = results[area]
         lines += [f"## {area}", "", f"Measured {entry['measured_at']} on {entry['machine']}.", ""]
+        if "markdown" in entry:  # an area with its own shape (benchmarks/load.py: sessions, percentiles, memory)
+            lines += entry["markdown"]
+            continue
         lines += ["| case | median | min | runs | pandas ÷ this |", "|---|---:|---:|---:|---:|"]
         cases = entry["cases"]
         for name, stats in cases.items():

@@ -69,13 +69,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py"):
+def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py", core: int | None = None):
     """Run `streamlit run app.py` (or ``script``) on a free loopback port against ``store_path``; yield its URL
-    (a :class:`ServedURL`: ``url.pid`` is the server's process id)."""
+    (a :class:`ServedURL`: ``url.pid`` is the server's process id). ``core`` pins the server to one CPU core
+    (``taskset``), for load benchmarks whose browsers run on another."""
     port = free_port()
+    pinned = ["taskset", "-c", str(core)] if core is not None and shutil.which("taskset") else []
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [
+                *pinned,
                 sys.executable,
                 "-m",
                 "streamlit",
