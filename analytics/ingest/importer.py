@@ -164,21 +164,47 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str]) ->
     return int(total - updated), int(updated)
 
 
-def _log_row(con: duckdb.DuckDBPyConnection, result: ImportResult, imported_by: str | None, started: float) -> None:
-    result.import_id = str(uuid.uuid4())
-    result.seconds = time.perf_counter() - started
+def log_import(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    file_name: str,
+    rows: int,
+    accepted: bool,
+    message: str,
+    imported_by: str | None,
+) -> str:
+    """Add one ``import_log`` row (inside the caller's transaction, if any); return its ``import_id``.
+
+    The one writer of ``import_log``: table imports and the one-sheet portfolio import both log through it.
+    """
+    import_id = str(uuid.uuid4())
     con.execute(
         "INSERT INTO import_log (import_id, table_name, file_name, rows, imported_at, imported_by, status, message) "
         "VALUES (?, ?, ?, ?, current_timestamp, ?, ?, ?)",
         [
-            result.import_id,
-            result.table,
-            result.file_name,
-            result.rows,
+            import_id,
+            table,
+            file_name,
+            rows,
             imported_by or _default_user(),
-            "accepted" if result.accepted else "rejected",
-            result.summary(),
+            "accepted" if accepted else "rejected",
+            message,
         ],
+    )
+    return import_id
+
+
+def _log_row(con: duckdb.DuckDBPyConnection, result: ImportResult, imported_by: str | None, started: float) -> None:
+    result.seconds = time.perf_counter() - started
+    result.import_id = log_import(
+        con,
+        table=result.table,
+        file_name=result.file_name,
+        rows=result.rows,
+        accepted=result.accepted,
+        message=result.summary(),
+        imported_by=imported_by,
     )
 
 

@@ -14,9 +14,7 @@ The write, all rows or none, through ``analytics.store.transaction``:
 
 from __future__ import annotations
 
-import getpass
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from analytics import store
+from analytics.ingest.importer import log_import
 from analytics.portfolio_sheet import aliases
 from analytics.portfolio_sheet.mapping import MAPPED, REFERENCE
 from analytics.portfolio_sheet.plan import PROJECT_COLUMNS, SheetPlan, plan_sheet
@@ -199,28 +198,16 @@ def _write(con: duckdb.DuckDBPyConnection, plan: SheetPlan) -> None:
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: SheetResult, imported_by: str | None, started: float) -> None:
-    result.import_id = str(uuid.uuid4())
     result.seconds = time.perf_counter() - started
-    con.execute(
-        "INSERT INTO import_log (import_id, table_name, file_name, rows, imported_at, imported_by, status, message) "
-        "VALUES (?, ?, ?, ?, current_timestamp, ?, ?, ?)",
-        [
-            result.import_id,
-            LOG_TABLE,
-            result.file_name,
-            result.rows,
-            imported_by or _default_user(),
-            "accepted" if result.accepted else "rejected",
-            result.summary(),
-        ],
+    result.import_id = log_import(
+        con,
+        table=LOG_TABLE,
+        file_name=result.file_name,
+        rows=result.rows,
+        accepted=result.accepted,
+        message=result.summary(),
+        imported_by=imported_by,
     )
-
-
-def _default_user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
 
 
 def import_sheet(
