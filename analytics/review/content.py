@@ -360,7 +360,7 @@ def value_map_slide(pack: Pack) -> list[Slide]:
             "spi": ("SPI", ratio),
             "rnpv": ("rNPV", lambda v: money(pack, v)),
         },
-        widths=(1.0, 2.8, 1.1, 0.8, 0.8, 1.1),
+        widths=(1.15, 2.7, 1.1, 0.8, 0.8, 1.1),
         caption=f"Projects in red: {len(red)} of {len(live)} live"
         + (f", the {TABLE_ROWS} with the most rNPV" if len(red) > TABLE_ROWS else ""),
     )
@@ -597,7 +597,11 @@ def comparison_slides(pack: Pack) -> list[Slide]:
     values = charts.scenario_values(summary, currency=pack.currency, present=True)
     budgets = charts.scenario_budgets(comparison["budget"], currency=pack.currency, present=True)
     return [
-        Slide(title="Scenarios side by side", rows=(Row((table,), height=1.1), Row((settings,), height=0.9))),
+        # Each table's share of the height follows its rows, so the two stand one under the other without a gap.
+        Slide(
+            title="Scenarios side by side",
+            rows=(Row((table,), height=len(table.rows) + 2.0), Row((settings,), height=len(settings.rows) + 1.5)),
+        ),
         Slide(title="Scenarios side by side: value and budget", rows=(Row((Chart(values), Chart(budgets))),)),
     ]
 
