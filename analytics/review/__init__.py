@@ -20,7 +20,7 @@ from analytics.fingerprint import data_fingerprint
 from analytics.review import content, deck, pdf, render
 from analytics.review.content import ScenarioSpec, settings_in_short
 from analytics.review.render import RendererError
-from analytics.review.slides import Chart, Slide, place
+from analytics.review.slides import Chart, Slide, fit_tables, place
 from analytics.store import connect, read_settings
 
 #: What each file extension writes.
@@ -100,7 +100,8 @@ def draw(slides: list[Slide], extension: str, progress: Progress | None = None) 
             progress(0.4 + 0.6 * drawn[0] / max(charts, 1), f"Drawing chart {drawn[0]} of {charts}")
         return render.picture(box.block.figure, box.w, box.h)
 
-    return WRITERS[extension](slides, picture)
+    fitted = [fit_tables(slide, pdf.text_width) for slide in slides]
+    return WRITERS[extension](fitted, picture)
 
 
 def make_pack(
@@ -142,6 +143,8 @@ def write_pack(store: str | Path, out: str | Path, scenario_names: Sequence[str]
     """Write the review pack of the store at ``store`` to ``out`` (.pptx or .pdf); return the slide count."""
     extension = extension_of(out)
     con = connect(store, read_only=True)
+    # A fingerprint of millions of rows takes seconds: no progress bar drawn over the command's own lines.
+    con.execute("SET enable_progress_bar = false")
     try:
         specs = scenario_specs(con, scenario_names)
         slides = build_slides(con, specs, product_id=product_id)

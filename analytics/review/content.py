@@ -360,7 +360,7 @@ def value_map_slide(pack: Pack) -> list[Slide]:
             "spi": ("SPI", ratio),
             "rnpv": ("rNPV", lambda v: money(pack, v)),
         },
-        widths=(1.15, 2.7, 1.1, 0.8, 0.8, 1.1),
+        widths=(1.15, 2.45, 1.05, 0.75, 0.75, 1.3),
         caption=f"Projects in red: {len(red)} of {len(live)} live"
         + (f", the {TABLE_ROWS} with the most rNPV" if len(red) > TABLE_ROWS else ""),
     )
@@ -413,7 +413,7 @@ def risks_slide(pack: Pack) -> list[Slide]:
             "exposure": ("Exposure", lambda v: f"{v:.2f}"),
             "owner": ("Owner", None),
         },
-        widths=(0.9, 3.0, 0.65, 0.75, 0.95, 1.5),
+        widths=(0.9, 2.9, 0.65, 0.8, 1.1, 1.45),
         caption=f"Top risks by exposure, of {len(risks)} open or mitigating",
     )
     return [
@@ -597,11 +597,7 @@ def comparison_slides(pack: Pack) -> list[Slide]:
     values = charts.scenario_values(summary, currency=pack.currency, present=True)
     budgets = charts.scenario_budgets(comparison["budget"], currency=pack.currency, present=True)
     return [
-        # Each table's share of the height follows its rows, so the two stand one under the other without a gap.
-        Slide(
-            title="Scenarios side by side",
-            rows=(Row((table,), height=len(table.rows) + 2.0), Row((settings,), height=len(settings.rows) + 1.5)),
-        ),
+        Slide(title="Scenarios side by side", rows=(Row((table,)), Row((settings,)))),
         Slide(title="Scenarios side by side: value and budget", rows=(Row((Chart(values), Chart(budgets))),)),
     ]
 

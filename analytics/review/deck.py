@@ -59,7 +59,7 @@ def _table(slide, table: s.Table, box: s.Box) -> None:
     top = box.y
     if table.caption:
         _text_box(slide, "Caption", box.x, top, box.w, 0.35, table.caption, s.TABLE_PT, bold=True, colour=s.HEADING)
-        top += 0.38
+        top += s.CAPTION_IN
     row_h = s.table_row_height(table, box.h - (top - box.y))
     rows, cols = len(table.rows) + 1, len(table.columns)
     shape = slide.shapes.add_table(rows, cols, Inches(box.x), Inches(top), Inches(box.w), Inches(row_h * rows))

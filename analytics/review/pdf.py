@@ -6,6 +6,7 @@ Charts are the same PNG pictures as in the deck; tables are drawn as text in cel
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +42,26 @@ def _fonts(pdf: FPDF) -> None:
     )
 
 
+def text_width(text: str, bold: bool, size_pt: float) -> float:
+    """Return the width in inches of ``text`` in the pack's font (Arial's metrics): what a table cell must hold."""
+    with _MEASURING_LOCK:  # one measuring document for the process; sessions take turns setting its font
+        pdf = _measuring()
+        pdf.set_font(_FAMILY, "B" if bold else "", size_pt)
+        return pdf.get_string_width(text)
+
+
+_MEASURING: list[FPDF] = []
+_MEASURING_LOCK = threading.Lock()
+
+
+def _measuring() -> FPDF:
+    if not _MEASURING:
+        pdf = FPDF(unit="in")
+        _fonts(pdf)
+        _MEASURING.append(pdf)
+    return _MEASURING[0]
+
+
 def _fit(pdf: FPDF, text: str, width_in: float) -> str:
     """Return ``text`` cut with an ellipsis so that it fits ``width_in`` inches at the current font."""
     if pdf.get_string_width(text) <= width_in:
@@ -65,7 +86,7 @@ def _table(pdf: FPDF, table: s.Table, box: s.Box) -> None:
     top = box.y
     if table.caption:
         _lines(pdf, box.x, top, box.w, table.caption, s.TABLE_PT, s.HEADING, bold=True)
-        top += 0.38
+        top += s.CAPTION_IN
     row_h = s.table_row_height(table, box.h - (top - box.y))
     weights = table.widths or (1.0,) * len(table.columns)
     widths = [box.w * weight / sum(weights) for weight in weights]

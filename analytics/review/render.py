@@ -11,7 +11,6 @@ could receive each other's pictures: requests take turns under a lock.
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 import threading
@@ -75,15 +74,15 @@ def warm_up() -> None:
 def picture(figure: go.Figure, width_in: float, height_in: float, fmt: str = "png") -> bytes:
     """Return ``figure`` drawn for a box of ``width_in`` × ``height_in`` inches, as PNG (or ``fmt``) bytes.
 
-    The figure is copied first: a builder's figure (possibly cached by the app) is never changed.
+    The figure is copied first (``to_dict``): a builder's figure (possibly cached by the app) is never changed.
     """
     import kaleido
 
-    sized = go.Figure(copy.deepcopy(figure.to_dict()))
+    sized = figure.to_dict()  # a deep copy, passed to Kaleido as it is: no second validation of every trace
     wanted = (len(_title(figure)) * TITLE_PX_PER_CHAR + 40) / width_in
     ppi = min(max(PIXELS_PER_INCH, wanted), MOST_PIXELS_PER_INCH)
     width, height = round(width_in * ppi), round(height_in * ppi)
-    sized.update_layout(width=width, height=height, paper_bgcolor="white", plot_bgcolor="white")
+    sized["layout"].update(width=width, height=height, paper_bgcolor="white", plot_bgcolor="white")
     options = {"format": fmt, "width": width, "height": height, "scale": SCALE if fmt == "png" else 1}
     with _LOCK:
         _ensure_started()

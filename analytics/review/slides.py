@@ -7,7 +7,7 @@ into boxes in inches, so the PowerPoint and the PDF put every part at the same p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
@@ -105,8 +105,7 @@ class Slide:
     rows: tuple[Row, ...]
     subtitle: str | None = None
     footer: str = ""
-    kind: str = "content"  # "title" draws the title big, centred on the page
-    notes: list[str] = field(default_factory=list)
+    kind: str = "content"  # "title" draws the title big, on the left of an otherwise empty page
 
 
 @dataclass(frozen=True)
@@ -134,14 +133,19 @@ def place(slide: Slide) -> list[Box]:
     """Return every block of ``slide`` with its box, rows top to bottom, blocks left to right."""
     top, bottom = body_top(slide), footer_top() - 0.15
     width = WIDTH_IN - 2 * MARGIN_IN
-    tile_rows = [row for row in slide.rows if _is_tiles(row)]
-    other = [row for row in slide.rows if not _is_tiles(row)]
+    # Tiles have their height; a row of tables only is as tall as its longest table (when every row of the slide
+    # is such a row, they stand one under the other without gaps); charts and text share what is left.
+    fixed = {i: _natural_height(row) for i, row in enumerate(slide.rows) if _natural_height(row) is not None}
+    other = [row for i, row in enumerate(slide.rows) if i not in fixed]
     gaps = GAP_IN * (len(slide.rows) - 1)
-    shared = max(bottom - top - gaps - TILES_HEIGHT_IN * len(tile_rows), 0.5)
+    room = bottom - top - gaps - (0.5 if other else 0.0)
+    if sum(fixed.values()) > room:  # long tables: every fixed row gives up its share (table rows get shorter)
+        fixed = {i: h * room / sum(fixed.values()) for i, h in fixed.items()}
+    shared = max(bottom - top - gaps - sum(fixed.values()), 0.5)
     total_share = sum(row.height for row in other) or 1.0
     boxes, y = [], top
-    for row in slide.rows:
-        h = TILES_HEIGHT_IN if _is_tiles(row) else shared * row.height / total_share
+    for i, row in enumerate(slide.rows):
+        h = fixed[i] if i in fixed else shared * row.height / total_share
         weights = row.widths or (1.0,) * len(row.blocks)
         free = width - GAP_IN * (len(row.blocks) - 1)
         x = MARGIN_IN
@@ -157,7 +161,61 @@ def _is_tiles(row: Row) -> bool:
     return all(isinstance(block, Tiles) for block in row.blocks)
 
 
+def _natural_height(row: Row) -> float | None:
+    if _is_tiles(row):
+        return TILES_HEIGHT_IN
+    if all(isinstance(block, Table) for block in row.blocks):
+        return max(TABLE_ROW_IN * (len(t.rows) + 1) + (CAPTION_IN if t.caption else 0.0) for t in row.blocks)
+    return None
+
+
+#: A table row's height when there is room for it, and the caption's line above a table.
+TABLE_ROW_IN = 0.4
+CAPTION_IN = 0.38
+
+
 def table_row_height(table: Table, box_h: float) -> float:
-    """Return the height of one table row in inches: room for every row, never taller than a comfortable line."""
-    lines = len(table.rows) + 1 + (1 if table.caption else 0)
-    return min(0.4, box_h / max(lines, 1))
+    """Return the height of one table row in inches: every row (and the header) in ``box_h``, the box's height
+    under the caption, and never taller than a comfortable line."""
+    return min(TABLE_ROW_IN, box_h / (len(table.rows) + 1))
+
+
+#: Inches a cell keeps free left and right of its text.
+CELL_PADDING_IN = 0.06
+
+
+def fit_tables(slide: Slide, width_of) -> Slide:
+    """Return ``slide`` with every table cell cut (with an ellipsis) to fit its column on one line.
+
+    ``width_of(text, bold, size_pt)`` measures a text in inches. Both writers then draw the same text: a deck's
+    cell that wrapped would grow its row and push the table over the footer.
+    """
+    boxes = iter(place(slide))
+    rows = []
+    for row in slide.rows:
+        blocks = []
+        for block in row.blocks:
+            box = next(boxes)
+            blocks.append(_fitted(block, box.w, width_of) if isinstance(block, Table) else block)
+        rows.append(Row(tuple(blocks), row.widths, row.height))
+    return Slide(slide.title, tuple(rows), slide.subtitle, slide.footer, slide.kind)
+
+
+def _fitted(table: Table, width_in: float, width_of) -> Table:
+    weights = table.widths or (1.0,) * len(table.columns)
+    room = [width_in * w / sum(weights) - 2 * CELL_PADDING_IN - 0.04 for w in weights]
+
+    def fit(text: str, limit: float, bold: bool) -> str:
+        if width_of(text, bold, TABLE_PT) <= limit:
+            return text
+        while text and width_of(text + "…", bold, TABLE_PT) > limit:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
+    columns = tuple(fit(c, r, True) for c, r in zip(table.columns, room, strict=True))
+    # A number is never cut (a cut amount reads as another amount): its column is sized for it.
+    rows = tuple(
+        tuple(v if numeric else fit(v, r, False) for v, r, numeric in zip(row, room, table.numeric, strict=True))
+        for row in table.rows
+    )
+    return Table(columns, rows, table.numeric, table.widths, table.caption)
