@@ -175,8 +175,10 @@ CAPTION_IN = 0.38
 
 
 def table_row_height(table: Table, box_h: float) -> float:
-    """Return the height of one table row in inches: every row (and the header) in ``box_h``, the box's height
-    under the caption, and never taller than a comfortable line."""
+    """Return the height of one table row in inches: the header and every row in ``box_h``, at most a comfortable line.
+
+    ``box_h`` is the box's height under the table's caption.
+    """
     return min(TABLE_ROW_IN, box_h / (len(table.rows) + 1))
 
 
