@@ -57,6 +57,11 @@ class ScenarioView:
     selection: optimize.Selection
     short: str  # the settings in short, for the footer
 
+    @property
+    def chooses(self) -> bool:
+        """Whether there is a selection to show: candidates to choose from, and a feasible choice among them."""
+        return self.what_if.model.n > 0 and self.selection.feasible
+
 
 @dataclass
 class Pack:
@@ -266,7 +271,8 @@ def glance_slide(pack: Pack) -> list[Slide]:
         )
     )
     budget = overview.forward_budget_by_program(con)
-    rows.append(Row((Chart(charts.forward_budget_by_program(budget, currency=currency, present=True)),)))
+    if not budget.empty:
+        rows.append(Row((Chart(charts.forward_budget_by_program(budget, currency=currency, present=True)),)))
     return [
         Slide(
             title=f"{pack.settings.company} at a glance",
@@ -402,6 +408,8 @@ def risks_slide(pack: Pack) -> list[Slide]:
     """Slide: the risk matrix beside the top open risks by exposure."""
     flt = portfolio.PortfolioFilter()
     risks = portfolio.open_risks(portfolio.risk_register(pack.con, flt))
+    if risks.empty:
+        return [Slide(title="Risks", rows=(Row((Text(("No open or mitigating risks in this store.",)),)),))]
     matrix = charts.risk_matrix_heatmap(portfolio.risk_matrix(pack.con, flt), present=True)
     top = table_of(
         risks.head(TABLE_ROWS),
@@ -436,6 +444,15 @@ def selection_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     """Slide: the scenario's settings, its headline numbers against the plan and what changes."""
     chosen = view.selection.chosen
     settings_table = Table(("Lever", "Setting"), settings_rows(view.spec.params, view, pack.settings), (False, False))
+    if view.what_if.model.n == 0:
+        # The what-if page's own empty state, in its words.
+        nothing = Text(
+            (
+                "There are no candidate projects (stage proposed, approved or active) to choose from.",
+                "Import projects with their cash flows on the Data page.",
+            )
+        )
+        return [Slide(title=_scenario_title(view, "settings and selection"), rows=(Row((settings_table, nothing)),))]
     if not view.selection.feasible:
         return [
             Slide(
@@ -498,7 +515,7 @@ def selection_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
 
 def frontier_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     """Slide: the efficient frontier at the scenario's settings (every budget level), its own budget marked."""
-    if not view.selection.feasible:
+    if not view.chooses:
         return []
     at_plan = optimize.apply_what_if(
         view.what_if.model,
@@ -520,7 +537,7 @@ def frontier_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
 
 def budget_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     """Slide: budget by fiscal year, the chart and its numbers as a table."""
-    if not view.selection.feasible:
+    if not view.chooses:
         return []
     use = optimize.budget_use(view.what_if, view.selection.chosen)
     figure = charts.budget_by_year(use, currency=pack.currency, present=True)
@@ -543,7 +560,7 @@ def budget_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
 
 def monte_carlo_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     """Slide: the Monte Carlo of the selection's NPV: the page's tiles and histogram (10,000 trials, seed 7)."""
-    if not view.selection.feasible:
+    if not view.chooses:
         return []
     result = simulate.simulate_selection(view.what_if, view.selection.chosen, trials=MC_TRIALS, seed=MC_SEED)
     tiles = Tiles(
