@@ -18,6 +18,7 @@ from ui import data, whatif
 log = logging.getLogger("quarterdeck")
 
 FORMATS = {"PowerPoint": ".pptx", "PDF": ".pdf"}
+CARD_WIDTH_PX = 460
 FINGERPRINT_HELP = (
     "12 hex characters of a SHA-256 over the store's data (every table but saved scenarios, decisions, roles and "
     "the import log). Every slide of a review pack carries it: the same fingerprint means the same data."
@@ -50,7 +51,8 @@ def saved(scenario_ids: list[str]) -> list[packs.ScenarioSpec]:
 
 def download(specs: list[packs.ScenarioSpec], key: str) -> None:
     """The "Review pack" control: a format, a button that makes the pack with a progress bar, then the download."""
-    with st.container(border=True, key=f"{key}_box"):
+    # At most a narrow card's width: beside the levers it fills their column, under a comparison it stays compact.
+    with st.container(border=True, key=f"{key}_box", width=CARD_WIDTH_PX):
         st.markdown("**Review pack** for the meeting")
         chosen = st.segmented_control("Format", list(FORMATS), default="PowerPoint", key=f"{key}_format")
         extension = FORMATS[chosen or "PowerPoint"]
