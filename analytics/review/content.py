@@ -180,6 +180,11 @@ def table_of(frame: pd.DataFrame, columns: dict[str, tuple], widths=None, captio
     return Table(tuple(h for h, _, _ in specs), rows, tuple(r for _, _, r in specs), widths, caption)
 
 
+def _ratio(value) -> str:
+    """Return a ratio (CPI, SPI) with two decimals; ``–`` where it does not exist."""
+    return "–" if formatting.is_missing(value) else f"{value:.2f}"
+
+
 def _status_sentence(view: ScenarioView) -> str:
     selection = view.selection
     if selection.status == optimize.STATUS_INFEASIBLE:
@@ -355,15 +360,14 @@ def value_map_slide(pack: Pack) -> list[Slide]:
     figure = charts.value_map(table, currency=pack.currency, present=True, colour_by="health")
     live = portfolio.live(table)
     red = live[live["health"] == "red"].sort_values("rnpv", ascending=False)
-    ratio = lambda v: "–" if formatting.is_missing(v) else f"{v:.2f}"  # noqa: E731
     red_table = table_of(
         red.head(TABLE_ROWS),
         {
             "project_id": ("Project", None),
             "name": ("", None),
             "stage": ("Stage", None),
-            "cpi": ("CPI", ratio),
-            "spi": ("SPI", ratio),
+            "cpi": ("CPI", _ratio),
+            "spi": ("SPI", _ratio),
             "rnpv": ("rNPV", lambda v: money(pack, v)),
         },
         widths=(1.15, 2.45, 1.05, 0.75, 0.75, 1.3),
