@@ -1,4 +1,4 @@
-"""The command line: ``python -m analytics demo | import | export`` (see CONTRACT.md).
+"""The command line: ``python -m analytics demo | import | export | review`` (see CONTRACT.md).
 
 Exit codes: 0 done; 2 rejected input or a store that cannot be opened (missing, damaged, held by another process),
 with the reason on stderr in one sentence. Only ``demo`` makes a store where there is none; the others need
@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, type=Path)
     export.add_argument("--format", choices=("csv", "xlsx", "parquet", PORTFOLIO_XLSX), default="csv")
     export.add_argument("--create", action="store_true", help=CREATE_HELP)
+
+    review = commands.add_parser("review", help="write the review pack: a .pptx deck or a .pdf, by --out's extension")
+    review.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    review.add_argument("--out", required=True, type=Path, help="FILE.pptx or FILE.pdf")
+    review.add_argument("--scenario", action="append", default=[], help="a saved scenario's name; 2-4 to compare")
+    review.add_argument("--product", help="add the slide of this product (its id)")
     return parser
 
 
@@ -79,6 +85,8 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         summary = build_demo(store, scale=args.scale, seed=args.seed)
         print(f"built {store} ({args.scale}, seed {args.seed}): {summary}")  # noqa: T201
         return EXIT_OK
+    if args.command == "review":
+        return _review(store, args)
     if args.command == "import" and args.table == PORTFOLIO:
         return _import_portfolio(store, args)
     if args.command == "import" and (args.dry_run or args.day_first):
@@ -105,6 +113,19 @@ def _run(args: argparse.Namespace, store: Path) -> int:
 
     written = export_store(store, args.out, fmt=args.format)
     print(f"wrote {len(written)} files to {args.out}")  # noqa: T201
+    return EXIT_OK
+
+
+def _review(store: Path, args: argparse.Namespace) -> int:
+    """Write the review pack; an unknown scenario, product or extension is a sentence and exit 2."""
+    from analytics.review import RendererError, ReviewError, write_pack
+
+    try:
+        pages = write_pack(store, args.out, args.scenario, args.product)
+    except (ReviewError, RendererError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_REJECTED
+    print(f"wrote {args.out}: {pages} slides")  # noqa: T201
     return EXIT_OK
 
 

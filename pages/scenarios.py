@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analytics import charts, formatting, scenarios, text
-from ui import data, layout, shell, whatif
+from ui import data, layout, review, shell, whatif
 
 shell.ensure_framed()
 
@@ -87,6 +87,7 @@ else:
         layout.chart(
             charts.scenario_budgets(comparison["budget"], currency=currency, present=present), key="scenario_budgets"
         )
+    review.download(review.saved(picked), key="scenarios_review")
     differing = comparison["projects"][~comparison["projects"]["in_all"]]
     st.markdown(
         f"**Where they differ**: {len(differing)} projects are in some scenarios and not others "

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from analytics import charts, formatting, optimize, scenarios, simulate, text
-from ui import data, layout, shell, state, whatif
+from ui import data, layout, review, shell, state, whatif
 
 shell.ensure_framed()
 
@@ -258,6 +258,7 @@ def what_if_answer() -> None:
             key="whatif_reset",
             help="Every lever back to its default: the current plan's budget and the store's settings.",
         )
+        review.download(review.on_screen(params), key="whatif_review")
     what_if = whatif.problem(params)
     answer = whatif.best_selection(what_if)
     selection = answer.selection

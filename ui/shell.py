@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import charts, formatting, text
 from analytics.store import StoreError
-from ui import data, nav, state
+from ui import data, nav, review, state
 
 log = logging.getLogger("quarterdeck")
 
@@ -87,6 +87,7 @@ def sidebar() -> None:
                 f"Figures as of **{settings.as_of:%d %b %Y}** · {settings.currency} · "
                 f"discount rate {formatting.percent(settings.discount_rate)}"
             )
+            review.sidebar_line()
         if data.opened_new_store():
             st.warning(
                 f"There was no store at `{data.store_path()}`, so a new, empty one was created there. If you meant "
