@@ -694,7 +694,7 @@ LABELS = {
     "npv": "NPV, forward",
     "rnpv": "rNPV, forward",
     "strategic_score": "Strategic score, live",
-    "capacity_utilisation": "Capacity used, next 12 months",
+    "capacity_utilisation": "Capacity used, 12 months",
     "red_projects": "Projects in red",
     "risk_exposure": "Open risk exposure",
 }
@@ -725,7 +725,7 @@ DEFINITIONS = {
     "strategic_score": "Σ weight × alignment score / (5 × Σ weights), 0–1; the portfolio's is over live projects, "
     "weighted by each one's forward cost.",
     "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity of all teams, over the 12 "
-    "months from the valuation date's month; over-booked = team-months where demand exceeds capacity.",
+    "months from the valuation date's month; over-booked = the team-months where demand exceeds capacity.",
     "red_projects": "Live projects (proposed, approved, active, on hold) in red: stored health, else EVM from the "
     f"latest snapshot (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
     "health": f"Stored health where the project has one, else EVM from its latest snapshot: {EVM_HEALTH_TEXT}.",

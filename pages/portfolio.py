@@ -37,9 +37,7 @@ layout.tile_row(
         headline("capacity_utilisation"),
         headline("red_projects"),
         headline("risk_exposure"),
-    ],
-    # In front of a room one compact row: the tab's chart keeps the rest of the screen.
-    per_row=8 if present else None,
+    ]
 )
 
 # The money and health table: its columns in order, their headers and hovers. NPV, IRR, ROI and payback stand side

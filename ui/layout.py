@@ -104,13 +104,13 @@ def portfolio_tile(
     elif key == "capacity_utilisation":
         value = formatting.percent(figures[key], 0)
         delta = (
-            f"{figures['overbooked_team_months']:,} team-months over-booked"
+            f"{figures['overbooked_team_months']:,} over-booked"
             if figures["capacity_recorded"]
-            else "no team capacity recorded"
+            else "no capacity recorded"
         )
     elif key == "red_projects":
-        value = f"{figures[key]:,} of {figures['live_projects']:,} live"
-        delta = None
+        value = formatting.count(figures[key])
+        delta = f"of {figures['live_projects']:,} live"
     elif key == "risk_exposure":
         recorded = figures["risks_recorded"] > 0
         value = formatting.number(figures[key], 1) if recorded else "–"

@@ -19,7 +19,7 @@ def test_overview_page_shows_the_stores_numbers(monkeypatch, app_store_path):
         "CSAT, all products",
         "Forward budget",
         "Projects in red",
-        "Capacity used, next 12 months",
+        "Capacity used, 12 months",
         "Open risk exposure",
     }
     assert tiles["Revenue, all products"].startswith("$") and tiles["Revenue, all products"].endswith("M")
