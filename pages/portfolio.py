@@ -37,7 +37,8 @@ layout.tile_row(
         headline("capacity_utilisation"),
         headline("red_projects"),
         headline("risk_exposure"),
-    ]
+    ],
+    compact=True,
 )
 
 # The money and health table: its columns in order, their headers and hovers. NPV, IRR, ROI and payback stand side
@@ -172,26 +173,33 @@ def project_dialog(project_id: str) -> None:
 if value_tab.open:
     with value_tab:
         labels = dict(zip(table["project_id"], table["project_id"] + " · " + table["name"], strict=True))
-        picker, colour = st.columns([3, 1])
+        # In front of a room the chart comes first, its controls under it (a pick opens in a dialog either way).
+        if present:
+            chart_area, controls = st.container(), st.container()
+        else:
+            controls, chart_area = st.container(), st.container()
+        with controls:
+            picker, colour = st.columns([3, 1])
         with colour:
             colour_by = st.segmented_control(
                 "Colour by", ["stage", "health"], default="stage", key="colour", bind="query-params"
             )
         selected = st.session_state.get("project")
-        event = layout.chart(
-            data.query(
-                portfolio.value_map_figure,
-                flt,
-                rate,
-                currency=currency,
-                present=present,
-                colour_by=colour_by or "stage",
-                selected=selected,
-            ),
-            key="value_map",
-            on_select="rerun",
-            selection_mode="points",
-        )
+        with chart_area:
+            event = layout.chart(
+                data.query(
+                    portfolio.value_map_figure,
+                    flt,
+                    rate,
+                    currency=currency,
+                    present=present,
+                    colour_by=colour_by or "stage",
+                    selected=selected,
+                ),
+                key="value_map",
+                on_select="rerun",
+                selection_mode="points",
+            )
         points = event.selection.points if event else []
         clicked = points[0]["customdata"][0] if points else None
         # A bubble picked on the chart drives the project picker, once per new pick, so the picker still works after.

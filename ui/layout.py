@@ -57,9 +57,21 @@ def _tile_columns(count: int, per_row: int | None) -> list:
     return columns
 
 
-def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
+#: Tiles a compact row holds in front of a room: eight across at 1920 px, in smaller type with labels that wrap.
+COMPACT_TILES_PER_ROW = 8
+
+
+def tile_row(tiles: Sequence[Tile], per_row: int | None = None, *, compact: bool = False) -> None:
     """A row of bordered metric tiles (rows of four in presentation mode, or ``per_row``); each can link to the
-    page that explains it."""
+    page that explains it.
+
+    ``compact`` in presentation mode: up to ``COMPACT_TILES_PER_ROW`` tiles in one row, in the smaller type of
+    ui/assets/present.css, so that a page of many headlines still shows its key chart on the first screen.
+    """
+    if compact and shell.presentation_mode():
+        with st.container(key="compact_tiles"):
+            tile_row(tiles, per_row or min(len(tiles), COMPACT_TILES_PER_ROW))
+        return
     for column, tile in zip(_tile_columns(len(tiles), per_row), tiles, strict=True):
         with column:
             st.metric(

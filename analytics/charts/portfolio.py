@@ -86,7 +86,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     fig.update_xaxes(range=[max(-0.03, low - 0.05), min(1.03, high + 0.05)])
     # Shorter in front of a room (styled makes it 25 % taller there), so the whole map fits the first screen under
     # the page's tiles.
-    return styled(fig, present=present, title=title, height=420 if present else 520)
+    return styled(fig, present=present, title=title, height=380 if present else 520)
 
 
 def project_cashflow(frame, *, currency: str, present: bool, as_of, title: str):

@@ -135,8 +135,3 @@ def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores
 def figure_titles(at) -> list[str]:
     """The title of every Plotly figure on the page."""
     return [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
-
-
-def figure_titles(at) -> list[str]:
-    """The title of every Plotly figure on the page."""
-    return [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
