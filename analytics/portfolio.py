@@ -191,12 +191,14 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
       approved and active projects only.
     - ``npv`` and ``rnpv``: Σ over live projects of ``finance`` NPV and rNPV at ``rate``, both forward.
     - ``strategic_score``: live projects' strategic scores weighted by their forward cost (a project that spends
-      more of the money counts more); the plain mean when none has forward cost.
+      more of the money counts more); the plain mean when none has forward cost. ``alignment_recorded``: whether
+      the store holds any objective and alignment score (without, every score is 0 by default, not by judgement).
     - ``capacity_utilisation``: over the ``months`` months from the month of as_of, Σ FTE demanded by the filtered
       approved and active projects / Σ capacity of every team (teams are shared, so capacity is not filtered); NaN
       without capacity. ``overbooked_team_months``: team-months in that span whose committed demand exceeds
       capacity. ``capacity_recorded``: whether any team has capacity in that span.
-    - ``red_projects``: live projects whose effective health (``effective_health``) is red.
+    - ``red_projects``: live projects whose effective health (``effective_health``) is red; ``health_tracked``:
+      live projects with any health (stored, or from a progress snapshot).
     - ``risk_exposure``: Σ probability × impact over open and mitigating risks of live projects;
       ``risks_recorded``: how many risks the filtered projects have at all (0: the exposure is unknown, not 0).
     """
@@ -227,7 +229,11 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
         "capacity_utilisation": float(committed / total_capacity) if total_capacity > 0 else float("nan"),
         "overbooked_team_months": int(capacity["overbooked"].sum()) if total_capacity > 0 else 0,
         "capacity_recorded": bool(total_capacity > 0),
+        "alignment_recorded": bool(
+            con.execute("SELECT count(*) FROM project_alignment JOIN objectives USING (objective_id)").fetchone()[0]
+        ),
         "red_projects": int((live["health"] == "red").sum()),
+        "health_tracked": int(live["health"].notna().sum()),
         "risk_exposure": float(open_live["exposure"].sum()),
         "risks_recorded": int(len(risks)),
     }

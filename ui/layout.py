@@ -112,7 +112,9 @@ def portfolio_tile(
         value = formatting.money(figures[key], currency)
         delta = None if rate is None else f"at {formatting.percent(rate)}"
     elif key == "strategic_score":
-        value, delta = formatting.number(figures[key], 2), None
+        recorded = figures["alignment_recorded"]
+        value = formatting.number(figures[key], 2) if recorded else "–"
+        delta = None if recorded else "no alignment scores"
     elif key == "capacity_utilisation":
         value = formatting.percent(figures[key], 0)
         delta = (
@@ -121,8 +123,9 @@ def portfolio_tile(
             else "no capacity recorded"
         )
     elif key == "red_projects":
-        value = formatting.count(figures[key])
-        delta = f"of {figures['live_projects']:,} live"
+        tracked = figures["health_tracked"] > 0
+        value = formatting.count(figures[key]) if tracked else "–"
+        delta = f"of {figures['live_projects']:,} live" if tracked else "no health tracked"
     elif key == "risk_exposure":
         recorded = figures["risks_recorded"] > 0
         value = formatting.number(figures[key], 1) if recorded else "–"

@@ -21,6 +21,7 @@ from tests.apptest import metric_values, open_page, problems
 #: Stores without the part a figure draws: each page must say what to add instead of drawing the figure.
 NO_REVENUE = {"no KPI history", "projects, money and alignment only", "only projects", "new empty store"}
 NO_CASH_FLOWS = {"only projects"}
+NO_ALIGNMENT = {"no alignment", "only projects", "new empty store"}
 NO_RISKS = {"no risks", "projects, money and alignment only", "only projects", "new empty store"}
 
 PRODUCT_SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
@@ -130,6 +131,8 @@ def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores
         assert value_map == ["Value against strategy: no forward cash flows planned, so every rNPV is 0"], titles
     if name in NO_RISKS and "Open risk exposure" in shown:
         assert shown["Open risk exposure"] == "–", shown
+    if name in NO_ALIGNMENT and "Strategic score, live" in shown:
+        assert shown["Strategic score, live"] == "–", shown
 
 
 def figure_titles(at) -> list[str]:
