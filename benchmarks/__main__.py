@@ -74,7 +74,8 @@ def run(only: list[str] | None, repeat: int) -> dict:
             cases = module.cases(con)
         else:
             cases = module.cases()
-        area_results = {}
+        # Cases of the area this run does not time (a subset of its cases) keep their recorded results.
+        area_results = dict(results.get(area, {}).get("cases", {}))
         for name, fn in cases:
             timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True))
             area_results[name] = {

@@ -10,6 +10,8 @@ For each page of the app, on a copy of the bench store (2,000 projects, 10M KPI 
   presentation-mode switch, which every page has) until the page has settled again with the new state on screen.
 
 No case sleeps: each waits for the state it measures. The machine is shared; results.md notes its load.
+``BENCH_PAGES=/,/portfolio python -m benchmarks --only pages`` times those pages only (the others keep their
+recorded results).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import atexit
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -89,8 +92,11 @@ def cases(con):
     settled = f"(before) => ({PAGE_STATE_JS})() !== before && document.querySelector({json.dumps(READY)}) !== null"
     url = _cleanup.enter_context(served_app(store_path, folder / "streamlit.log"))
     found = []
+    wanted = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
     for spec in nav.available():
         path = "/" + spec.url_path
+        if wanted and path not in wanted:
+            continue
 
         def first_draw(path=path):
             open_and_wait(page, url + path, timeout_ms=300_000)
@@ -101,7 +107,7 @@ def cases(con):
             before = page.evaluate(PAGE_STATE_JS)
             label = SLIDERS.get(path)
             if label:
-                lever = page.locator("[data-testid='stSlider']").filter(has_text=label).locator("[role=slider]")
+                lever = page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type=range]")
                 lever.focus()
                 page.keyboard.press("ArrowRight")
             else:
