@@ -81,6 +81,29 @@ def discount_factors(period: np.ndarray, as_of: date, rate: float) -> np.ndarray
     return np.power(1.0 + rate, -years)
 
 
+def forward_flows(flows: Flows, as_of: date) -> Flows:
+    """Return ``flows`` without the flows dated before ``as_of``: what a decision taken on ``as_of`` still moves.
+
+    Every project stays listed (``project_ids``), also one whose flows are all in the past.
+    """
+    keep = flows.period >= np.datetime64(as_of, "D")
+    return Flows(
+        project_ids=flows.project_ids,
+        project=flows.project[keep],
+        period=flows.period[keep],
+        cost=flows.cost[keep],
+        benefit=flows.benefit[keep],
+        probability_of_success=flows.probability_of_success,
+    )
+
+
+def roi(flows: Flows) -> np.ndarray:
+    """Return each project's ``(Σ benefit − Σ cost) / Σ cost`` over ``flows``, undiscounted; NaN without cost."""
+    total_benefit, total_cost = flows.per_project(flows.benefit), flows.per_project(flows.cost)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_cost > 0, (total_benefit - total_cost) / total_cost, np.nan)
+
+
 def forward_present_values(flows: Flows, rate: float, as_of: date) -> tuple[np.ndarray, np.ndarray]:
     """Return each project's PV of benefits and PV of costs over flows dated on or after ``as_of``.
 
@@ -275,10 +298,13 @@ def project_financials(
     """Return one row per project with its money and strategy figures (CONTRACT.md).
 
     Columns: ``project_id``; ``npv``, ``rnpv``, ``profitability_index`` and ``strategic_score`` as
-    ``forward_values``; ``irr`` = XIRR over all planned flows; ``roi`` = (Σ benefit − Σ cost) / Σ cost over
-    the whole plan, undiscounted; ``payback_months``. Figures that do not exist are NaN: IRR when the flows
-    never change sign, ROI without cost, payback never reached or without cost, the index without forward cost.
-    A project without flows has NPV and rNPV 0.
+    ``forward_values``; ``irr`` = XIRR over all planned flows (lifetime); ``roi`` = (Σ benefit − Σ cost) / Σ cost
+    over the whole plan, undiscounted (lifetime); ``payback_months`` from the plan's first month with cost
+    (lifetime). Then the same three on the forward basis of NPV, over the flows dated on or after ``as_of`` only
+    (sunk cost left out), so that they can stand beside NPV: ``irr_forward``, ``roi_forward`` and
+    ``payback_months_forward`` (from the first forward month with cost). Figures that do not exist are NaN: IRR
+    when the flows never change sign, ROI without cost, payback never reached or without cost, the index without
+    forward cost. A project without flows has NPV and rNPV 0.
 
     Parameters
     ----------
@@ -293,18 +319,19 @@ def project_financials(
     """
     flows = load_flows(con, project_ids)
     forward = forward_values(con, rate, as_of, flows)
-    total_benefit, total_cost = flows.per_project(flows.benefit), flows.per_project(flows.cost)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roi = np.where(total_cost > 0, (total_benefit - total_cost) / total_cost, np.nan)
+    ahead = forward_flows(flows, read_settings(con).as_of if as_of is None else as_of)
     return pd.DataFrame(
         {
             "project_id": forward["project_id"],
             "npv": forward["npv"],
             "rnpv": forward["rnpv"],
             "irr": xirr(flows),
-            "roi": roi,
+            "roi": roi(flows),
             "payback_months": payback_months(flows),
             "profitability_index": forward["profitability_index"],
             "strategic_score": forward["strategic_score"],
+            "irr_forward": xirr(ahead),
+            "roi_forward": roi(ahead),
+            "payback_months_forward": payback_months(ahead),
         }
     )

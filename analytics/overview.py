@@ -12,9 +12,11 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from analytics import charts, portfolio
+
 # The NPS and CSAT formulas (DESIGN.md) have one home, the product module; the overview applies them company-wide.
 from analytics.product import CSAT_SQL, NPS_SQL
-from analytics.rules import ACTIVE_STAGE, COMMITTED_SQL, EVM_HEALTH_TEXT, LIVE_SQL, OPEN_RISK_SQL, evm_health_sql
+from analytics.rules import LIVE_SQL
 from analytics.store import read_settings
 
 
@@ -130,94 +132,79 @@ def product_scorecard(con: duckdb.DuckDBPyConnection, days: int = 90) -> pd.Data
     return frame
 
 
-def monthly_revenue_by_product(con: duckdb.DuckDBPyConnection, months: int = 24) -> pd.DataFrame:
+#: Products a stacked revenue chart can show one by one and still be read; the rest are summed as one "other".
+TOP_PRODUCTS = 8
+
+
+def monthly_revenue_by_product(
+    con: duckdb.DuckDBPyConnection, months: int = 24, top: int = TOP_PRODUCTS
+) -> pd.DataFrame:
     """Revenue per product per calendar month over the last ``months`` complete-or-current months.
 
-    Columns ``period`` (month start), ``product_id``, ``name``, ``revenue`` (sum of the month's days up to
-    ``as_of``; the current month is partial and flagged by ``partial``).
+    The ``top`` products by revenue over those months keep a series each; every other product's revenue is summed
+    into one series named "Other (N products)", so 1,700 products draw as nine readable series, not a legend no
+    one can read. Columns ``period`` (month start), ``product_id`` (None for the others), ``name``, ``rank`` (1 =
+    most revenue; ``top + 1`` for the others), ``revenue`` (sum of the month's days up to ``as_of``; the current
+    month is partial and flagged by ``partial``), ordered by period then rank. No rows without revenue history.
     """
     as_of = read_settings(con).as_of
     first = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
     frame = con.execute(
         """
-        SELECT date_trunc('month', h.date)::DATE AS period, h.product_id, p.name, sum(h.value) AS revenue
-        FROM kpi_history h JOIN products p USING (product_id)
-        WHERE h.metric = 'revenue' AND h.date BETWEEN ? AND ?
-        GROUP BY ALL ORDER BY period, h.product_id
-        """,
-        [first, as_of],
-    ).df()
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["partial"] = frame["period"] == pd.Timestamp(as_of).to_period("M").to_timestamp()
-    return frame
-
-
-def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dict[str, float]:
-    """Headline numbers of the project portfolio as of the store's ``as_of``.
-
-    - ``forward_budget``: Σ planned cost dated on or after ``as_of`` (DESIGN.md: earlier flows are sunk) over
-      live projects (proposed, approved, active, on hold); ``committed_budget`` the same over approved and
-      active only.
-    - ``live_projects`` and ``active_projects``: counts by stage.
-    - ``red_projects``: active projects whose health is red: the stored health where there is one, else the
-      EVM rule (``rules.evm_health_sql``) from the latest progress snapshot (CPI = EV / AC, SPI = EV / PV).
-    - ``capacity_utilisation``: Σ FTE demanded by approved and active projects / Σ FTE capacity, over the
-      next ``months`` months from the month of ``as_of``; ``overbooked_team_months``: team-months in that span
-      where demand exceeds capacity.
-    - ``open_risk_exposure``: Σ probability × impact over open and mitigating risks of live projects.
-    """
-    as_of = read_settings(con).as_of
-    month0 = as_of.replace(day=1)
-    horizon_end = (pd.Timestamp(month0) + pd.DateOffset(months=months)).date()
-    row = con.execute(
-        f"""
-        WITH live AS (SELECT * FROM projects WHERE stage IN ({LIVE_SQL})),
-        latest AS (
-            SELECT project_id, earned_value / nullif(actual_cost, 0) AS cpi,
-                   earned_value / nullif(planned_value, 0) AS spi
-            FROM project_progress
-            QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY as_of DESC) = 1
-        ),
-        health AS (
-            SELECT p.project_id, coalesce(p.health, {evm_health_sql("l.cpi", "l.spi")}) AS health
-            FROM live p LEFT JOIN latest l USING (project_id) WHERE p.stage = '{ACTIVE_STAGE}'
-        ),
-        demand AS (
-            SELECT d.team_id, d.period, sum(d.fte) AS fte
-            FROM project_demand d JOIN projects p USING (project_id)
-            WHERE p.stage IN ({COMMITTED_SQL}) AND d.period >= $month0 AND d.period < $horizon_end
+        WITH monthly AS (
+            SELECT date_trunc('month', date)::DATE AS period, product_id, sum(value) AS revenue
+            FROM kpi_history WHERE metric = 'revenue' AND date BETWEEN $first AND $as_of
             GROUP BY ALL
         ),
-        cells AS (
-            SELECT c.team_id, c.period, c.fte AS capacity, coalesce(d.fte, 0) AS demand
-            FROM team_capacity c LEFT JOIN demand d USING (team_id, period)
-            WHERE c.period >= $month0 AND c.period < $horizon_end
+        ranked AS (
+            SELECT product_id, row_number() OVER (ORDER BY sum(revenue) DESC, product_id) AS rank
+            FROM monthly GROUP BY product_id
         )
-        SELECT
-            (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id) WHERE period >= $as_of),
-            (SELECT sum(cost) FROM project_cashflows JOIN live USING (project_id)
-             WHERE period >= $as_of AND stage IN ({COMMITTED_SQL})),
-            (SELECT count(*) FROM live),
-            (SELECT count(*) FROM live WHERE stage = '{ACTIVE_STAGE}'),
-            (SELECT count(*) FROM health WHERE health = 'red'),
-            (SELECT sum(demand) / nullif(sum(capacity), 0) FROM cells),
-            (SELECT count(*) FROM cells WHERE demand > capacity),
-            (SELECT sum(probability * impact) FROM risks JOIN live USING (project_id)
-             WHERE status IN ({OPEN_RISK_SQL}))
-        """,  # noqa: S608 -- the interpolated rules are constants of analytics.rules
-        {"as_of": as_of, "month0": month0, "horizon_end": horizon_end},
-    ).fetchone()
-    keys = (
-        "forward_budget",
-        "committed_budget",
-        "live_projects",
-        "active_projects",
-        "red_projects",
-        "capacity_utilisation",
-        "overbooked_team_months",
-        "open_risk_exposure",
+        SELECT m.period,
+               CASE WHEN r.rank <= $top THEN m.product_id END AS product_id,
+               CASE WHEN r.rank <= $top THEN coalesce(p.name, m.product_id) END AS name,
+               least(r.rank, $top + 1) AS rank,
+               sum(m.revenue) AS revenue,
+               (SELECT count(*) FROM ranked) AS products
+        FROM monthly m JOIN ranked r USING (product_id) LEFT JOIN products p USING (product_id)
+        GROUP BY ALL ORDER BY m.period, rank
+        """,
+        {"first": first, "as_of": as_of, "top": top},
+    ).df()
+    others = int(frame["products"].iloc[0]) - top if len(frame) else 0
+    frame["name"] = (
+        frame["name"]
+        .astype(object)
+        .where(frame["rank"] <= top, f"Other ({others:,} product{'s' if others != 1 else ''})")
     )
-    return {k: float(v) if v is not None else float("nan") for k, v in zip(keys, row, strict=True)}
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["revenue"] = frame["revenue"].astype("float64")
+    frame["rank"] = frame["rank"].astype("int64")
+    frame["partial"] = frame["period"] == pd.Timestamp(as_of).to_period("M").to_timestamp()
+    return frame.drop(columns="products")
+
+
+def revenue_chart(con: duckdb.DuckDBPyConnection, months: int = 24, *, currency: str, present: bool):
+    """Return the overview's revenue figure, or None when those months hold no revenue.
+
+    The figure is ``charts.revenue_by_product`` of ``monthly_revenue_by_product``.
+    A function of the store and its parameters, so the page caches the figure itself by store version and
+    parameters instead of rebuilding it on every run.
+    """
+    frame = monthly_revenue_by_product(con, months)
+    if frame.empty:
+        return None
+    return charts.revenue_by_product(frame, currency=currency, present=present)
+
+
+def portfolio_headlines(con: duckdb.DuckDBPyConnection, months: int = 12) -> dict:
+    """Headline numbers of the whole project portfolio as of the store's ``as_of``: ``portfolio.summary`` unfiltered.
+
+    The overview and the portfolio page show the same figures under the same labels (``portfolio.LABELS``), so
+    they come from the one function; see ``portfolio.summary`` for each figure's definition. ``capacity``
+    counts over the next ``months`` months.
+    """
+    return portfolio.summary(con, portfolio.PortfolioFilter(), months=months)
 
 
 def forward_budget_by_program(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -242,17 +229,11 @@ def forward_budget_by_program(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-#: What each headline number means, shown in its tile's help (DESIGN.md's definitions, in a sentence each).
+#: What each product headline means, shown in its tile's help (DESIGN.md's definitions, in a sentence each); the
+#: portfolio headlines are ``portfolio.DEFINITIONS``.
 DEFINITIONS = {
     "revenue": "Sum of every product's daily revenue over the window, against the same number of days just before.",
     "active_users": "Sum over products of active users on the last day of the window with data (KPI roll-up 'last').",
     "nps": "Net Promoter Score over every answer in the window: 100 × (promoters 9–10 − detractors 0–6) / answers.",
     "csat": "Customer satisfaction over every answer in the window: 100 × answers scoring 4 or 5 / answers (1–5).",
-    "forward_budget": "Planned cost dated on or after the valuation date (earlier spend is sunk) of live projects "
-    "(proposed, approved, active, on hold); committed = approved and active only.",
-    "red_projects": "Active projects in red: stored health, else EVM from the latest snapshot (CPI = EV / AC, "
-    f"SPI = EV / PV; {EVM_HEALTH_TEXT}).",
-    "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity, all teams, next 12 "
-    "months; over-booked = team-months where demand exceeds capacity.",
-    "open_risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
 }

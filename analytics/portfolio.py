@@ -14,9 +14,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import finance
+from analytics import charts, finance
 from analytics.rules import (
+    ACTIVE_STAGE,
     COMMITTED_SQL,
+    COMMITTED_STAGES,
     EVM_HEALTH_TEXT,
     HEALTH_ORDER,
     LIVE_SQL,
@@ -177,18 +179,28 @@ def project_table(
     return base.merge(money, on="project_id", how="left").merge(health, on="project_id", how="left")
 
 
-def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None) -> dict:
-    """Return the portfolio's headline figures over the filtered projects.
+def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | None = None, months: int = 12) -> dict:
+    """Return the portfolio's headline figures over the filtered projects: the one home of every headline tile.
 
-    - ``projects_by_stage``: count per stage; ``live_projects``.
-    - ``forward_budget``: Σ cost dated on or after as_of of live projects (proposed, approved, active, on hold).
-    - ``npv`` and ``rnpv``: Σ over live projects of ``finance`` NPV and rNPV at ``rate``.
+    The overview shows the same figures over the whole portfolio (``PortfolioFilter()``); ``LABELS`` names them
+    and ``DEFINITIONS`` says what each means.
+
+    - ``projects_by_stage``: count per stage; ``live_projects`` (proposed, approved, active, on hold) and
+      ``active_projects``.
+    - ``forward_budget``: Σ cost dated on or after as_of of live projects; ``committed_budget`` the same over
+      approved and active projects only.
+    - ``npv`` and ``rnpv``: Σ over live projects of ``finance`` NPV and rNPV at ``rate``, both forward.
     - ``strategic_score``: live projects' strategic scores weighted by their forward cost (a project that spends
-      more of the money counts more); the plain mean when none has forward cost.
-    - ``capacity_utilisation``: over the 12 months from the month of as_of, Σ FTE demanded by the filtered
-      approved and active projects / Σ capacity of every team (teams are shared, so capacity is not filtered).
-    - ``red_projects``: live projects whose effective health is red.
-    - ``risk_exposure``: Σ probability × impact over open and mitigating risks of live projects.
+      more of the money counts more); the plain mean when none has forward cost. ``alignment_recorded``: whether
+      the store holds any objective and alignment score (without, every score is 0 by default, not by judgement).
+    - ``capacity_utilisation``: over the ``months`` months from the month of as_of, Σ FTE demanded by the filtered
+      approved and active projects / Σ capacity of every team (teams are shared, so capacity is not filtered); NaN
+      without capacity. ``overbooked_team_months``: team-months in that span whose committed demand exceeds
+      capacity. ``capacity_recorded``: whether any team has capacity in that span.
+    - ``red_projects``: live projects whose effective health (``effective_health``) is red; ``health_tracked``:
+      live projects with any health (stored, or from a progress snapshot).
+    - ``risk_exposure``: Σ probability × impact over open and mitigating risks of live projects;
+      ``risks_recorded``: how many risks the filtered projects have at all (0: the exposure is unknown, not 0).
     """
     table = project_table(con, flt, rate, returns=False)
     live = table[table["stage"].isin(LIVE_STAGES)]
@@ -199,7 +211,7 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
         if weights.sum() > 0
         else (float(scores.mean()) if len(scores) else float("nan"))
     )
-    capacity = capacity_vs_demand(con, flt, months=12)
+    capacity = capacity_vs_demand(con, flt, months=months)
     committed = capacity["committed_fte"].sum()
     total_capacity = capacity["capacity_fte"].sum()
     risks = risk_register(con, flt)
@@ -208,13 +220,22 @@ def summary(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate: float | 
     return {
         "projects_by_stage": {s: int(by_stage.get(s, 0)) for s in STAGE_ORDER},
         "live_projects": int(len(live)),
+        "active_projects": int(by_stage.get(ACTIVE_STAGE, 0)),
         "forward_budget": float(live["forward_cost"].sum()),
+        "committed_budget": float(live.loc[live["stage"].isin(COMMITTED_STAGES), "forward_cost"].sum()),
         "npv": float(live["npv"].sum()),
         "rnpv": float(live["rnpv"].sum()),
         "strategic_score": weighted,
         "capacity_utilisation": float(committed / total_capacity) if total_capacity > 0 else float("nan"),
+        "overbooked_team_months": int(capacity["overbooked"].sum()) if total_capacity > 0 else 0,
+        "capacity_recorded": bool(total_capacity > 0),
+        "alignment_recorded": bool(
+            con.execute("SELECT count(*) FROM project_alignment JOIN objectives USING (objective_id)").fetchone()[0]
+        ),
         "red_projects": int((live["health"] == "red").sum()),
+        "health_tracked": int(live["health"].notna().sum()),
         "risk_exposure": float(open_live["exposure"].sum()),
+        "risks_recorded": int(len(risks)),
     }
 
 
@@ -620,20 +641,99 @@ def pipeline_by_stage(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate
     return grouped.reindex([s for s in STAGE_ORDER if s in grouped.index]).reset_index()
 
 
-#: Each figure the portfolio page shows, as its tile's help: DESIGN.md's definition in a sentence.
+def value_map_figure(
+    con: duckdb.DuckDBPyConnection,
+    flt: PortfolioFilter,
+    rate: float | None = None,
+    *,
+    currency: str,
+    present: bool,
+    colour_by: str = "stage",
+    selected: str | None = None,
+):
+    """Return the value map (``charts.value_map``) of the filtered projects at ``rate``.
+
+    A function of the store and its parameters, so the page caches the figure (2,000 bubbles at bench scale) by
+    store version and parameters instead of rebuilding it on every run.
+    """
+    table = project_table(con, flt, rate, returns=False)
+    return charts.value_map(table, currency=currency, present=present, colour_by=colour_by, selected=selected)
+
+
+#: The download of the money table: every figure's basis in its column name, forward and lifetime side by side.
+EXPORT_COLUMNS = {
+    "project_id": "project_id",
+    "name": "name",
+    "program": "program",
+    "stage": "stage",
+    "health": "health",
+    "budget": "budget",
+    "eac": "eac",
+    "cpi": "cpi",
+    "spi": "spi",
+    "forward_cost": "forward_cost",
+    "npv": "npv_forward",
+    "rnpv": "rnpv_forward",
+    "irr_forward": "irr_forward",
+    "roi_forward": "roi_forward",
+    "payback_months_forward": "payback_months_forward",
+    "profitability_index": "profitability_index_forward",
+    "irr": "irr_lifetime",
+    "roi": "roi_lifetime",
+    "payback_months": "payback_months_lifetime",
+    "strategic_score": "strategic_score",
+}
+
+
+def money_export(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the money table of ``project_table`` rows as downloaded: columns named with their basis.
+
+    "forward" figures count the flows on or after the valuation date, "lifetime" ones all planned flows.
+    """
+    return table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
+
+
+#: The title of each headline figure of ``summary``, on every page and export that shows it: one label, one number.
+LABELS = {
+    "live_projects": "Live projects",
+    "forward_budget": "Forward budget",
+    "npv": "NPV, forward",
+    "rnpv": "rNPV, forward",
+    "strategic_score": "Strategic score, live",
+    "capacity_utilisation": "Capacity used, 12 months",
+    "red_projects": "Projects in red",
+    "risk_exposure": "Open risk exposure",
+}
+
+#: Each figure the portfolio pages show, as its tile's help or column hover: DESIGN.md's definition in a sentence.
+#: "Forward" is over the flows dated on or after the valuation date (earlier ones are sunk); "lifetime" over all.
 DEFINITIONS = {
+    "live_projects": "Projects not yet finished or abandoned: proposed, approved, active and on hold.",
     "forward_budget": "Planned cost dated on or after the valuation date of live projects (proposed, approved, "
-    "active, on hold). Earlier spend is sunk.",
-    "npv": "Net present value, Excel XNPV: Σ (benefit − cost) / (1 + r) ^ (days from the valuation date / 365) over "
-    "flows on or after the valuation date.",
-    "rnpv": "Risk-adjusted NPV: probability of success × PV(benefits) − PV(costs), forward-looking.",
-    "irr": "Internal rate of return, Excel XIRR over all planned flows; none when the flows never change sign.",
-    "payback_months": "Months from the first month with cost until cumulative net cash flow first reaches zero.",
-    "strategic_score": "Σ weight × alignment score / (5 × Σ weights), 0–1; the portfolio's is weighted by each "
-    "live project's forward cost.",
+    "active, on hold); earlier spend is sunk. Committed = approved and active only.",
+    "npv": "Forward net present value, Excel XNPV: Σ (benefit − cost) / (1 + r) ^ (days from the valuation date / "
+    "365) over flows on or after the valuation date.",
+    "rnpv": "Forward risk-adjusted NPV: probability of success × PV(benefits) − PV(costs), flows on or after the "
+    "valuation date.",
+    "irr": "Lifetime internal rate of return, Excel XIRR over all planned flows, sunk ones included; none when the "
+    "flows never change sign.",
+    "irr_forward": "Forward internal rate of return, Excel XIRR over the flows on or after the valuation date (the "
+    "basis of forward NPV); none when they never change sign, e.g. when all the cost is already spent.",
+    "roi": "Lifetime return on investment: (Σ benefit − Σ cost) / Σ cost over the whole plan, undiscounted.",
+    "roi_forward": "Forward return on investment: (Σ benefit − Σ cost) / Σ cost over the flows on or after the "
+    "valuation date, undiscounted; none without forward cost.",
+    "payback_months": "Lifetime payback: months from the plan's first month with cost until cumulative net cash "
+    "flow first reaches zero.",
+    "payback_months_forward": "Forward payback: months from the first month with cost on or after the valuation "
+    "date until the cumulative forward net cash flow first reaches zero.",
+    "profitability_index": "Forward profitability index: PV(benefits) / PV(costs) over flows on or after the "
+    "valuation date.",
+    "strategic_score": "Σ weight × alignment score / (5 × Σ weights), 0–1; the portfolio's is over live projects, "
+    "weighted by each one's forward cost.",
     "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity of all teams, over the 12 "
-    "months from the valuation date's month.",
-    "red_projects": f"Live projects in red: stored health, else EVM (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
+    "months from the valuation date's month; over-booked = the team-months where demand exceeds capacity.",
+    "red_projects": "Live projects (proposed, approved, active, on hold) in red: stored health, else EVM from the "
+    f"latest snapshot (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
     "health": f"Stored health where the project has one, else EVM from its latest snapshot: {EVM_HEALTH_TEXT}.",
     "risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
 }

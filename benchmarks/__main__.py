@@ -15,6 +15,7 @@ import argparse
 import importlib
 import inspect
 import json
+import os
 import platform
 import statistics
 import time
@@ -73,7 +74,8 @@ def run(only: list[str] | None, repeat: int) -> dict:
             cases = module.cases(con)
         else:
             cases = module.cases()
-        area_results = {}
+        # Cases of the area this run does not time (a subset of its cases) keep their recorded results.
+        area_results = dict(results.get(area, {}).get("cases", {}))
         for name, fn in cases:
             timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True))
             area_results[name] = {
@@ -84,7 +86,9 @@ def run(only: list[str] | None, repeat: int) -> dict:
             print(f"{area:>12} | {name:<60} median {area_results[name]['median_ms']:10.1f} ms", flush=True)
         results[area] = {
             "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
+            # The machine may be shared (others running tests): its load says how far to trust the medians.
+            "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}, "
+            f"load average {os.getloadavg()[0]:.1f} when the area finished",
             "cases": area_results,
         }
     if con is not None:
@@ -95,8 +99,6 @@ def run(only: list[str] | None, repeat: int) -> dict:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

@@ -42,45 +42,56 @@ if scorecard.empty:
 else:
     layout.tile_row(
         [
+            # "all products": the product page's tiles of the same names are one product's.
             layout.Tile(
-                "Revenue",
+                "Revenue, all products",
                 formatting.money(kpis.at["revenue", "current"], currency),
                 overview.DEFINITIONS["revenue"],
                 relative("revenue"),
                 link=product_link,
-                link_label="Products",
+                link_label="Trends",
+                link_query={"section": "Trends"},
             ),
             layout.Tile(
-                "Active users",
+                "Active users, all products",
                 formatting.count(kpis.at["active_users", "current"]),
                 overview.DEFINITIONS["active_users"],
                 relative("active_users"),
                 link=product_link,
-                link_label="Adoption",
+                link_label="Trends",
+                link_query={"section": "Trends"},
             ),
             layout.Tile(
-                "NPS",
+                "NPS, all products",
                 formatting.score(kpis.at["nps", "current"]),
                 overview.DEFINITIONS["nps"],
                 points("nps"),
                 link=product_link,
                 link_label="Customer voice",
+                link_query={"section": "Customer voice"},
             ),
             layout.Tile(
-                "CSAT",
+                "CSAT, all products",
                 formatting.percent(kpis.at["csat", "current"], points=True),
                 overview.DEFINITIONS["csat"],
                 points("csat"),
                 link=product_link,
                 link_label="Customer voice",
+                link_query={"section": "Customer voice"},
             ),
         ]
     )
 
-    revenue = data.query(overview.monthly_revenue_by_product, 24)
     left, right = layout.side_by_side([11, 9], present)
     with left:
-        layout.chart(charts.revenue_by_product(revenue, currency=currency, present=present), key="revenue_chart")
+        revenue_figure = data.query(overview.revenue_chart, 24, currency=currency, present=present)
+        if revenue_figure is None:
+            layout.empty_state(
+                "No revenue recorded in the last 24 months, so there is no revenue chart.",
+                "Import the products' daily revenue (kpi_history, metric revenue) on the Data page.",
+            )
+        else:
+            layout.chart(revenue_figure, key="revenue_chart")
     with right:
         st.markdown(f"**Product scorecard**, last {WINDOW_DAYS} days")
         st.dataframe(
@@ -113,41 +124,18 @@ st.subheader("Portfolio", anchor=False)
 portfolio = data.query(overview.portfolio_headlines, 12)
 layout.tile_row(
     [
-        layout.Tile(
-            "Forward budget",
-            formatting.money(portfolio["forward_budget"], currency),
-            overview.DEFINITIONS["forward_budget"],
-            f"{formatting.money(portfolio['committed_budget'], currency)} committed",
-            delta_color="off",
-            delta_arrow="off",
-            link=portfolio_link,
-            link_label="Portfolio",
-        ),
-        layout.Tile(
-            "Projects in red",
-            f"{portfolio['red_projects']:.0f} of {portfolio['active_projects']:.0f} active",
-            overview.DEFINITIONS["red_projects"],
-            link=portfolio_link,
-            link_label="Health",
-        ),
-        layout.Tile(
-            "Capacity used, next 12 months",
-            formatting.percent(portfolio["capacity_utilisation"], 0),
-            overview.DEFINITIONS["capacity_utilisation"],
-            f"{portfolio['overbooked_team_months']:.0f} team-months over-booked",
-            delta_color="off",
-            delta_arrow="off",
-            link=portfolio_link,
-            link_label="Capacity",
-        ),
-        layout.Tile(
-            "Open risk exposure",
-            formatting.number(portfolio["open_risk_exposure"], 1),
-            overview.DEFINITIONS["open_risk_exposure"],
-            link=portfolio_link,
-            link_label="Risks",
-        ),
+        # The same tiles as the portfolio page's, from the same function; each opens the tab that explains it.
+        layout.portfolio_tile("forward_budget", portfolio, currency, link=portfolio_link, tab="Health and money"),
+        layout.portfolio_tile("red_projects", portfolio, currency, link=portfolio_link, tab="Health and money"),
+        layout.portfolio_tile("capacity_utilisation", portfolio, currency, link=portfolio_link, tab="Capacity"),
+        layout.portfolio_tile("risk_exposure", portfolio, currency, link=portfolio_link, tab="Risk"),
     ]
 )
 budget = data.query(overview.forward_budget_by_program)
-layout.chart(charts.forward_budget_by_program(budget, currency=currency, present=present), key="budget_chart")
+if budget.empty:
+    layout.empty_state(
+        "No live project plans any cost from the valuation date on, so there is no forward spend to chart.",
+        "Import projects and their monthly cost (project_cashflows) on the Data page.",
+    )
+else:
+    layout.chart(charts.forward_budget_by_program(budget, currency=currency, present=present), key="budget_chart")

@@ -1,15 +1,19 @@
-"""Layout pieces shared by pages: page headers, KPI tile rows, empty states."""
+"""Layout pieces shared by pages: page headers, KPI tile rows, the portfolio's headline tiles, tables, empty states."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from analytics import text
+from analytics import formatting, portfolio, text
 from ui import data, shell
+
+#: Presentation-mode styles that every page shares: compact tiles, room-size tables. Static CSS, no stored text.
+ROOM_CSS = (Path(__file__).resolve().parent / "assets" / "present.css").read_text()
 
 
 @dataclass(frozen=True)
@@ -26,12 +30,15 @@ class Tile:
     delta_arrow: str = "auto"
     link: str | None = None
     link_label: str | None = None
+    # The query string the link opens its page with (e.g. the tab to show).
+    link_query: dict[str, str] | None = None
 
 
 def header(title: str, question: str) -> None:
     """A page title and the question the page answers; in presentation mode, whose figures and as of when."""
     st.title(title, anchor=False)
     if shell.presentation_mode():
+        st.html(f"<style>{ROOM_CSS}</style>")
         settings = data.settings()
         st.caption(f"{text.markdown(settings.company)} · figures as of {settings.as_of:%d %B %Y} · {question}")
     else:
@@ -50,9 +57,21 @@ def _tile_columns(count: int, per_row: int | None) -> list:
     return columns
 
 
-def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
+#: Tiles a compact row holds in front of a room: eight across at 1920 px, in smaller type with labels that wrap.
+COMPACT_TILES_PER_ROW = 8
+
+
+def tile_row(tiles: Sequence[Tile], per_row: int | None = None, *, compact: bool = False) -> None:
     """A row of bordered metric tiles (rows of four in presentation mode, or ``per_row``); each can link to the
-    page that explains it."""
+    page that explains it.
+
+    ``compact`` in presentation mode: up to ``COMPACT_TILES_PER_ROW`` tiles in one row, in the smaller type of
+    ui/assets/present.css, so that a page of many headlines still shows its key chart on the first screen.
+    """
+    if compact and shell.presentation_mode():
+        with st.container(key="compact_tiles"):
+            tile_row(tiles, per_row or min(len(tiles), COMPACT_TILES_PER_ROW))
+        return
     for column, tile in zip(_tile_columns(len(tiles), per_row), tiles, strict=True):
         with column:
             st.metric(
@@ -65,7 +84,65 @@ def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
                 border=True,
             )
             if tile.link:
-                st.page_link(tile.link, label=tile.link_label or "Details", icon=":material/arrow_forward:")
+                st.page_link(
+                    tile.link,
+                    label=tile.link_label or "Details",
+                    icon=":material/arrow_forward:",
+                    query_params=tile.link_query,
+                )
+
+
+def portfolio_tile(
+    key: str, figures: Mapping, currency: str, *, link: str | None = None, tab: str | None = None, rate=None
+) -> Tile:
+    """The tile of one headline figure of ``portfolio.summary`` (``figures``), the same on every page.
+
+    Its label is ``portfolio.LABELS[key]`` and its help ``portfolio.DEFINITIONS[key]``, and its value is formatted
+    here once, so the overview and the portfolio page cannot show the same label with different numbers. ``link``
+    and ``tab`` make the tile open that page (``pages/portfolio.py``) on that tab; ``rate`` is said beside NPVs.
+    """
+    label, help_text = portfolio.LABELS[key], portfolio.DEFINITIONS[key]
+    quiet = {"delta_color": "off", "delta_arrow": "off"}
+    if key == "live_projects":
+        value, delta = formatting.count(figures[key]), None
+    elif key == "forward_budget":
+        value = formatting.money(figures[key], currency)
+        delta = f"{formatting.money(figures['committed_budget'], currency)} committed"
+    elif key in ("npv", "rnpv"):
+        value = formatting.money(figures[key], currency)
+        delta = None if rate is None else f"at {formatting.percent(rate)}"
+    elif key == "strategic_score":
+        recorded = figures["alignment_recorded"]
+        value = formatting.number(figures[key], 2) if recorded else "–"
+        delta = None if recorded else "no alignment scores"
+    elif key == "capacity_utilisation":
+        value = formatting.percent(figures[key], 0)
+        delta = (
+            f"{figures['overbooked_team_months']:,} over-booked"
+            if figures["capacity_recorded"]
+            else "no capacity recorded"
+        )
+    elif key == "red_projects":
+        tracked = figures["health_tracked"] > 0
+        value = formatting.count(figures[key]) if tracked else "–"
+        delta = f"of {figures['live_projects']:,} live" if tracked else "no health tracked"
+    elif key == "risk_exposure":
+        recorded = figures["risks_recorded"] > 0
+        value = formatting.number(figures[key], 1) if recorded else "–"
+        delta = None if recorded else "no risks recorded"
+    else:
+        raise KeyError(f"no headline tile {key!r}: portfolio.LABELS names them")
+    link_label = tab or ("Portfolio" if link else None)
+    return Tile(
+        label,
+        value,
+        help_text,
+        delta,
+        link=link,
+        link_label=link_label,
+        link_query={"tab": tab} if tab else None,
+        **quiet,
+    )
 
 
 def empty_state(what_is_missing: str, how_to_add: str) -> None:
@@ -73,18 +150,44 @@ def empty_state(what_is_missing: str, how_to_add: str) -> None:
     st.info(f"{what_is_missing} {how_to_add}", icon=":material/info:")
 
 
-def table(frame, formats: dict | None = None, labels: dict[str, str] | None = None, **kwargs):
+#: Rows a table shows in front of a room, at room-size type; the desk view keeps the whole sortable table.
+PRESENT_TABLE_ROWS = 12
+
+
+def table(
+    frame,
+    formats: dict | None = None,
+    labels: dict[str, str] | None = None,
+    helps: dict[str, str] | None = None,
+    **kwargs,
+):
     """A sortable table whose numbers read as money, rates or plain figures.
 
     ``formats`` maps a column to a function from value to text (``analytics.formatting``); the cells keep their
-    values, so sorting a column sorts numbers, not text. ``labels`` renames column headers. Missing text reads
-    "–"; Streamlit draws a missing number as a grey "None" whatever the format (streamlit#11123), which keeps
-    the column numeric and sortable.
+    values, so sorting a column sorts numbers, not text. ``labels`` renames column headers and ``helps`` gives
+    them a hover (what the figure means, forward or lifetime). Missing values read
+    "–" (numbers too: a missing number would otherwise show as a grey "None", streamlit#11123). In presentation
+    mode the first ``PRESENT_TABLE_ROWS`` rows are drawn as a static table at room-size type (a data grid draws
+    on a canvas at desk size whatever the page's type), with a line saying how many rows the desk view has.
     """
+    labels = labels or {}
     text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     filled = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "–") for c in text_columns})
+    if shell.presentation_mode():
+        shown = filled.head(PRESENT_TABLE_ROWS)
+        styled_frame = shown.style.format(formats or {}, na_rep="–").hide(axis="index")
+        styled_frame = styled_frame.relabel_index([labels.get(c, c) for c in shown.columns], axis="columns")
+        element = st.table(styled_frame)
+        if len(frame) > PRESENT_TABLE_ROWS:
+            st.caption(f"The first {PRESENT_TABLE_ROWS} of {len(frame):,} rows; the desk view lists them all.")
+        return element
     styled_frame = filled.style.format(formats or {}, na_rep="–")
-    column_config = {column: st.column_config.Column(label) for column, label in (labels or {}).items()}
+    helps = helps or {}
+    column_config = {
+        column: st.column_config.Column(labels.get(column), help=helps.get(column))
+        for column in {*labels, *helps}
+        if column in frame.columns
+    }
     return st.dataframe(styled_frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from analytics.charts.template import STAGE_COLOURS, money_axis, styled
+from analytics.charts.template import NEUTRAL, STAGE_COLOURS, money_axis, styled
 from analytics.formatting import money
 from analytics.rules import COMMITTED_STAGES, LIVE_STAGES
 from analytics.text import plotly as plotly_text
@@ -14,24 +14,30 @@ FORWARD_STACK = tuple(sorted(reversed(LIVE_STAGES), key=lambda stage: stage not 
 
 
 def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
-    """Stacked monthly revenue per product; the current, partial month is drawn hatched and labelled as such.
+    """Stacked monthly revenue per product, largest at the base; the current, partial month is drawn hatched.
 
-    ``frame`` has columns period, product_id, name, revenue, partial (``overview.monthly_revenue_by_product``).
+    ``frame`` has columns period, product_id, name, rank, revenue, partial (``overview.monthly_revenue_by_product``:
+    the top products one series each, the rest as one "Other" series, drawn grey on top).
     """
     fig = go.Figure()
     totals = frame.groupby("period")["revenue"].sum()
     complete = totals[~frame.groupby("period")["partial"].any()]
     last_year, year_before = complete.iloc[-12:].sum(), complete.iloc[-24:-12].sum()
-    for name, rows in frame.groupby("name", sort=False):
+    others = frame["product_id"].isna()
+    for (_, name), rows in frame.groupby(["rank", "name"], sort=True):
+        is_other = bool(rows["product_id"].isna().all())
         fig.add_bar(
             x=rows["period"],
             y=rows["revenue"],
             name=name,
+            marker_color=NEUTRAL if is_other else None,
             marker_pattern_shape=["/" if p else "" for p in rows["partial"]],
             hovertemplate=f"{plotly_text(name)}<br>%{{x|%b %Y}}: %{{y:,.0f}} {currency}<extra></extra>",
         )
     growth = f", {last_year / year_before - 1:+.0%} on the year before" if year_before else ""
     title = f"Revenue: {money(last_year, currency)} over the last 12 complete months{growth}"
+    if others.any():
+        title += f" (top {frame.loc[~others, 'product_id'].nunique()} products, the rest grey)"
     fig.update_layout(barmode="stack", xaxis_title=None, yaxis_title=f"Revenue per month ({currency})")
     fig.update_yaxes(**money_axis(currency))
     fig.update_xaxes(dtick="M6" if present else "M3", tickformat="%b %Y")

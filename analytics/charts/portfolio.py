@@ -20,14 +20,20 @@ from analytics.charts.template import (
 )
 from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 
+#: Bubbles of the value map named on the chart (the largest rNPV): enough to talk about, few enough to read.
+LABELLED_BUBBLES = 8
+
 
 def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
-    """Bubble chart of rNPV against strategic score, bubble area ∝ forward cost; one trace per stage or health.
+    """Bubble chart of forward rNPV against strategic score, bubble area ∝ forward cost; one trace per stage or health.
 
     ``frame``: ``portfolio.project_table`` rows. Each point's ``customdata[0]`` is its project_id so a selection
-    event names the project.
+    event names the project. The ``LABELLED_BUBBLES`` projects with the most positive rNPV (and the selected one)
+    carry their id on the chart. The title names the project carrying the most value only when one carries any.
     """
     fig = go.Figure()
+    positive = frame[frame["rnpv"] > 0]
+    named = set(positive.nlargest(LABELLED_BUBBLES, "rnpv")["project_id"]) | ({selected} if selected else set())
     palette = STAGE_COLOURS if colour_by == "stage" else HEALTH_COLOURS
     largest = max(float(frame["forward_cost"].max() or 0), 1.0)
     # A hundred bubbles can be big; two thousand must shrink or they hide one another.
@@ -40,7 +46,10 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
         fig.add_scatter(
             x=rows["strategic_score"],
             y=rows["rnpv"],
-            mode="markers",
+            mode="markers+text",
+            text=[p if p in named else "" for p in rows["project_id"]],
+            textposition="top center",
+            textfont={"size": 17 if present else 12, "color": "#102A43"},
             name=str(group).replace("_", " "),
             marker={
                 "size": size * (1.2 if present else 1.0),
@@ -53,15 +62,19 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
             },
             customdata=rows[["project_id", "name", "forward_cost"]].to_numpy(),
             hovertemplate=(
-                f"%{{customdata[0]}} %{{customdata[1]}}<br>rNPV %{{y:,.0f}} {currency}<br>strategic score %{{x:.2f}}"
+                f"%{{customdata[0]}} %{{customdata[1]}}<br>rNPV, forward %{{y:,.0f}} {currency}"
+                "<br>strategic score %{x:.2f}"
                 f"<br>forward cost %{{customdata[2]:,.0f}} {currency}<extra></extra>"
             ),
         )
     fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
-    top = frame.nlargest(1, "rnpv")
-    title = "Value against strategy: bigger bubbles spend more from now on"
+    top = positive.nlargest(1, "rnpv")
     if len(top):
         title = f"Value against strategy: {top.iloc[0]['name']} carries the most risk-adjusted value"
+    elif (frame["rnpv"] == 0).all():
+        title = "Value against strategy: no forward cash flows planned, so every rNPV is 0"
+    else:
+        title = "Value against strategy: no project's forward rNPV is positive"
     fig.update_layout(
         xaxis_title="Strategic score (0 = serves no objective, 1 = all, fully)",
         yaxis_title=f"rNPV ({currency}, risk-adjusted, forward)",
@@ -71,7 +84,9 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     fig.update_yaxes(**money_axis(currency))
     low, high = float(frame["strategic_score"].min()), float(frame["strategic_score"].max())
     fig.update_xaxes(range=[max(-0.03, low - 0.05), min(1.03, high + 0.05)])
-    return styled(fig, present=present, title=title, height=520)
+    # Shorter in front of a room (styled makes it 25 % taller there), so the whole map fits the first screen under
+    # the page's tiles.
+    return styled(fig, present=present, title=title, height=380 if present else 520)
 
 
 def project_cashflow(frame, *, currency: str, present: bool, as_of, title: str):
@@ -131,9 +146,10 @@ def alignment_heatmap(matrix, *, present: bool):
             hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 11 if not present else 14})
-    fig.update_xaxes(side="top")
-    height = max(420, 18 * len(matrix) + 160)
+    # A projector needs 17 px labels on rows of 30 px; the page limits the rows to what fits (HEATMAP_PROJECTS_PRESENT).
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 17 if present else 11})
+    fig.update_xaxes(side="top", tickfont={"size": 17 if present else 12})
+    height = max(420, (24 if present else 18) * len(matrix) + 160)
     return styled(fig, present=present, title="Which objectives each live project serves (0–5)", height=height)
 
 

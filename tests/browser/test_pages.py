@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import FRAMED_AND_READY, READY, chromium_page, open_and_wait, require_chromium, served_app
 from ui import nav
 
 PATHS = ["/" + spec.url_path for spec in nav.available()]
@@ -50,4 +50,19 @@ def test_presentation_mode_follows_the_url_and_the_toggle(app_url):
         assert not page.get_by_role("switch", name="Presentation mode").is_checked()
         page.get_by_text("Presentation mode").click()
         page.wait_for_url(lambda url: "present=1" in url)
+        assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("link", "url_has", "tab"),
+    [("Risk", "tab=Risk", "Risk"), ("Customer voice", "section=Customer", "Customer voice")],
+)
+def test_an_overview_link_opens_the_tab_it_names(app_url, link, url_has, tab):
+    with chromium_page() as page:
+        open_and_wait(page, app_url + "/")
+        page.locator("[data-testid='stPageLink']").get_by_text(link, exact=True).first.click(timeout=60_000)
+        page.wait_for_url(lambda url: url_has in url, timeout=60_000)
+        page.wait_for_function(FRAMED_AND_READY, timeout=90_000)
+        selected = page.locator("[data-testid='stTab'][aria-selected='true']")
+        assert selected.inner_text().strip() == tab
         assert page.console_errors == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from analytics import overview
 from tests.apptest import metric_values, open_page, problems
 
@@ -11,17 +13,17 @@ def test_overview_page_shows_the_stores_numbers(monkeypatch, app_store_path):
     assert problems(at) == []
     tiles = metric_values(at)
     assert set(tiles) >= {
-        "Revenue",
-        "Active users",
-        "NPS",
-        "CSAT",
+        "Revenue, all products",
+        "Active users, all products",
+        "NPS, all products",
+        "CSAT, all products",
         "Forward budget",
         "Projects in red",
-        "Capacity used, next 12 months",
+        "Capacity used, 12 months",
         "Open risk exposure",
     }
-    assert tiles["Revenue"].startswith("$") and tiles["Revenue"].endswith("M")
-    assert tiles["NPS"].startswith(("+", "-"))
+    assert tiles["Revenue, all products"].startswith("$") and tiles["Revenue, all products"].endswith("M")
+    assert tiles["NPS, all products"].startswith(("+", "-"))
     assert "Halyard Software" in at.title[0].value
     # Each tile says what it means.
     assert all(m.help for m in at.metric)
@@ -34,11 +36,27 @@ def test_overview_numbers_match_analytics(monkeypatch, app_store_path, demo_con)
     kpis = overview.company_kpis(demo_con).set_index("measure")
     at = open_page(monkeypatch, app_store_path)
     tiles = metric_values(at)
-    assert tiles["Revenue"] == money(kpis.at["revenue", "current"])
-    assert tiles["NPS"] == score(kpis.at["nps", "current"])
+    assert tiles["Revenue, all products"] == money(kpis.at["revenue", "current"])
+    assert tiles["NPS, all products"] == score(kpis.at["nps", "current"])
 
 
 def test_presentation_mode_from_the_url(monkeypatch, app_store_path):
     at = open_page(monkeypatch, app_store_path, query={"present": "1"})
     assert problems(at) == []
     assert at.toggle(key="present").value is True
+
+
+def test_the_overview_links_open_the_tab_they_name(monkeypatch, app_store_path):
+    at = open_page(monkeypatch, app_store_path)
+    links = {(link.proto.label, link.proto.page, link.proto.query_string) for link in at.get("page_link")}
+    assert {("Customer voice", "product", "section=Customer+voice"), ("Risk", "portfolio", "tab=Risk")} <= links
+    for label, page, query in sorted(links):
+        params = dict(parse_qsl(query))
+        assert len(params) == 1, query
+        # A session of its own each, as a shared link (a click is checked in Chromium, tests/browser/test_pages.py).
+        opened = open_page(monkeypatch, app_store_path, f"pages/{page}.py", query=params)
+        assert problems(opened) == []
+        ((key, tab),) = params.items()
+        assert tab == label and opened.session_state[key] == tab, (label, page, query)
+        if tab == "Risk":  # only the open tab is drawn: its own content is on the page
+            assert any("Top risks by exposure" in m.value for m in opened.markdown)

@@ -1,19 +1,28 @@
 """A real company's store is partial (issue 15, item 5): every page and tab opens on the demo store with one part
 emptied in turn (no dependencies, no capacity, no KPI history, no feedback, no risks, no progress snapshots),
 on a store holding only projects, and on a new empty store. Nothing raises, no error box is drawn, and no tile
-reads "None" or "nan": a missing number reads "–" and a missing part says what to add.
+reads "None" or "nan": a missing number reads "–" and a missing part says what to add. Nor does a page claim what
+the data does not hold: no chart with empty axes where a part is missing (a sentence instead), no value-map title
+naming a project when every rNPV is zero, no risk exposure of 0 for a store that records no risks.
 
 Each store opens only the pages its missing part can touch, so the walk stays a few dozen page runs.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from analytics import store
 from tests.apptest import metric_values, open_page, problems
+
+#: Stores without the part a figure draws: each page must say what to add instead of drawing the figure.
+NO_REVENUE = {"no KPI history", "projects, money and alignment only", "only projects", "new empty store"}
+NO_CASH_FLOWS = {"only projects"}
+NO_ALIGNMENT = {"no alignment", "only projects", "new empty store"}
+NO_RISKS = {"no risks", "projects, money and alignment only", "only projects", "new empty store"}
 
 PRODUCT_SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
 PORTFOLIO_PAGES = [("pages/portfolio.py", None), ("pages/what-if.py", None)]
@@ -111,3 +120,21 @@ def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores
     shown = metric_values(at)
     unreadable = {label: value for label, value in shown.items() if value in ("None", "nan", "NaN", "$nan")}
     assert not unreadable, unreadable
+    # No claim about data that is not there, checked on the same run.
+    titles = figure_titles(at)
+    if page is None and name in NO_REVENUE:
+        assert not any(t.startswith("Revenue") for t in titles), titles
+        infos = " ".join(i.value for i in at.info)
+        assert "No products" in infos or "No revenue recorded" in infos, infos
+    if page == "pages/portfolio.py" and name in NO_CASH_FLOWS:
+        value_map = [t for t in titles if t.startswith("Value against strategy")]
+        assert value_map == ["Value against strategy: no forward cash flows planned, so every rNPV is 0"], titles
+    if name in NO_RISKS and "Open risk exposure" in shown:
+        assert shown["Open risk exposure"] == "–", shown
+    if name in NO_ALIGNMENT and "Strategic score, live" in shown:
+        assert shown["Strategic score, live"] == "–", shown
+
+
+def figure_titles(at) -> list[str]:
+    """The title of every Plotly figure on the page."""
+    return [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]

@@ -17,14 +17,14 @@ def expected_tiles(con, flt: PortfolioFilter, rate: float | None = None) -> dict
     return {
         "Live projects": formatting.count(summary["live_projects"]),
         "Forward budget": formatting.money(summary["forward_budget"], "USD"),
-        "NPV": formatting.money(summary["npv"], "USD"),
-        "rNPV": formatting.money(summary["rnpv"], "USD"),
+        "NPV, forward": formatting.money(summary["npv"], "USD"),
+        "rNPV, forward": formatting.money(summary["rnpv"], "USD"),
     }
 
 
 def shown(at) -> dict[str, str]:
     values = metric_values(at)
-    return {label: values[label] for label in ("Live projects", "Forward budget", "NPV", "rNPV")}
+    return {label: values[label] for label in ("Live projects", "Forward budget", "NPV, forward", "rNPV, forward")}
 
 
 def test_page_shows_the_summary_and_filters_change_it(monkeypatch, app_store_path, demo_con):
@@ -39,16 +39,17 @@ def test_page_shows_the_summary_and_filters_change_it(monkeypatch, app_store_pat
 
 
 def test_page_rate_changes_npv(monkeypatch, app_store_path, demo_con):
-    at_20, at_0 = (expected_tiles(demo_con, PortfolioFilter(), rate)["NPV"] for rate in (0.2, 0.0))
+    at_20, at_0 = (expected_tiles(demo_con, PortfolioFilter(), rate)["NPV, forward"] for rate in (0.2, 0.0))
     assert at_20 != at_0
     at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", query={"rate": "0.2"})
-    assert shown(at)["NPV"] == at_20
+    assert shown(at)["NPV, forward"] == at_20
     at.slider(key="rate").set_value(0.0).run()
-    assert problems(at) == [] and shown(at)["NPV"] == at_0
+    assert problems(at) == [] and shown(at)["NPV, forward"] == at_0
 
 
 def test_the_capacity_tab_opens_on_the_busiest_team(monkeypatch, app_store_path, demo_con):
-    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py")
+    # The tabs are bound to the URL (?tab=), and only the open one is drawn.
+    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", query={"tab": "Capacity"})
     busiest = portfolio.busiest_team(portfolio.capacity_vs_demand(demo_con, PortfolioFilter(), 12))
     assert busiest is not None and at.selectbox(key="team").value == busiest
 
@@ -58,7 +59,9 @@ def test_page_shows_a_projects_detail_from_the_url(monkeypatch, app_store_path, 
     assert problems(at) == []
     name = demo_con.execute("SELECT name FROM projects WHERE project_id = 'P-010'").fetchone()[0]
     assert any(s.value == f"P-010 · {name}" for s in at.subheader)
-    assert {"IRR", "Payback", "Health"} <= set(metric_values(at))
+    # The detail opens in a dialog over the chart; NPV, IRR, ROI and payback all on the forward basis.
+    assert {"NPV, forward", "IRR, forward", "ROI, forward", "Payback, forward", "Health"} <= set(metric_values(at))
+    assert any("Over its lifetime" in c.value for c in at.caption)
 
 
 def test_a_project_without_cash_flows_says_so_instead_of_an_empty_chart(monkeypatch, demo_store_path, tmp_path):

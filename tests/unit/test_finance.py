@@ -101,6 +101,9 @@ def test_contract_columns_and_one_row_per_project(money_con):
         "payback_months",
         "profitability_index",
         "strategic_score",
+        "irr_forward",
+        "roi_forward",
+        "payback_months_forward",
     ]
     assert sorted(frame["project_id"]) == ["A", "B", "C", "D", "E"]
 
@@ -111,6 +114,34 @@ def test_rate_and_as_of_override_the_settings(money_con):
     # Valued a month later, A's January cost is sunk: only the benefit remains.
     later = by_project(finance.project_financials(money_con, rate=0.1, as_of=date(2026, 2, 1)))["A"]
     assert later["npv"] == pytest.approx(1100 * 1.1 ** (-334 / 365))
+
+
+def test_forward_returns_leave_sunk_flows_out(money_con):
+    # Valued on 2026-02-01, A's January cost of 1000 is sunk: forward, A is all benefit (no IRR, no ROI, no
+    # payback), while over its lifetime it still returns 10 %.
+    later = by_project(finance.project_financials(money_con, as_of=date(2026, 2, 1)))
+    a = later["A"]
+    assert a["irr"] == pytest.approx(0.10, abs=1e-9) and a["roi"] == pytest.approx(0.1)
+    assert math.isnan(a["irr_forward"]) and math.isnan(a["roi_forward"]) and math.isnan(a["payback_months_forward"])
+    # C spent 100 in February and plans 100 in March: forward, only March counts.
+    assert later["C"]["roi_forward"] == -1 and later["C"]["roi"] == -1
+    # B lies wholly in the past: nothing forward at all.
+    assert all(math.isnan(later["B"][k]) for k in ("irr_forward", "roi_forward", "payback_months_forward"))
+    # Valued on its first day, A's forward figures are its lifetime ones.
+    today = by_project(finance.project_financials(money_con, as_of=date(2026, 1, 1)))["A"]
+    assert today["irr_forward"] == pytest.approx(today["irr"]) and today["roi_forward"] == pytest.approx(0.1)
+    assert today["payback_months_forward"] == 12
+
+
+def test_forward_irr_is_the_rate_at_which_forward_npv_is_zero(demo_con):
+    # The same basis: discounting the forward flows at the forward IRR gives a forward NPV of zero (Excel XNPV
+    # counts from as_of, XIRR from the first forward flow; the two differ by a factor, not in where they cross 0).
+    money = finance.project_financials(demo_con).dropna(subset=["irr_forward"])
+    assert len(money) > 10
+    for row in money.head(12).itertuples():
+        at_irr = finance.project_financials(demo_con, rate=row.irr_forward, project_ids=[row.project_id])
+        scale = finance.project_financials(demo_con, rate=0.0, project_ids=[row.project_id])
+        assert abs(at_irr["npv"].iloc[0]) <= 1e-6 * max(1.0, abs(scale["npv"].iloc[0]) + 1e6), row.project_id
 
 
 def test_payback_counts_from_the_first_month_with_cost(empty_con):

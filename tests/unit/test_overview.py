@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analytics import overview
+from analytics import overview, portfolio
 
 
 @pytest.fixture
@@ -91,13 +91,37 @@ def test_portfolio_headlines(small_con):
     assert h["forward_budget"] == 1200
     assert h["committed_budget"] == 200
     assert h["live_projects"] == 3 and h["active_projects"] == 2
-    # P1: CPI = 90 / 100 = 0.9, SPI = 90 / 100 = 0.9 -> amber; P4 is red by its stored health.
+    # Live projects in red. P1: CPI = 90 / 100 = 0.9, SPI = 90 / 100 = 0.9 -> amber; P4 is red by its stored health.
     assert h["red_projects"] == 1
     # Committed demand 12 + 5 over capacity 10 + 10; March is over-booked.
     assert h["capacity_utilisation"] == pytest.approx(17 / 20)
     assert h["overbooked_team_months"] == 1
     # Open and mitigating risks of live projects: 0.5 × 4 + 0.2 × 5; closed R3 and completed P3's R4 excluded.
-    assert h["open_risk_exposure"] == pytest.approx(3.0)
+    assert h["risk_exposure"] == pytest.approx(3.0) and h["risks_recorded"] == 4
+
+
+def test_the_overview_headlines_are_the_portfolio_summary(small_con):
+    # One function behind every label the overview shares with the portfolio page.
+    assert overview.portfolio_headlines(small_con) == portfolio.summary(small_con, portfolio.PortfolioFilter())
+
+
+def test_revenue_keeps_the_top_products_and_sums_the_rest(small_con):
+    # March 2026: A 10 + 10 + 20 + 20 = 60, B 5. With one product kept, B becomes the "other" series.
+    frame = overview.monthly_revenue_by_product(small_con, months=2, top=1)
+    assert frame[["name", "rank", "revenue"]].to_dict("records") == [
+        {"name": "Alpha", "rank": 1, "revenue": 60.0},
+        {"name": "Other (1 product)", "rank": 2, "revenue": 5.0},
+    ]
+    assert frame["product_id"].isna().tolist() == [False, True] and frame["partial"].all()
+    both = overview.monthly_revenue_by_product(small_con, months=2)
+    assert both["name"].tolist() == ["Alpha", "Beta"]
+    figure = overview.revenue_chart(small_con, 2, currency="USD", present=False)
+    assert [trace.name for trace in figure.data] == ["Alpha", "Beta"]
+
+
+def test_no_revenue_history_draws_no_revenue_chart(empty_con):
+    assert overview.monthly_revenue_by_product(empty_con).empty
+    assert overview.revenue_chart(empty_con, currency="USD", present=False) is None
 
 
 def test_forward_budget_by_program(small_con):
@@ -112,7 +136,8 @@ def test_an_empty_store_gives_missing_numbers_not_zeros(empty_con):
     kpis = overview.company_kpis(empty_con)
     assert kpis["current"].isna().all()
     headlines = overview.portfolio_headlines(empty_con)
-    assert math.isnan(headlines["capacity_utilisation"])
+    assert math.isnan(headlines["capacity_utilisation"]) and not headlines["capacity_recorded"]
+    assert headlines["risks_recorded"] == 0
 
 
 def test_every_headline_has_a_definition():
@@ -121,11 +146,9 @@ def test_every_headline_has_a_definition():
         "active_users",
         "nps",
         "csat",
-        "forward_budget",
-        "red_projects",
-        "capacity_utilisation",
-        "open_risk_exposure",
     ):
         assert len(overview.DEFINITIONS[key]) > 40
+    for key in portfolio.LABELS:
+        assert len(portfolio.DEFINITIONS[key]) > 40
 
     # Switching it off again, and the URL following, is checked in Chromium (test_browser_pages.py).
