@@ -427,11 +427,15 @@ def _selection_facts(model: optimize.PortfolioModel, params: dict, chosen: Seque
     }
 
 
-def _project_states(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return every project's name, stage and effective health (stored, else EVM) as they are now."""
+def _project_states(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Return every project's name, stage and effective health (stored, else EVM; None without) as they are now."""
     projects = con.execute("SELECT project_id, name, stage FROM projects ORDER BY project_id").df()
     health = effective_health(con)[["project_id", "health"]]
-    return projects.merge(health, on="project_id", how="left")
+    merged = projects.merge(health, on="project_id", how="left")
+    return {
+        p: {"name": n, "stage": s, "health": None if pd.isna(h) else h}
+        for p, n, s, h in zip(merged["project_id"], merged["name"], merged["stage"], merged["health"], strict=True)
+    }
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by: str, rationale: str) -> str:
@@ -468,14 +472,14 @@ def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by
         # Read inside the transaction, so the expectations are those of the store the decision was taken on.
         model = optimize.prepare_model(con)
         facts = _selection_facts(model, scenario.params, scenario.chosen)
-        states = _project_states(con).set_index("project_id")
+        states = _project_states(con)
         chosen = set(scenario.chosen)
         projects = [
             {
                 "project_id": p,
                 "chosen": p in chosen,
-                "stage": states["stage"].get(p),
-                "health": None if pd.isna(states["health"].get(p)) else states["health"].get(p),
+                "stage": states.get(p, {}).get("stage"),
+                "health": states.get(p, {}).get("health"),
             }
             for p in scenario.candidates
         ]
@@ -642,16 +646,16 @@ def decision_vs_now(
             "SELECT project_id, chosen FROM scenario_projects WHERE scenario_id = ?", [decision.scenario_id]
         ).fetchall()
         then = {p: {"project_id": p, "chosen": c, "stage": None, "health": None} for p, c in members}
-    now = _project_states(con).set_index("project_id")
+    now = _project_states(con)
     chosen = set(decision.chosen)
     findings: dict[str, list[str]] = {key: [] for key in FINDINGS}
     for project_id in sorted(then):
         stage_then = then[project_id]["stage"]
-        if project_id not in now.index:
+        if project_id not in now:
             if project_id in chosen:
                 findings["missing"].append(project_id)
             continue
-        stage, health = now.at[project_id, "stage"], now.at[project_id, "health"]
+        stage, health = now[project_id]["stage"], now[project_id]["health"]
         # Only what changed since counts; a decision without a kept baseline knows no "then", so all of it does.
         if project_id in chosen:
             if stage in ("cancelled", "on_hold") and stage != stage_then:
@@ -672,10 +676,10 @@ def decision_vs_now(
         {
             "finding": FINDINGS[key],
             "project_id": p,
-            "name": now.at[p, "name"] if p in now.index else None,
+            "name": now.get(p, {}).get("name"),
             "stage_then": then[p]["stage"],
-            "stage_now": now.at[p, "stage"] if p in now.index else None,
-            "health_now": now.at[p, "health"] if p in now.index and not pd.isna(now.at[p, "health"]) else None,
+            "stage_now": now.get(p, {}).get("stage"),
+            "health_now": now.get(p, {}).get("health"),
         }
         for key, ids in findings.items()
         for p in ids
