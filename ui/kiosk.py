@@ -36,8 +36,10 @@ _INDEX = "kiosk_index"
 _SINCE = "kiosk_since"
 
 # The sidebar, its open button, Streamlit's header and every input are hidden; tables and charts keep their
-# content but lose their toolbars. Static CSS; no stored text goes in here.
-_WIDGETS = (
+# content but lose their toolbars. An input sits inside its element container, at some depth (a slider has a
+# wrapper between them), and an element container holds one element, so the whole container goes. Static CSS;
+# no stored text goes in here.
+WIDGETS = (
     "stButton",
     "stButtonGroup",
     "stCheckbox",
@@ -62,7 +64,7 @@ KIOSK_CSS = (
     '[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"],\n'
     '[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stForm"],\n'
     '[data-testid="stElementToolbar"], .modebar-container { display: none !important; }\n'
-    + ",\n".join(f'[data-testid="stElementContainer"]:has(> [data-testid="{w}"])' for w in _WIDGETS)
+    + ",\n".join(f'[data-testid="stElementContainer"]:has([data-testid="{w}"])' for w in WIDGETS)
     + " { display: none !important; }\n"
     '[data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important; }\n'
     "</style>"
@@ -169,7 +171,9 @@ def run() -> None:
 
     @st.fragment(run_every=kiosk.seconds)
     def turn() -> None:
-        if time.monotonic() - st.session_state[_SINCE] >= kiosk.seconds * DUE_SHARE:
+        since = st.session_state.get(_SINCE)
+        # None: the page has just been turned and the next one has not started yet (its timer fired meanwhile).
+        if since is not None and time.monotonic() - since >= kiosk.seconds * DUE_SHARE:
             st.session_state[_INDEX] = index + 1
             st.session_state[_SINCE] = None
             st.switch_page(upcoming.file, query_params=kiosk.query())

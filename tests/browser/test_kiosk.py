@@ -11,10 +11,10 @@ import pytest
 from tests.chromium import READY, chromium_page, require_chromium, served_app
 from ui import kiosk
 
-SECONDS = 2
+SECONDS = 4
 WALL_READY = f"""() => document.querySelector("{READY}") !== null
     && document.body.innerText.includes("Wall mode · next: Data")"""
-CONTROLS = "[data-testid='stSelectbox'], [data-testid='stButton'], [data-testid='stMultiSelect']"
+CONTROLS = ", ".join(f"[data-testid='{widget}']" for widget in kiosk.WIDGETS)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def wall_url(demo_store_path, tmp_path_factory):
     folder = tmp_path_factory.mktemp("wall")
     store_copy = folder / "store.duckdb"
     shutil.copyfile(demo_store_path, store_copy)
-    # A wall turns every 10 s at the quickest; this server allows 2, so two turns fit in a few seconds.
+    # A wall turns every 10 s at the quickest; this server allows 4, so two turns take seconds, not half a minute.
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv(kiosk.MIN_SECONDS_ENV, str(SECONDS))
         with served_app(store_copy, folder / "streamlit.log") as url:
@@ -40,7 +40,7 @@ def test_a_wall_turns_its_pages_by_itself_and_shows_no_controls(wall_url):
             # The turn is a switch inside the page (history.pushState), so the wait is on the location itself.
             page.wait_for_function(
                 f"""() => location.pathname !== {paths[-1]!r} && document.querySelector("{READY}") !== null""",
-                timeout=60_000,
+                timeout=90_000,
             )
             paths.append(urlsplit(page.url).path)
             query = parse_qs(urlsplit(page.url).query)
