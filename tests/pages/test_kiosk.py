@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_page, problems
+from tests.apptest import ROOT, TIMEOUT_S, open_page, problems
 from ui import kiosk
 
 ROTATION = {"kiosk": "30", "pages": "/,/portfolio"}
@@ -34,15 +35,20 @@ def test_a_kiosk_url_is_presentation_mode_without_sidebar_or_controls(wall):
     assert wall_caption(wall) == "Wall mode · next: Portfolio, every 30 s"
 
 
-def test_when_its_time_is_up_the_wall_turns_to_the_next_page_with_its_parameters(wall):
-    # The fragment's timer is the browser's (tests/browser/test_kiosk.py watches it); here the page has been up
-    # longer than its interval, so the next run of the fragment turns the page, keeping the wall's parameters.
-    wall.session_state["kiosk_since"] = time.monotonic() - 31
-    wall.run()
-    assert problems(wall) == []
-    assert wall.title[0].value == "Portfolio"
-    assert dict(wall.query_params) == {"kiosk": "30", "pages": "/,/portfolio", "present": "1"}
-    assert wall.session_state["kiosk_index"] == 1 and wall.session_state["kiosk_since"] is None
+def test_when_its_time_is_up_the_wall_turns_to_the_next_page_with_its_parameters(monkeypatch, app_store_path):
+    # The fragment's timer is the browser's (tests/browser/test_kiosk.py watches it); here the overview has been
+    # up longer than its interval when the run starts, so the fragment turns the page, keeping the wall's
+    # parameters. A fresh AppTest, so that the run is app.py's (a rerun of an AppTest may run the page alone).
+    monkeypatch.setenv("QUARTERDECK_DB", str(app_store_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
+    at.query_params.update(ROTATION)
+    at.session_state["kiosk_index"] = 0
+    at.session_state["kiosk_since"] = time.monotonic() - 31
+    at.run()
+    assert problems(at) == []
+    assert at.title[0].value == "Portfolio"
+    assert dict(at.query_params) == {"kiosk": "30", "pages": "/,/portfolio", "present": "1"}
+    assert at.session_state["kiosk_index"] == 1
 
 
 @pytest.mark.parametrize(
