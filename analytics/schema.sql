@@ -222,3 +222,19 @@ CREATE TABLE IF NOT EXISTS user_roles (
 -- DuckDB cannot add a column with a CHECK, so the importers check that these are first days of months.
 ALTER TABLE projects ADD COLUMN IF NOT EXISTS earliest_start DATE;
 ALTER TABLE projects ADD COLUMN IF NOT EXISTS latest_start DATE;
+
+-- Schema version 4: what each decision expected, kept with it (append-only like the decision log; only
+-- analytics.scenarios.record_decision writes a row, in the transaction that writes the decision). The store moves
+-- on after a decision (projects cancelled, cash flows re-planned, the valuation date advanced), so the figures a
+-- decision is later checked against are the ones computed when it was taken, not recomputed from today's store.
+-- params is the decided scenario's what-if settings; projects its candidates then, each with chosen, stage and
+-- health; overbooked the team-months its selection already over-booked.
+CREATE TABLE IF NOT EXISTS decision_baselines (
+    decision_id   TEXT PRIMARY KEY,
+    as_of         DATE NOT NULL,
+    params        JSON NOT NULL,
+    forward_spend DOUBLE NOT NULL,
+    rnpv          DOUBLE NOT NULL,
+    projects      JSON NOT NULL,
+    overbooked    JSON NOT NULL
+);

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analytics import charts, formatting, scenarios, text
-from ui import data, layout, review, shell, whatif
+from ui import data, decisions, layout, review, shell, state, whatif
 
 shell.ensure_framed()
 
@@ -138,5 +138,116 @@ with delete_column, st.container(border=True):
     if doomed and st.button(
         f"Delete “{text.markdown(every_name[doomed])}”", icon=":material/delete:", key="confirm_delete"
     ):
-        data.write(scenarios.delete_scenario, doomed)
-        st.rerun()
+        try:
+            data.write(scenarios.delete_scenario, doomed)
+        except scenarios.ScenarioError as exc:
+            st.error(text.markdown(str(exc)), icon=":material/gavel:")
+        else:
+            st.rerun()
+
+st.subheader("Decisions", anchor=False)
+st.caption(
+    "What the room decided: the latest decision is the plan the What-if page compares against. "
+    "Decisions are never edited or deleted; a new decision replaces the plan."
+)
+with st.form("record_decision", border=True, clear_on_submit=True):
+    st.markdown("**Mark a scenario as decided**")
+    decided_id = st.selectbox("Scenario decided", list(names), format_func=names.get, key="decided_scenario")
+    rationale = st.text_area(
+        "Rationale",
+        max_chars=scenarios.MAX_RATIONALE_LENGTH,
+        placeholder="Why the room chose it, as the minutes will say.",
+        key="decision_rationale",
+    )
+    st.caption(f"Recorded as {text.markdown(decisions.current_identity())}, with today's date and time.")
+    if st.form_submit_button("Record the decision", icon=":material/gavel:") and decided_id:
+        try:
+            decisions.record(decided_id, rationale)
+        except scenarios.ScenarioError as exc:
+            st.error(text.markdown(str(exc)), icon=":material/gavel:")
+        else:
+            st.toast(f"Recorded: “{text.markdown(names[decided_id])}” is the plan.", icon=":material/gavel:")
+
+log = data.query(scenarios.decision_log)
+if log.empty:
+    layout.empty_state(
+        "No decision has been recorded yet, so the plan is the approved and active projects plus the mandatory ones.",
+        "Mark the scenario the room chooses as decided above.",
+    )
+    st.stop()
+layout.table(
+    log[["decided_at", "name", "decided_by", "rationale"]],
+    formats={"decided_at": "{:%d %b %Y %H:%M}".format},
+    labels={"decided_at": "Decided", "name": "Scenario", "decided_by": "By", "rationale": "Rationale"},
+)
+
+st.subheader("Decision against now", anchor=False)
+decision_names = {
+    d: f"{n or s} · {t:%d %b %Y %H:%M}"
+    for d, n, s, t in zip(log["decision_id"], log["name"], log["scenario_id"], log["decided_at"], strict=True)
+}
+checked_id = state.selectbox_with_url(
+    "Decision", list(decision_names), key="decision", format_func=decision_names.get, default=log["decision_id"].iloc[0]
+)
+if checked_id:
+    try:
+        check = decisions.against_now(checked_id)
+    except scenarios.ScenarioError as exc:
+        st.error(text.markdown(str(exc)), icon=":material/gavel:")
+        st.stop()
+    layout.tile_row(
+        [
+            layout.Tile(
+                "Forward spend now",
+                money(check.now_spend, currency),
+                delta=None
+                if check.expected_spend is None
+                else f"{money(check.now_spend - check.expected_spend, currency)} vs decided",
+                delta_color="inverse",
+                help="The decided selection's forward cost, under the decided settings, on today's store.",
+            ),
+            layout.Tile(
+                "rNPV now",
+                money(check.now_rnpv, currency),
+                delta=None
+                if check.expected_rnpv is None
+                else f"{money(check.now_rnpv - check.expected_rnpv, currency)} vs decided",
+                help="The decided selection's risk-adjusted NPV (PoS × PV(benefits) − PV(costs)) on today's store.",
+            ),
+            layout.Tile(
+                "Projects off course",
+                formatting.count(len(check.projects)),
+                help="Decided in and now cancelled, on hold or red; or decided out and started.",
+            ),
+            layout.Tile(
+                "New team-months over",
+                formatting.count(len(check.new_overbookings)),
+                help="Team-months the decided selection over-books now that it did not at the decision.",
+            ),
+        ]
+    )
+    decided = check.decision
+    st.markdown(
+        f"**{text.markdown(decided.name or decided.scenario_id)}**, decided {decided.decided_at:%d %b %Y} by "
+        f"{text.markdown(decided.decided_by)}"
+        + (f": “{text.markdown(decided.rationale)}”" if decided.rationale else ".")
+    )
+    st.markdown("\n".join(f"- {text.markdown(sentence)}" for sentence in scenarios.decision_sentences(check, currency)))
+    if not check.projects.empty:
+        layout.table(
+            check.projects,
+            labels={
+                "finding": "What happened",
+                "project_id": "Project",
+                "name": "Name",
+                "stage_then": "Stage when decided",
+                "stage_now": "Stage now",
+                "health_now": "Health now",
+            },
+        )
+    if not check.new_overbookings.empty:
+        layout.table(
+            check.new_overbookings[["team", "period", "demand_fte", "limit_fte"]],
+            formats={"period": "{:%b %Y}".format, "demand_fte": "{:.1f}".format, "limit_fte": "{:.1f}".format},
+            labels={"team": "Team", "period": "Month", "demand_fte": "Demand (FTE)", "limit_fte": "Capacity (FTE)"},
+        )

@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import charts, formatting, text
 from analytics.store import StoreError
-from ui import data, nav, review, state
+from ui import data, kiosk, nav, review, state
 
 log = logging.getLogger("quarterdeck")
 
@@ -57,6 +57,7 @@ def _sync_present_to_url() -> None:
 
 def configure_page() -> bool:
     """Set the page config and styles; return whether presentation mode is on."""
+    kiosk.enter(PRESENT_KEY)
     present = presentation_mode()
     st.set_page_config(
         page_title="Quarterdeck",
@@ -66,6 +67,7 @@ def configure_page() -> bool:
     )
     charts.register_templates()
     st.html(PRESENT_CSS if present else PLAIN_CSS)
+    kiosk.run()
     return present
 
 
