@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from analytics import charts, finance
+from analytics.headlines import DEFINITIONS, LABELS  # noqa: F401 -- re-exported: portfolio.LABELS on the pages
 from analytics.rules import (
     ACTIVE_STAGE,
     COMMITTED_SQL,
     COMMITTED_STAGES,
-    EVM_HEALTH_TEXT,
     HEALTH_ORDER,
     LIVE_SQL,
     LIVE_STAGES,
@@ -691,49 +691,3 @@ def money_export(table: pd.DataFrame) -> pd.DataFrame:
     "forward" figures count the flows on or after the valuation date, "lifetime" ones all planned flows.
     """
     return table[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
-
-
-#: The title of each headline figure of ``summary``, on every page and export that shows it: one label, one number.
-LABELS = {
-    "live_projects": "Live projects",
-    "forward_budget": "Forward budget",
-    "npv": "NPV, forward",
-    "rnpv": "rNPV, forward",
-    "strategic_score": "Strategic score, live",
-    "capacity_utilisation": "Capacity used, 12 months",
-    "red_projects": "Projects in red",
-    "risk_exposure": "Open risk exposure",
-}
-
-#: Each figure the portfolio pages show, as its tile's help or column hover: DESIGN.md's definition in a sentence.
-#: "Forward" is over the flows dated on or after the valuation date (earlier ones are sunk); "lifetime" over all.
-DEFINITIONS = {
-    "live_projects": "Projects not yet finished or abandoned: proposed, approved, active and on hold.",
-    "forward_budget": "Planned cost dated on or after the valuation date of live projects (proposed, approved, "
-    "active, on hold); earlier spend is sunk. Committed = approved and active only.",
-    "npv": "Forward net present value, Excel XNPV: Σ (benefit − cost) / (1 + r) ^ (days from the valuation date / "
-    "365) over flows on or after the valuation date.",
-    "rnpv": "Forward risk-adjusted NPV: probability of success × PV(benefits) − PV(costs), flows on or after the "
-    "valuation date.",
-    "irr": "Lifetime internal rate of return, Excel XIRR over all planned flows, sunk ones included; none when the "
-    "flows never change sign.",
-    "irr_forward": "Forward internal rate of return, Excel XIRR over the flows on or after the valuation date (the "
-    "basis of forward NPV); none when they never change sign, e.g. when all the cost is already spent.",
-    "roi": "Lifetime return on investment: (Σ benefit − Σ cost) / Σ cost over the whole plan, undiscounted.",
-    "roi_forward": "Forward return on investment: (Σ benefit − Σ cost) / Σ cost over the flows on or after the "
-    "valuation date, undiscounted; none without forward cost.",
-    "payback_months": "Lifetime payback: months from the plan's first month with cost until cumulative net cash "
-    "flow first reaches zero.",
-    "payback_months_forward": "Forward payback: months from the first month with cost on or after the valuation "
-    "date until the cumulative forward net cash flow first reaches zero.",
-    "profitability_index": "Forward profitability index: PV(benefits) / PV(costs) over flows on or after the "
-    "valuation date.",
-    "strategic_score": "Σ weight × alignment score / (5 × Σ weights), 0–1; the portfolio's is over live projects, "
-    "weighted by each one's forward cost.",
-    "capacity_utilisation": "FTE demanded by approved and active projects / FTE capacity of all teams, over the 12 "
-    "months from the valuation date's month; over-booked = the team-months where demand exceeds capacity.",
-    "red_projects": "Live projects (proposed, approved, active, on hold) in red: stored health, else EVM from the "
-    f"latest snapshot (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
-    "health": f"Stored health where the project has one, else EVM from its latest snapshot: {EVM_HEALTH_TEXT}.",
-    "risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
-}

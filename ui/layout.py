@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import formatting, portfolio, text
+from analytics import headlines, text
 from ui import data, shell
 
 #: Presentation-mode styles that every page shares: compact tiles, room-size tables. Static CSS, no stored text.
@@ -97,47 +97,18 @@ def portfolio_tile(
 ) -> Tile:
     """The tile of one headline figure of ``portfolio.summary`` (``figures``), the same on every page.
 
-    Its label is ``portfolio.LABELS[key]`` and its help ``portfolio.DEFINITIONS[key]``, and its value is formatted
-    here once, so the overview and the portfolio page cannot show the same label with different numbers. ``link``
+    Label, value, note and help come from ``analytics.headlines.headline``, the one wording of each figure, so the
+    overview, the portfolio page and the review pack cannot show the same label with different numbers. ``link``
     and ``tab`` make the tile open that page (``pages/portfolio.py``) on that tab; ``rate`` is said beside NPVs.
     """
-    label, help_text = portfolio.LABELS[key], portfolio.DEFINITIONS[key]
+    shown = headlines.headline(key, figures, currency, rate)
     quiet = {"delta_color": "off", "delta_arrow": "off"}
-    if key == "live_projects":
-        value, delta = formatting.count(figures[key]), None
-    elif key == "forward_budget":
-        value = formatting.money(figures[key], currency)
-        delta = f"{formatting.money(figures['committed_budget'], currency)} committed"
-    elif key in ("npv", "rnpv"):
-        value = formatting.money(figures[key], currency)
-        delta = None if rate is None else f"at {formatting.percent(rate)}"
-    elif key == "strategic_score":
-        recorded = figures["alignment_recorded"]
-        value = formatting.number(figures[key], 2) if recorded else "–"
-        delta = None if recorded else "no alignment scores"
-    elif key == "capacity_utilisation":
-        value = formatting.percent(figures[key], 0)
-        delta = (
-            f"{figures['overbooked_team_months']:,} over-booked"
-            if figures["capacity_recorded"]
-            else "no capacity recorded"
-        )
-    elif key == "red_projects":
-        tracked = figures["health_tracked"] > 0
-        value = formatting.count(figures[key]) if tracked else "–"
-        delta = f"of {figures['live_projects']:,} live" if tracked else "no health tracked"
-    elif key == "risk_exposure":
-        recorded = figures["risks_recorded"] > 0
-        value = formatting.number(figures[key], 1) if recorded else "–"
-        delta = None if recorded else "no risks recorded"
-    else:
-        raise KeyError(f"no headline tile {key!r}: portfolio.LABELS names them")
     link_label = tab or ("Portfolio" if link else None)
     return Tile(
-        label,
-        value,
-        help_text,
-        delta,
+        shown.label,
+        shown.value,
+        shown.definition,
+        shown.note,
         link=link,
         link_label=link_label,
         link_query={"tab": tab} if tab else None,

@@ -3,9 +3,9 @@
 Every number comes from ``analytics.overview``, ``portfolio``, ``product``, ``optimize``, ``scenarios`` and
 ``simulate``, every chart from ``analytics.charts`` (drawn with the presentation template); this module only picks
 and words them for a slide. The sections run in order (:data:`COMPANY_SECTIONS`, then the scenario sections, then
-:data:`COMPARE_SECTIONS` when several scenarios are compared); a section is a function of the :class:`Pack` that
-returns its slides, so a new slide (the decision "against now" slide of the decision log) is one function added
-to the right tuple.
+:data:`COMPARE_SECTIONS` when several scenarios are compared, and last :data:`CLOSING_SECTIONS`: the latest decision
+against now); a section is a function of the :class:`Pack` that returns its slides, so a new slide is one
+function added to the right tuple.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import charts, formatting, optimize, overview, portfolio, product, scenarios, simulate
+from analytics import charts, formatting, headlines, optimize, overview, portfolio, product, scenarios, simulate
 from analytics.review.slides import Chart, Row, Slide, Table, Text, Tile, Tiles
 from analytics.rules import DEFAULT_ALPHA
 from analytics.store import Settings
@@ -214,7 +214,7 @@ def glance_slide(pack: Pack) -> list[Slide]:
     """Slide: the company at a glance: the overview page's tiles and the forward budget by program."""
     con, currency = pack.con, pack.currency
     kpis = overview.company_kpis(con, WINDOW_DAYS).set_index("measure")
-    headlines = overview.portfolio_headlines(con, CAPACITY_MONTHS)
+    figures = overview.portfolio_headlines(con, CAPACITY_MONTHS)
 
     def change(measure: str, points: bool) -> str:
         value = kpis.at[measure, "change" if points else "relative_change"]
@@ -251,25 +251,12 @@ def glance_slide(pack: Pack) -> list[Slide]:
         Row(
             (
                 Tiles(
-                    (
-                        Tile(
-                            "Forward budget",
-                            money(pack, headlines["forward_budget"]),
-                            f"{money(pack, headlines['committed_budget'])} committed",
-                        ),
-                        Tile(
-                            "Projects in red",
-                            f"{headlines['red_projects']:.0f} of {headlines['active_projects']:.0f}",
-                            "active projects",
-                        ),
-                        Tile(
-                            f"Capacity used, next {CAPACITY_MONTHS} months",
-                            formatting.percent(headlines["capacity_utilisation"], 0),
-                            f"{headlines['overbooked_team_months']:.0f} team-months over-booked",
-                        ),
-                        Tile(
-                            "Open risk exposure", formatting.number(headlines["open_risk_exposure"], 1), "Σ p × impact"
-                        ),
+                    tuple(
+                        Tile(shown.label, shown.value, shown.note or "")
+                        for shown in (
+                            headlines.headline(key, figures, currency)
+                            for key in ("forward_budget", "red_projects", "capacity_utilisation", "risk_exposure")
+                        )
                     )
                 ),
             )
@@ -623,6 +610,41 @@ def comparison_slides(pack: Pack) -> list[Slide]:
     ]
 
 
+# --- After the last meeting -----------------------------------------------------------------------------------
+
+
+def decision_slide(pack: Pack) -> list[Slide]:
+    """Slide: the latest decision against the store as it is now (``scenarios.decision_vs_now``); none without one."""
+    decision = scenarios.latest_decision(pack.con)
+    if decision is None:
+        return []
+    check = scenarios.decision_vs_now(pack.con, decision.decision_id, pack.model)
+    said = scenarios.decision_sentences(check, pack.currency)
+    blocks: list = [Text(tuple(said), lead=check.nothing_changed)]
+    if len(check.projects):
+        blocks.append(
+            table_of(
+                check.projects.head(TABLE_ROWS),
+                {
+                    "project_id": ("Project", None),
+                    "name": ("Name", None),
+                    "finding": ("Since the decision", None),
+                    "stage_now": ("Stage now", lambda v: str(v).replace("_", " ")),
+                },
+                widths=(0.9, 2.4, 2.6, 1.1),
+                caption=f"{len(check.projects)} project finding{'' if len(check.projects) == 1 else 's'}",
+            )
+        )
+    name = decision.name or "a scenario no longer saved"
+    return [
+        Slide(
+            title=f"Since the last decision: {cut(name, 60)}",
+            subtitle=f"Decided {decision.decided_at:%d %b %Y} by {cut(decision.decided_by, 60)}",
+            rows=(Row(tuple(blocks), widths=(1.2, 1.6) if len(blocks) == 2 else None),),
+        )
+    ]
+
+
 COMPANY_SECTIONS: tuple[Section, ...] = (
     title_slide,
     glance_slide,
@@ -642,6 +664,8 @@ SCENARIO_SECTIONS: tuple[Callable[[Pack, ScenarioView], list[Slide]], ...] = (
 #: With several scenarios, each gets its selection slide after the side-by-side comparison.
 COMPARE_SECTIONS: tuple[Section, ...] = (comparison_slides,)
 COMPARED_SCENARIO_SECTIONS: tuple[Callable[[Pack, ScenarioView], list[Slide]], ...] = (selection_slide,)
+#: The last slides of every pack: what has happened since the room last decided.
+CLOSING_SECTIONS: tuple[Section, ...] = (decision_slide,)
 
 
 def footer_text(pack: Pack, view: ScenarioView | None, page: int, pages: int) -> str:
@@ -680,6 +704,10 @@ def slides(pack: Pack, progress: Callable[[str], None] | None = None) -> list[Sl
         for view in pack.scenarios:
             for scenario_section in COMPARED_SCENARIO_SECTIONS:
                 tagged += [(s, view) for s in scenario_section(pack, view)]
+    for section in CLOSING_SECTIONS:
+        if progress:
+            progress(_label(section))
+        tagged += [(s, single) for s in section(pack)]
     for page, (slide, view) in enumerate(tagged, start=1):
         slide.footer = footer_text(pack, view, page, len(tagged))
     return [slide for slide, _ in tagged]

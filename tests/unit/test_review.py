@@ -178,3 +178,23 @@ def test_every_block_of_a_slide_stays_on_the_page(deck):
             assert 0 <= shape.left and shape.left + shape.width <= deck.slide_width + Emu(1)
             assert 0 <= shape.top and shape.top + shape.height <= deck.slide_height, shape.name
     assert slides.footer_top() + slides.FOOTER_HEIGHT_IN <= slides.HEIGHT_IN
+
+
+def test_after_a_decision_the_pack_ends_with_that_decision_against_now(pack_store, fingerprint, tmp_path):
+    from analytics import review
+
+    path = tmp_path / "decided.duckdb"
+    shutil.copyfile(pack_store, path)
+    with store.connect(path) as con:
+        saved = scenarios.list_scenarios(con)
+        budget_cut = str(saved.loc[saved["name"] == "Budget cut", "scenario_id"].iloc[0])
+        scenarios.record_decision(con, budget_cut, "board@example.com", "Fund the budget cut")
+        decided_in = scenarios.latest_decision(con).chosen[0]
+        con.execute("UPDATE projects SET stage = 'cancelled' WHERE project_id = ?", [decided_in])
+        built = review.build_slides(con, review.scenario_specs(con, []), fingerprint=fingerprint)
+    last = built[-1]
+    assert last.title == "Since the last decision: Budget cut"
+    assert "board@example.com" in last.subtitle
+    said = " ".join(line for block in last.rows[0].blocks if hasattr(block, "lines") for line in block.lines)
+    assert "decided in, now cancelled" in said and decided_in in said
+    assert [s.title for s in built[:-1]] == DECK_TITLES  # the rest of the pack is as before
