@@ -222,3 +222,8 @@ CREATE TABLE IF NOT EXISTS user_roles (
 -- DuckDB cannot add a column with a CHECK, so the importers check that these are first days of months.
 ALTER TABLE projects ADD COLUMN IF NOT EXISTS earliest_start DATE;
 ALTER TABLE projects ADD COLUMN IF NOT EXISTS latest_start DATE;
+
+-- Schema version 4: what stopping an active project costs (wind-down, commitments), nullable; null means the
+-- stated default of analytics.finance.stop_costs. DuckDB cannot add a column with a CHECK, so the importers hold
+-- stop_cost >= 0 (analytics.ingest.catalogue.ADDED_CHECKS).
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS stop_cost DOUBLE;
