@@ -73,7 +73,9 @@ def conflict_sentence(conflict: Conflict | None) -> str | None:
     else:
         who, one = "The projects that must be in", False
     if conflict.pulled_in:
-        who += f"{',' if conflict.all_mandatory and conflict.mandatory else ''} with {_list_names(conflict.pulled_in)} which {'it needs' if one else 'they need'},"
+        joint = "," if conflict.all_mandatory and conflict.mandatory else ""
+        needs = "it needs" if one else "they need"
+        who += f"{joint} with {_list_names(conflict.pulled_in)} which {needs},"
     need = amount_text(conflict.need, conflict.unit, conflict.currency)
     limit = amount_text(conflict.limit, conflict.unit, conflict.currency)
     return f"{who} {'needs' if one else 'need'} {need} of {conflict.row_label}, which holds only {limit}."

@@ -479,7 +479,7 @@ def test_more_people_and_money_let_the_proposal_in(small_con):
     assert why.flipped.status == "infeasible"
     assert "the FY2028 budget" in optimize.why_not_sentence(tight, why)
 
-    # 100 more in FY2027 alone is not enough (P1 needs 50 in FY2028, where the plan spends nothing); in every year it is.
+    # 100 more in FY2027 alone is not enough (P1 needs 50 in FY2028, where the plan spends nothing); every year is.
     assert optimize.marginal_budget(tight, base, 100.0, 2027).entering == ()
     extra = optimize.marginal_budget(tight, base, 100.0)
     assert extra.selection.chosen.tolist() == [True, True, True, False]
