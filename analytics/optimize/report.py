@@ -19,6 +19,7 @@ from analytics.optimize.feasibility import (
     CONFLICT_OVERRUN,
     Conflict,
 )
+from analytics.optimize.model import PLAN_DECISION
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
 from analytics.optimize.whatif import WhatIfProblem, selection_totals
 
@@ -237,4 +238,47 @@ def capacity_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
             "plan_demand_fte": plan_demand,
             "utilisation": utilisation,
         }
+    )
+
+
+def plan_sentence(model) -> str:
+    """Return what the what-if compares against: ``"vs plan: Board pick, decided 2026-02-01 by Ana Costa"``."""
+    source = model.plan_source
+    if source.kind == PLAN_DECISION:
+        when = source.decided_at.date().isoformat() if hasattr(source.decided_at, "date") else str(source.decided_at)
+        return f"vs plan: {source.scenario_name}, decided {when} by {source.decided_by} (and the mandatory projects)"
+    return "vs plan: the committed projects (approved and active) and the mandatory ones; no decision is recorded yet"
+
+
+def baseline_sentence(what_if: WhatIfProblem) -> str:
+    """Return the one line that reconciles live work, the plan and the budget over the horizon, in money.
+
+    Live: the forward cost of every candidate (proposed, approved, active); the plan: its forward spend (the 100 %);
+    the budget: what these settings allow, and how it is made (a share of the plan, its run-rate floor, or per year).
+    """
+    model, params = what_if.model, what_if.params
+    currency = model.currency
+    live = float(what_if.cost_by_year.sum())
+    plan = float(what_if.spend_by_year(model.in_plan).sum())
+    budget = float(what_if.budget.sum())
+    if params.budget_by_year is not None:
+        how = "set per fiscal year"
+    else:
+        floor = " with the run-rate floor" if params.run_rate_floor else ""
+        how = f"{params.budget_pct:.0f} % of the plan's money{floor}"
+    return (
+        f"Forward cost of all {model.n} live candidates {money(live, currency)} · the plan "
+        f"({int(model.in_plan.sum())} projects) spends {money(plan, currency)} · budget {money(budget, currency)} "
+        f"({how})."
+    )
+
+
+def objective_definition(what_if: WhatIfProblem) -> str:
+    """Return the blended objective's definition with these settings' numbers (it is never shown without it)."""
+    alpha, scale = what_if.params.alpha, what_if.rnpv_scale
+    return (
+        f"The optimiser maximises the blended objective Σ over chosen projects of (1 − α) · rNPV / {money(scale)} "
+        f"+ α · strategic score, with α = {alpha:.2f} and {money(scale)} the largest |rNPV| of any candidate; "
+        "a stopped project's stop cost counts against it like rNPV. It has no unit: compare it only between "
+        "settings with the same α."
     )
