@@ -221,6 +221,41 @@ def payback_months(flows: Flows) -> np.ndarray:
     return result
 
 
+#: Stopping an active project without a stored ``stop_cost`` costs this share of its forward cost in the next
+#: ``STOP_COST_MONTHS`` months (wind-down, notice periods, contracts already signed): a stated default, not a
+#: measurement, so a project that knows its own figure stores it in ``projects.stop_cost``.
+DEFAULT_STOP_COST_SHARE = 0.5
+#: The months from the valuation date whose cost the default stop cost is a share of (the next quarter).
+STOP_COST_MONTHS = 3
+STOP_COST_RULE = (
+    f"a project's stored stop cost, else {DEFAULT_STOP_COST_SHARE:.0%} of its forward cost in the next "
+    f"{STOP_COST_MONTHS} months"
+)
+
+
+def stop_costs(stored: np.ndarray, next_months_cost: np.ndarray) -> np.ndarray:
+    """Return what stopping each project costs: its stored ``stop_cost``, else the stated default share.
+
+    ``stop_cost_i = stored_i`` where the store holds one, else ``DEFAULT_STOP_COST_SHARE × next_months_cost_i``,
+    the project's forward cost in the ``STOP_COST_MONTHS`` months from the valuation date. Sunk cost never
+    counts; the benefit a stopped project forgoes is its forward rNPV, counted by whoever compares selections.
+
+    Parameters
+    ----------
+    stored
+        ``(n,)`` float: ``projects.stop_cost``, NaN where null.
+    next_months_cost
+        ``(n,)`` float: forward cost in the next ``STOP_COST_MONTHS`` months.
+
+    Examples
+    --------
+    >>> stop_costs(np.array([np.nan, 5.0]), np.array([100.0, 100.0])).tolist()
+    [50.0, 5.0]
+    """
+    stored = np.asarray(stored, dtype=float)
+    return np.where(np.isnan(stored), DEFAULT_STOP_COST_SHARE * np.asarray(next_months_cost, dtype=float), stored)
+
+
 def strategic_scores_from_alignment(alignment: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Return ``Σ_o w_o · s_po / (5 · Σ_o w_o)`` in [0, 1] per row of an ``(n, O)`` matrix of 0–5 scores.
 

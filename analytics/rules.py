@@ -29,6 +29,8 @@ HEALTH_ORDER = ("green", "amber", "red")
 
 #: Relative slack within which a selection still fits a budget year or a team-month (solver round-off).
 FEASIBILITY_TOLERANCE = 1e-6
+#: Relative margin by which a selection must beat the plan's objective to be shown instead of it (round-off).
+TIE_TOLERANCE = 1e-9
 #: The smallest magnitude a ratio divides by, so an empty limit or a zero bound never divides by zero.
 TINY = 1e-9
 

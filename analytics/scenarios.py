@@ -73,6 +73,9 @@ PARAM_KINDS = {
     "benefit_delay_months": "whole number",
     "force_in": "ids",
     "force_out": "ids",
+    "run_rate_floor": "true or false",
+    "allow_stop": "true or false",
+    "allow_drop": "true or false",
 }
 _KIND_WORDS = {
     "number": "a number",
@@ -81,6 +84,7 @@ _KIND_WORDS = {
     "id -> number": 'an object of ids and numbers, like {"T-DATA": 2}',
     "whole number": "a whole number",
     "ids": 'a list of project ids, like ["P-001"]',
+    "true or false": "true or false",
 }
 
 
@@ -97,6 +101,8 @@ def _fits(kind: str, value) -> bool:
         return _is_number(value) and float(value).is_integer()
     if kind == "numbers or null":
         return value is None or (isinstance(value, list) and all(_is_number(v) for v in value))
+    if kind == "true or false":
+        return isinstance(value, bool)
     if kind == "id -> number":
         return isinstance(value, dict) and all(_is_number(v) for v in value.values())
     return isinstance(value, list) and all(isinstance(v, str) for v in value)

@@ -238,3 +238,8 @@ CREATE TABLE IF NOT EXISTS decision_baselines (
     projects      JSON NOT NULL,
     overbooked    JSON NOT NULL
 );
+
+-- Schema version 5: what stopping an active project costs (wind-down, commitments), nullable; null means the
+-- stated default of analytics.finance.stop_costs. DuckDB cannot add a column with a CHECK, so the importers hold
+-- stop_cost >= 0 (analytics.ingest.catalogue.ADDED_CHECKS).
+ALTER TABLE projects ADD COLUMN IF NOT EXISTS stop_cost DOUBLE;

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from analytics import charts, formatting, optimize, scenarios, simulate, text
+from analytics import charts, finance, formatting, optimize, scenarios, simulate, text
 from ui import data, layout, review, shell, state, whatif
 
 shell.ensure_framed()
@@ -14,8 +14,10 @@ money = formatting.money
 layout.header(
     "What-if",
     "Move a lever and the portfolio is re-optimised exactly: the best selection for those settings, what changed "
-    "against the current plan, and what each constraint costs.",
+    "against the plan, and what each constraint costs. At the plan's own settings the answer is the plan.",
 )
+#: Height of the lever panel: it scrolls on its own, so the headline stays in view while a lever moves.
+LEVER_PANEL_PX = 640 if present else 720
 model = whatif.model()
 if model.n == 0:
     layout.empty_state(
@@ -26,11 +28,20 @@ if model.n == 0:
 labels = {str(p): f"{p} · {n}" for p, n in zip(model.project_ids, model.names, strict=True)}
 
 
-def status_line(answer: whatif.Answer) -> None:
+def status_line(answer: whatif.Answer, what_if) -> None:
     selection = answer.selection
+    must_in, must_out = optimize.forced_sets(what_if.problem)
+    free = int((~must_in & ~must_out).sum())
     if selection.status == optimize.STATUS_INFEASIBLE:
+        conflict = selection.conflict
+        hint = ""
+        if conflict is not None and conflict.kind == "overrun" and not conflict.all_mandatory:
+            hint = (
+                " To cut below the plan, turn on “Allow dropping planned projects” or “Allow stopping active "
+                "projects”, or raise the budget."
+            )
         st.error(
-            f"No portfolio meets these settings: {optimize.conflict_sentence(selection.conflict)}",
+            f"No portfolio meets these settings: {optimize.conflict_sentence(conflict)}{hint}",
             icon=":material/block:",
         )
     elif answer.proving:
@@ -38,9 +49,15 @@ def status_line(answer: whatif.Answer) -> None:
             f"Best found so far, within {selection.gap:.1%} of the optimum; proving the optimum…",
             icon=":material/hourglass_top:",
         )
+    elif not free:
+        st.info(
+            "Nothing is left to choose: every candidate is fixed by these settings (kept from the plan, mandatory, "
+            "forced or blocked), so the answer is what they fix.",
+            icon=":material/lock:",
+        )
     elif selection.proven:
         st.success(
-            f"Proven optimal: no selection of these {model.n} candidates is worth more under these settings "
+            f"Proven optimal: no selection of the {free} candidates these settings leave free is worth more "
             f"(solved in {selection.seconds:.2f} s).",
             icon=":material/verified:",
         )
@@ -52,62 +69,85 @@ def status_line(answer: whatif.Answer) -> None:
         )
 
 
-def headline(summary: dict) -> None:
-    changes = f"+{summary['added']} / −{summary['dropped']} vs plan"
+def headline(summary: dict, what_if) -> None:
+    def vs_plan(amount: float) -> str:
+        return f"{'+' if amount >= 0 else ''}{money(amount, currency)} vs plan"
+
+    stops = f", {summary['stops']} stopped" if summary["stops"] else ""
     layout.tile_row(
         [
             layout.Tile(
-                "Portfolio value",
-                f"{summary['value']:.2f}",
-                "The objective: Σ over chosen projects of (1 − α) · rNPV / max |rNPV| + α · strategic score.",
-                delta=f"{summary['value'] - summary['plan_value']:+.2f} vs plan",
-            ),
-            layout.Tile(
-                "rNPV",
+                f"rNPV ({currency})",
                 money(summary["rnpv"], currency),
-                "Risk-adjusted NPV of the chosen projects under these settings (PoS × PV benefits − PV costs).",
-                delta=f"{money(summary['rnpv'] - summary['plan_rnpv'], currency)} vs plan",
+                "Risk-adjusted NPV of the chosen projects under these settings (PoS × PV benefits − PV costs), "
+                "minus the stop cost of every active project left out.",
+                delta=vs_plan(summary["rnpv"] - summary["plan_rnpv"]),
             ),
             layout.Tile(
                 "Strategic score",
-                f"{summary['strategic_score']:.2f}",
-                "Mean strategic score (0–1) of the chosen projects.",
+                f"{summary['strategic_score']:.2f} of 1",
+                "Mean strategic score (0–1) of the chosen projects: Σ weight × alignment / (5 × Σ weight).",
                 delta=f"{summary['strategic_score'] - summary['plan_strategic_score']:+.2f} vs plan",
             ),
             layout.Tile(
                 "Projects",
                 f"{summary['projects']}",
                 "Projects chosen, and the changes against the plan.",
-                delta=changes,
+                delta=f"+{summary['added']} / −{summary['dropped']} vs plan{stops}",
                 delta_color="off",
                 delta_arrow="off",
             ),
             layout.Tile(
-                "Budget used",
-                formatting.percent(summary["budget_use"], 0),
-                "Forward spend of the chosen projects (with any overrun) / the budget over all fiscal years.",
-                delta=f"{money(summary['spend'], currency)} of {money(summary['budget'], currency)}",
+                f"Spend ({currency})",
+                money(summary["spend"], currency),
+                "Forward spend of the chosen projects (with any overrun) plus stop costs, over all fiscal years.",
+                delta=f"{formatting.percent(summary['budget_use'], 0)} of {money(summary['budget'], currency)}",
+                delta_color="off",
+                delta_arrow="off",
+            ),
+            layout.Tile(
+                f"Stop costs ({currency})",
+                money(summary["stop_cost"], currency),
+                f"What stopping the active projects left out costs: {finance.STOP_COST_RULE}. Paid in the first "
+                "fiscal year, inside the budget.",
+                delta=f"{summary['stopped']} active project{'s' if summary['stopped'] != 1 else ''} stopped",
                 delta_color="off",
                 delta_arrow="off",
             ),
         ],
         per_row=5,
     )
+    with st.expander("What the optimiser maximises"):
+        st.markdown(optimize.objective_definition(what_if))
+        st.markdown(
+            f"Blended objective of this selection: **{summary['value']:.3f}** (the plan: {summary['plan_value']:.3f})."
+        )
 
 
 def changes_against_plan(what_if, chosen) -> None:
     table = optimize.selection_table(what_if, chosen)
-    changed = table[table["change"] != ""].sort_values(["change", "rnpv"], ascending=[True, False])
-    added, dropped = int((changed["change"] == "added").sum()), int((changed["change"] == "dropped").sum())
-    st.markdown(f"**What changes against the plan**: {added} in, {dropped} out")
+    changed = table[table["change"] != ""]
+    # Stops first (they cost money to undo), then plan projects dropped, then additions; biggest money first.
+    order = changed["change"].map({"stopped": 0, "dropped": 1, "added": 2})
+    changed = changed.assign(order=order, size=-changed["rnpv_change"].abs()).sort_values(["order", "size"])
+    counts = changed["change"].value_counts()
+    st.markdown(
+        f"**What changes against the plan**: {counts.get('stopped', 0)} stopped, {counts.get('dropped', 0)} "
+        f"dropped, {counts.get('added', 0)} added"
+    )
     if changed.empty:
         st.caption("Nothing: the plan is already the best selection for these settings.")
         return
     # One plain table, not a line per project (a move can change hundreds at 2,000 candidates) and no Styler
-    # (formatting every cell in Python cost a slider move ~50 ms there).
-    shown = changed.assign(change=changed["change"].map({"added": "in", "dropped": "out"}))
+    # (formatting every cell in Python cost a slider move ~50 ms there). Stop costs exist only for stopped work.
+    shown = changed.assign(
+        stop_cost=[
+            money(v, currency) if c == "stopped" else "-"
+            for c, v in zip(changed["change"], changed["stop_cost"], strict=True)
+        ]
+    )
     st.dataframe(
-        shown[["change", "project_id", "name", "rnpv"]],
+        shown[["change", "project_id", "name", "rnpv_change", "stop_cost"]],
         hide_index=True,
         width="stretch",
         height=400 if not present else 480,
@@ -115,7 +155,8 @@ def changes_against_plan(what_if, chosen) -> None:
             "change": st.column_config.TextColumn("", width="small"),
             "project_id": "Project",
             "name": "",
-            "rnpv": st.column_config.NumberColumn(f"rNPV ({currency})", format="compact"),
+            "rnpv_change": st.column_config.NumberColumn(f"rNPV change ({currency})", format="compact"),
+            "stop_cost": st.column_config.TextColumn(f"Stop cost ({currency})"),
         },
     )
 
@@ -163,8 +204,8 @@ def price_tags(what_if, base) -> None:
                 )
             st.metric(
                 f"{people:g} FTE in {team_names[team]} for the quarter",
-                f"{extra.value_change:+.3f} value",
-                delta=f"{money(extra.rnpv_change, currency)} rNPV",
+                f"{'+' if extra.rnpv_change >= 0 else ''}{money(extra.rnpv_change, currency)} rNPV",
+                delta=f"blended objective {extra.value_change:+.3f}",
                 delta_arrow="off",
             )
             if extra.entering:
@@ -183,8 +224,8 @@ def price_tags(what_if, base) -> None:
                 )
             st.metric(
                 f"{money(amount, currency)} more, {year if isinstance(year, str) else f'FY{year}'}",
-                f"{extra.value_change:+.3f} value",
-                delta=f"{money(extra.rnpv_change, currency)} rNPV",
+                f"{'+' if extra.rnpv_change >= 0 else ''}{money(extra.rnpv_change, currency)} rNPV",
+                delta=f"blended objective {extra.value_change:+.3f}",
                 delta_arrow="off",
             )
             if extra.entering:
@@ -245,41 +286,55 @@ def save_form(params, chosen) -> None:
             )
 
 
+def plan_use_caption(conflict: str) -> None:
+    st.caption(f"No selection meets these settings ({conflict}) — showing the plan's own use against them.")
+
+
+def needs_an_answer(conflict: str) -> None:
+    st.info(f"This needs a setting with an answer. {conflict}", icon=":material/block:")
+
+
 @st.fragment
 def what_if_answer() -> None:
     whatif.clear_waiting()
     levers, answer_column = st.columns([1, 3.2], gap="large")
-    with levers:
+    # A compact lever panel that scrolls on its own: the headline beside it stays in view while a lever moves.
+    with levers, st.container(height=LEVER_PANEL_PX, border=False, key="whatif_levers"):
         params = whatif.controls(model, settings.discount_rate)
         st.button(
             "Back to the plan",
             icon=":material/restart_alt:",
             on_click=whatif.reset,
+            args=(whatif.lever_defaults(model, settings.discount_rate),),
             key="whatif_reset",
-            help="Every lever back to its default: the current plan's budget and the store's settings.",
+            help="Every lever back to its default and out of the link: the plan's money, the plan's projects kept, "
+            "the store's settings.",
         )
         review.download(review.on_screen(params), key="whatif_review")
     what_if = whatif.problem(params)
     answer = whatif.best_selection(what_if)
     selection = answer.selection
-    chosen = selection.chosen
+    feasible = selection.feasible
+    # Infeasible settings still draw every tab: budget and capacity show the plan against the settings' limits.
+    chosen = selection.chosen if feasible else model.in_plan
+    conflict = "" if feasible else (optimize.conflict_sentence(selection.conflict) or "")
     with answer_column:
-        status_line(answer)
-        if not selection.feasible:
-            return
-        summary = optimize.selection_summary(what_if, chosen)
-        headline(summary)
-        frontier, current = whatif.frontier(what_if)
-        chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
-        with chart_column:
-            figure = charts.efficient_frontier(
-                frontier, {"budget": summary["budget"], "value": summary["value"]}, currency=currency, present=present
-            )
-            layout.chart(figure, key="whatif_frontier")
-            if not current:
-                st.caption("Computing the frontier for these settings…")
-        with change_column:
-            changes_against_plan(what_if, chosen)
+        status_line(answer, what_if)
+        st.caption(text.markdown(optimize.plan_sentence(model)) + " · " + optimize.baseline_sentence(what_if))
+        if feasible:
+            summary = optimize.selection_summary(what_if, chosen)
+            headline(summary, what_if)
+            frontier, current = whatif.frontier(what_if)
+            chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
+            with chart_column:
+                figure = charts.efficient_frontier(
+                    frontier, {"budget": summary["budget"], "rnpv": summary["rnpv"]}, currency=currency, present=present
+                )
+                layout.chart(figure, key="whatif_frontier")
+                if not current:
+                    st.caption("Computing the frontier for these settings…")
+            with change_column:
+                changes_against_plan(what_if, chosen)
     # Only the open tab is computed: a slider move pays for what is on screen, not for a Monte Carlo out of sight.
     budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
         ["Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario"],
@@ -289,28 +344,43 @@ def what_if_answer() -> None:
     )
     if budget_tab.open:
         with budget_tab:
+            if not feasible:
+                plan_use_caption(conflict)
             layout.chart(
-                charts.budget_by_year(optimize.budget_use(what_if, chosen), currency=currency, present=present),
+                whatif.memo(
+                    ("budget_figure", params, chosen.tobytes(), present),
+                    lambda: charts.budget_by_year(
+                        optimize.budget_use(what_if, chosen), currency=currency, present=present
+                    ),
+                ),
                 key="whatif_budget",
             )
     if capacity_tab.open:
         with capacity_tab:
+            if not feasible:
+                plan_use_caption(conflict)
             layout.chart(
-                charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
+                whatif.memo(
+                    ("capacity_figure", params, chosen.tobytes(), present),
+                    lambda: charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
+                ),
                 key="whatif_capacity",
             )
-    if why_tab.open:
-        with why_tab:
-            why_not_panel(what_if, selection)
-    if price_tab.open:
-        with price_tab:
-            price_tags(what_if, selection)
-    if risk_tab.open:
-        with risk_tab:
-            uncertainty(what_if, chosen)
+    for tab, draw in ((why_tab, why_not_panel), (price_tab, price_tags), (risk_tab, uncertainty)):
+        if tab.open:
+            with tab:
+                if not feasible:
+                    needs_an_answer(conflict)
+                elif draw is uncertainty:
+                    uncertainty(what_if, chosen)
+                else:
+                    draw(what_if, selection)
     if save_tab.open:
         with save_tab:
-            save_form(params, chosen)
+            if not feasible:
+                needs_an_answer(conflict)
+            else:
+                save_form(params, chosen)
     if whatif.waiting():
         await_proof()
 

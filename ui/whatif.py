@@ -21,7 +21,7 @@ from threading import Lock
 
 import streamlit as st
 
-from analytics import optimize, text
+from analytics import finance, optimize, text
 from analytics.rules import DEFAULT_ALPHA
 from ui import data, state
 
@@ -200,8 +200,24 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         key="budget_pct",
         bind="query-params",
         format="%d%%",
-        help="Every fiscal year's budget as a share of what the current plan "
-        "(approved and active projects, plus mandatory ones) spends.",
+        help="Every fiscal year's budget as a share of what the plan spends in that year: 100 % is exactly the "
+        "plan's money (its forward cost, plus the stop cost of any project it stops).",
+    )
+    keep_active = not st.toggle(
+        "Allow stopping active projects",
+        False,
+        key="allow_stop",
+        bind="query-params",
+        help="Off: work in flight stays in. On: the optimiser may stop an active project; that forgoes its "
+        f"remaining rNPV and costs its stop cost ({finance.STOP_COST_RULE}) in the first fiscal year.",
+    )
+    keep_planned = not st.toggle(
+        "Allow dropping planned projects",
+        False,
+        key="allow_drop",
+        bind="query-params",
+        help="Off: the plan's projects that have not started (approved, or chosen by the latest decision) stay in. "
+        "On: the optimiser may drop one; it has not started, so only its rNPV is lost.",
     )
     alpha = st.slider(
         "Money ↔ strategy (α)",
@@ -259,6 +275,14 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
             0.0,
             "Teams may take on this much more than their FTE (overtime, contractors).",
         )
+        run_rate = st.toggle(
+            "Budget floor at the plan's run rate",
+            False,
+            key="run_rate",
+            bind="query-params",
+            help="Off: 100 % is exactly what the plan spends each fiscal year. On: each year gets at least the plan's "
+            "run rate (its largest whole-year spend, pro rata), so money freed as current work ends funds new work.",
+        )
     with st.expander("Strategy weights"):
         weights = {
             objective: float(
@@ -287,8 +311,10 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
     if force_panel.open:
         labels = dict(zip(ids, (f"{p} · {n}" for p, n in zip(ids, portfolio_model.names, strict=True)), strict=True))
         with force_panel:
-            force_in = state.multiselect_with_url("Must be in", ids, "force_in", labels.get, placeholder="None")
-            force_out = state.multiselect_with_url("Must be out", ids, "force_out", labels.get, placeholder="None")
+            # No "Select all": one click would force every candidate in (or out).
+            pick = {"placeholder": "No project", "select_all": False}
+            force_in = state.multiselect_with_url("Must be in", ids, "force_in", labels.get, **pick)
+            force_out = state.multiselect_with_url("Must be out", ids, "force_out", labels.get, **pick)
     else:
         force_in, force_out = state.ids_in_url("force_in", ids), state.ids_in_url("force_out", ids)
     return optimize.WhatIf(
@@ -303,20 +329,67 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         benefit_delay_months=delay,
         force_in=force_in,
         force_out=force_out,
+        run_rate_floor=run_rate,
+        allow_stop=not keep_active,
+        allow_drop=not keep_planned,
     )
 
 
-def reset() -> None:
-    """Put every lever back to its default (a button callback): the URL follows the widgets."""
-    for key in list(st.session_state):
-        if key in LEVER_KEYS or str(key).startswith(("w_", "fte_")):
-            del st.session_state[key]
+def _is_lever(key) -> bool:
+    return key in LEVER_KEYS or str(key).startswith(LEVER_PREFIXES)
+
+
+def lever_defaults(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> dict:
+    """Every lever widget's default value, by key: the plan's settings."""
+    defaults = {
+        "budget_pct": 100,
+        "alpha": DEFAULT_ALPHA,
+        "rate": float(discount_rate),
+        "haircut": 0.0,
+        "overrun": 0.0,
+        "delay": 0,
+        "flex": 0.0,
+        "run_rate": False,
+        "allow_stop": False,
+        "allow_drop": False,
+        "force_in": [],
+        "force_out": [],
+    }
+    for objective, weight in zip(portfolio_model.objective_ids, portfolio_model.objective_weights, strict=True):
+        defaults[f"w_{objective}"] = float(weight)
+    for team in portfolio_model.teams:
+        defaults[f"fte_{team}"] = 0.0
+    return defaults
+
+
+def reset(defaults: dict) -> None:
+    """Put every lever back to its default and take every lever out of the URL (a button callback).
+
+    A widget bound to the URL owns its parameter (Streamlit refuses to delete it), so it is set to its default,
+    which drops the parameter; the force lists are kept in the URL by hand and are removed by hand.
+    """
+    for key, value in defaults.items():
+        st.session_state[key] = value
     for key in ("force_in", "force_out"):
-        st.session_state.pop(key, None)
         st.query_params.pop(key, None)
 
 
-LEVER_KEYS = ("budget_pct", "alpha", "rate", "haircut", "overrun", "delay", "flex")
+#: The URL parameters (and widget keys) of the levers: "Back to the plan" clears every one of them.
+LEVER_KEYS = (
+    "budget_pct",
+    "alpha",
+    "rate",
+    "haircut",
+    "overrun",
+    "delay",
+    "flex",
+    "run_rate",
+    "allow_stop",
+    "allow_drop",
+    "force_in",
+    "force_out",
+)
+LEVER_PREFIXES = ("w_", "fte_")
 
 
 def query_of(params: optimize.WhatIf) -> dict[str, str]:
@@ -347,4 +420,12 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
     for key in ("force_in", "force_out"):
         if getattr(params, key):
             query[key] = ",".join(getattr(params, key))
+    switches = (
+        ("run_rate", params.run_rate_floor),
+        ("allow_stop", params.allow_stop),
+        ("allow_drop", params.allow_drop),
+    )
+    for key, on in switches:
+        if on:
+            query[key] = "true"
     return query

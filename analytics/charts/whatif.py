@@ -18,29 +18,30 @@ CURRENT_COLOUR = "#D55E00"
 
 
 def efficient_frontier(frontier, current: dict, *, currency: str, present: bool):
-    """Best value at each budget (each point an exact optimum) beside the ranked list PPM suites call a frontier.
+    """RNPV of the best portfolio at each budget (each point an exact optimum) beside the PPM suites' ranked list.
 
-    ``frontier``: ``optimize.efficient_frontier`` rows (None while it is computed): ``value`` is the exact optimum
-    at each budget level, ``ranking_value`` what projects ranked by value ÷ cost and taken in order achieve under
-    the same budget, capacity and dependencies. ``current``: the selection on screen, with ``budget`` (money) and
-    ``value``. Points not proven optimal are drawn hollow.
+    ``frontier``: ``optimize.efficient_frontier`` rows (None while it is computed): ``rnpv`` of the exact optimum
+    at each budget level, ``ranking_rnpv`` of projects ranked by value ÷ cost and taken in order under the same
+    budget, capacity and dependencies. ``current``: the selection on screen, with ``budget`` and ``rnpv`` (money).
+    Points not proven optimal are drawn hollow; levels the settings cannot meet are left out.
     """
     fig = go.Figure()
     if frontier is not None and len(frontier):
         fig.add_scatter(
             x=frontier["budget"],
-            y=frontier["ranking_value"],
+            y=frontier["ranking_rnpv"],
             mode="lines+markers",
             line={"color": RANKING_COLOUR, "dash": "dash"},
             marker={"size": 7 if present else 5},
             name="ranked list (value ÷ cost, taken in order)",
             customdata=frontier[["budget_pct"]].to_numpy(),
-            hovertemplate="budget %{customdata[0]:.0f}% of plan<br>ranked list reaches value %{y:.2f}<extra></extra>",
+            hovertemplate=f"budget %{{customdata[0]:.0f}}% of plan<br>ranked list reaches rNPV %{{y:,.0f}} {currency}"
+            "<extra></extra>",
         )
         proven = frontier["status"] == "optimal"
         fig.add_scatter(
             x=frontier["budget"],
-            y=frontier["value"],
+            y=frontier["rnpv"],
             mode="lines+markers",
             name="exact optimum",
             line={"color": FRONTIER_COLOUR},
@@ -49,17 +50,16 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
                 "color": ["#FFFFFF" if not p else FRONTIER_COLOUR for p in proven],
                 "line": {"color": FRONTIER_COLOUR, "width": 2},
             },
-            customdata=frontier[["budget_pct", "projects", "rnpv", "ranking_value"]].to_numpy(),
+            customdata=frontier[["budget_pct", "projects", "ranking_rnpv"]].to_numpy(),
             hovertemplate=(
                 f"budget %{{customdata[0]:.0f}}% of plan (%{{x:,.0f}} {currency})<br>"
-                "best value %{y:.2f} with %{customdata[1]} projects<br>"
-                f"rNPV %{{customdata[2]:,.0f}} {currency}<br>"
-                "ranked list at this budget: %{customdata[3]:.2f}<extra></extra>"
+                f"rNPV %{{y:,.0f}} {currency} with %{{customdata[1]}} projects<br>"
+                f"ranked list at this budget: %{{customdata[2]:,.0f}} {currency}<extra></extra>"
             ),
         )
     fig.add_scatter(
         x=[current["budget"]],
-        y=[current["value"]],
+        y=[current["rnpv"]],
         mode="markers",
         name="these settings",
         marker={
@@ -68,21 +68,24 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             "color": CURRENT_COLOUR,
             "line": {"color": "#000000", "width": 1},
         },
-        hovertemplate=f"these settings<br>budget %{{x:,.0f}} {currency}<br>value %{{y:.2f}}<extra></extra>",
+        hovertemplate=f"these settings<br>budget %{{x:,.0f}} {currency}<br>rNPV %{{y:,.0f}} {currency}<extra></extra>",
     )
     title = "Efficient frontier: the best portfolio at every budget"
     if frontier is not None and len(frontier):
-        gap = frontier["value"] - frontier["ranking_value"]
-        worst = frontier.loc[gap.idxmax()]
-        if gap.max() > TINY:
-            share = gap.max() / worst["ranking_value"] if worst["ranking_value"] > 0 else float("nan")
-            title = f"Frontier: exact choice beats the ranked list by up to {share:.0%} (at {worst['budget_pct']:.0f}%)"
+        gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
+        if len(gap) and gap.max() > TINY:
+            worst = frontier.loc[gap.idxmax()]
+            title = (
+                f"Frontier: exact choice beats the ranked list by up to {money(gap.max(), currency)} of rNPV "
+                f"(at {worst['budget_pct']:.0f}%)"
+            )
     fig.update_layout(
         xaxis_title=f"Budget over the horizon ({currency})",
-        yaxis_title="Portfolio value (objective)",
+        yaxis_title=f"rNPV of the best portfolio ({currency})",
         legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},
     )
     fig.update_xaxes(**money_axis(currency))
+    fig.update_yaxes(**money_axis(currency))
     if frontier is None or not len(frontier):
         # Until the sweep arrives, the point alone sits on the sweep's own scale (40-160 % of the budget), not on
         # an axis a thousandth wide.

@@ -45,6 +45,10 @@ REFERENCES: dict[str, dict[str, str]] = {
 #: Tables whose rows are edges (from, to) of a graph that must have no cycle once the import is in.
 DEPENDENCY_GRAPHS: dict[str, tuple[str, str]] = {"project_dependencies": ("project_id", "depends_on")}
 
+#: CHECKs of columns that a migration added with ``ALTER TABLE`` (DuckDB cannot add a column with a CHECK), in the
+#: schema's own expression syntax so they are worded and enforced like every other CHECK.
+ADDED_CHECKS: dict[str, tuple[str, ...]] = {"projects": ("(stop_cost >= 0)",)}
+
 #: What each setting must hold (CONTRACT.md): the store's own parsers, so that an import validates a setting
 #: exactly as ``store.read_settings`` reads it.
 SETTING_RULES = store.SETTING_RULES
@@ -161,6 +165,10 @@ def _schema_catalog() -> dict[str, Table]:
             rules.setdefault(table, []).append(rule)
             if values is not None:
                 allowed[(table, rule.columns[0])] = values
+    for table, expressions in ADDED_CHECKS.items():
+        for expression in expressions:
+            rule, _ = _rule(expression, [], types[table])
+            rules.setdefault(table, []).append(rule)
     catalog = {}
     for table in store.CONTRACT_TABLES:
         cols = tuple(

@@ -52,6 +52,7 @@ EXAMPLE_ROWS: dict[str, dict[str, str]] = {
         "health": "green",
         "mandatory": "false",
         "description": "Guided set-up for new accounts",
+        "stop_cost": "60000",
     },
     "project_cashflows": {"project_id": "P-001", "period": "2026-11-01", "cost": "120000", "benefit": "0"},
     "project_alignment": {"project_id": "P-001", "objective_id": "O-GROWTH", "score": "4"},

@@ -94,15 +94,26 @@ from analytics.optimize.problem import (
 )
 from analytics.optimize.report import (
     amount_text,
+    baseline_sentence,
     binding_rows,
     budget_use,
     capacity_use,
     conflict_sentence,
+    objective_definition,
+    plan_sentence,
     selection_summary,
     selection_table,
     why_not_sentence,
 )
-from analytics.optimize.whatif import WhatIf, WhatIfProblem, apply_what_if, forward_value_parts, selection_totals
+from analytics.optimize.whatif import (
+    WhatIf,
+    WhatIfProblem,
+    apply_what_if,
+    base_budget,
+    budget_limits,
+    forward_value_parts,
+    selection_totals,
+)
 
 __all__ = [
     "DEFAULT_FRONTIER_PCTS",
@@ -127,7 +138,12 @@ __all__ = [
     "WhatIfProblem",
     "WhyNot",
     "amount_text",
+    "baseline_sentence",
+    "objective_definition",
+    "plan_sentence",
     "apply_what_if",
+    "base_budget",
+    "budget_limits",
     "binding_rows",
     "budget_use",
     "capacity_use",

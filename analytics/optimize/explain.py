@@ -15,7 +15,7 @@ from analytics.optimize.feasibility import allowance, bundle, closure, is_feasib
 from analytics.optimize.frontier import with_limits
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import solve_exact
-from analytics.optimize.problem import STATUS_INFEASIBLE, Problem, Selection
+from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, Problem, Selection
 from analytics.optimize.whatif import WhatIfProblem
 from analytics.rules import TINY
 
@@ -175,13 +175,15 @@ def why_not(
     if chosen:
         forced_in[i], forced_out[i] = False, True
         out_reason = problem.out_reason.copy() if problem.out_reason is not None else np.full(problem.n, None)
-        out_reason[i] = "is forced out"
+        out_reason[i] = FORCED_OUT
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, out_reason=out_reason)
         alone = np.eye(1, problem.n, i, dtype=bool).ravel()
         start = base.chosen & ~closure(alone, problem.requires[:, 1], problem.requires[:, 0], problem.n)
     else:
         forced_in[i], forced_out[i] = True, False
-        flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out)
+        in_reason = problem.in_reason.copy() if problem.in_reason is not None else np.full(problem.n, None)
+        in_reason[i] = FORCED_IN
+        flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, in_reason=in_reason)
         binding = _blocking(flipped_problem, base.chosen, i)
         start = None
     flipped = _resolve(flipped_problem, time_limit, token, start)

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from analytics.optimize.problem import UNIT_NUMBER, Problem
-from analytics.rules import FEASIBILITY_TOLERANCE
+from analytics.rules import FEASIBILITY_TOLERANCE, TIE_TOLERANCE
 
 CONFLICT_FORCED_BOTH = "forced_both"
 CONFLICT_NEEDS_EXCLUDED = "needs_excluded"
@@ -33,14 +33,18 @@ class Conflict:
         overrun a budget period or capacity cell on their own; ``"unexplained"`` the solver proved infeasibility
         that none of these checks explains.
     project
-        The mandatory candidate (first two kinds).
+        The candidate that must be in (first two kinds).
+    why_in
+        Why it must be in, as a verb phrase (``"is mandatory"``, ``"is forced in"``, ``"is in flight ..."``).
     needed, why_out
         The excluded candidate it needs (``"needs_excluded"``) and why that one is out, as a verb phrase
         (``"is excluded"``, ``"is forced out"``); for ``"forced_both"`` only ``why_out``.
     through
         The dependency path from ``project`` to ``needed`` (both included) when it passes through others.
     mandatory, pulled_in
-        ``"overrun"``: the mandatory candidates that use the row, and the candidates they need that use it.
+        ``"overrun"``: the candidates that must be in and use the row, and the candidates they need that use it.
+    all_mandatory
+        ``"overrun"``: whether every one of ``mandatory`` is in because it is mandatory (not forced or kept).
     row, row_label, unit, currency
         ``"overrun"``: the row, what it is, the unit of its amounts (``problem.row_unit``) and the problem's
         currency.
@@ -50,11 +54,13 @@ class Conflict:
 
     kind: str
     project: str | None = None
+    why_in: str | None = None
     needed: str | None = None
     why_out: str | None = None
     through: tuple[str, ...] = ()
     mandatory: tuple[str, ...] = ()
     pulled_in: tuple[str, ...] = ()
+    all_mandatory: bool = True
     row: int | None = None
     row_label: str | None = None
     unit: str = UNIT_NUMBER
@@ -152,7 +158,12 @@ def find_conflict(problem: Problem) -> Conflict | None:
     both = np.flatnonzero(problem.forced_in & problem.forced_out)
     if both.size:
         first = int(both[0])
-        return Conflict(CONFLICT_FORCED_BOTH, project=str(names[first]), why_out=problem.why_out(first))
+        return Conflict(
+            CONFLICT_FORCED_BOTH,
+            project=str(names[first]),
+            why_in=problem.why_in(first),
+            why_out=problem.why_out(first),
+        )
     must_in, must_out = forced_sets(problem)
     if (must_in & must_out).any():
         for source in np.flatnonzero(problem.forced_in):
@@ -162,6 +173,7 @@ def find_conflict(problem: Problem) -> Conflict | None:
                     return Conflict(
                         CONFLICT_NEEDS_EXCLUDED,
                         project=str(names[source]),
+                        why_in=problem.why_in(int(source)),
                         needed=str(names[target]),
                         why_out=problem.why_out(int(target)),
                         through=tuple(str(names[p]) for p in path) if len(path) > 2 else (),
@@ -179,16 +191,18 @@ def find_conflict(problem: Problem) -> Conflict | None:
         return None
     row = int(over[np.argmax(excess[over] / scale[over])])
     uses_row = problem.usage[[row], :].toarray().ravel() > 0
+    forced_users = np.flatnonzero(problem.forced_in & uses_row)
     return Conflict(
         CONFLICT_OVERRUN,
-        mandatory=tuple(str(names[u]) for u in np.flatnonzero(problem.forced_in & uses_row)),
+        mandatory=tuple(str(names[u]) for u in forced_users),
+        all_mandatory=all(problem.why_in(int(u)) == "is mandatory" for u in forced_users),
         pulled_in=tuple(str(names[u]) for u in np.flatnonzero(must_in & ~problem.forced_in & uses_row)),
         row=row,
         row_label=problem.row_label(row),
         unit=problem.row_unit(row),
         currency=problem.currency,
-        need=problem.row_amount(row, forced_use[row] + negative_use[row]),
-        limit=problem.row_amount(row, problem.limit[row]),
+        need=problem.row_total(row, forced_use[row] + negative_use[row]),
+        limit=problem.row_total(row, problem.limit[row]),
     )
 
 
@@ -201,3 +215,18 @@ def is_feasible(problem: Problem, chosen: np.ndarray) -> bool:
         return False
     use = problem.usage @ chosen.astype(float)
     return bool((use <= problem.limit + allowance(problem.limit)).all())
+
+
+def preferred_if_tied(problem: Problem, chosen: np.ndarray) -> np.ndarray:
+    """Return ``problem.preferred`` (the plan) unless ``chosen`` is strictly better; else ``chosen``.
+
+    Strictly better means by more than ``TIE_TOLERANCE`` relative (sums in another order round differently).
+    An infeasible or absent preferred selection never wins.
+    """
+    preferred = problem.preferred
+    if preferred is None or not is_feasible(problem, preferred):
+        return chosen
+    mine, theirs = float(problem.value[chosen].sum()), float(problem.value[preferred].sum())
+    if mine <= theirs + TIE_TOLERANCE * max(1.0, abs(theirs)):
+        return np.asarray(preferred, dtype=bool).copy()
+    return chosen

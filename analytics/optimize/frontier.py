@@ -13,7 +13,7 @@ from analytics.optimize.feasibility import allowance, bundle, forced_sets, requi
 from analytics.optimize.heuristics import solve_fast, solve_greedy
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import STATUS_INFEASIBLE, Problem
-from analytics.optimize.whatif import WhatIfProblem, selection_totals
+from analytics.optimize.whatif import WhatIfProblem, base_budget, budget_limits, selection_totals
 
 if TYPE_CHECKING:
     from analytics.optimize.background import CancelToken
@@ -60,17 +60,17 @@ def efficient_frontier(
     -------
     pandas.DataFrame
         One row per level: ``budget_pct``, ``budget`` (total over the fiscal years, money), ``value``,
-        ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``, ``projects``, ``status``, ``gap``,
-        ``ranking_value`` (value/cost greedy), ``chosen`` (bool array per level).
+        ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``, ``projects``, ``stopped``, ``stop_cost``
+        (``selection_totals``), ``status``, ``gap``, ``ranking_value`` and ``ranking_rnpv`` (the value/cost
+        greedy's), ``chosen`` (bool array per level).
     """
-    problem, base_budget = what_if.problem, _base_budget(what_if)
-    overrun = 1.0 + what_if.params.cost_overrun
+    problem, at_100 = what_if.problem, base_budget(what_if.model, what_if.params)
     rows, previous = [], None
     for pct in sorted(budget_pcts):
         if token is not None and token.cancelled:
             break
-        budget = base_budget * pct / 100.0
-        level = with_limits(problem, np.r_[budget / overrun, problem.limit[problem.budget_rows :]])
+        budget = at_100 * pct / 100.0
+        level = with_limits(problem, np.r_[budget_limits(what_if, budget), problem.limit[problem.budget_rows :]])
         fast = solve_fast(level)
         selection = fast
         if exact and fast.status != STATUS_INFEASIBLE:
@@ -91,7 +91,8 @@ def efficient_frontier(
                 **selection_totals(what_if, selection.chosen, selection.feasible),
                 "status": selection.status,
                 "gap": selection.gap,
-                "ranking_value": ranking.objective,
+                "ranking_value": selection_totals(what_if, ranking.chosen, ranking.feasible)["value"],
+                "ranking_rnpv": selection_totals(what_if, ranking.chosen, ranking.feasible)["rnpv"],
                 "chosen": selection.chosen,
             }
         )
@@ -109,19 +110,15 @@ def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
             "strategic_score",
             "spend",
             "projects",
+            "stopped",
+            "stop_cost",
             "status",
             "gap",
             "ranking_value",
+            "ranking_rnpv",
             "chosen",
         ],
     )
-
-
-def _base_budget(what_if: WhatIfProblem) -> np.ndarray:
-    """Return the budget at 100 %: the explicit per-year budgets when given, else the plan's."""
-    if what_if.params.budget_by_year is not None:
-        return np.asarray(what_if.params.budget_by_year, dtype=float)
-    return what_if.model.plan_budget
 
 
 def ranking_curve(what_if: WhatIfProblem) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from analytics.optimize.feasibility import (
     find_conflict,
     forced_sets,
     is_feasible,
+    preferred_if_tied,
     requirement_lists,
 )
 from analytics.optimize.highs import lp_relaxation, relative_gap
@@ -120,7 +121,8 @@ def solve_fast(problem: Problem) -> Selection:
     come first, then the rest by ``value / Σ_r price_r · use_r`` (value per unit of *scarce* resource), each
     with what it needs. When that is more than ``SECOND_PASS_GAP`` below the LP bound, two plain passes (by the
     dual ratio alone, by value per spend) are tried too and the best is returned. Deterministic: the same
-    problem always gives the same answer (a replayed link shows the same selection). Status ``"feasible"``
+    problem always gives the same answer (a replayed link shows the same selection). With ``problem.preferred``
+    (the plan) feasible, it is also filled from the plan, and the plan wins a tie. Status ``"feasible"``
     (``"optimal"`` when it meets the LP bound), with ``bound`` = the LP optimum and ``gap`` against it: the
     selection is at most that far from the true optimum.
     """
@@ -146,6 +148,12 @@ def solve_fast(problem: Problem) -> Selection:
             other = greedy_fill(problem, order)
             if problem.value[other].sum() > problem.value[chosen].sum():
                 chosen = other
+    if problem.preferred is not None and is_feasible(problem, problem.preferred):
+        # From the plan: what fits beside it. Never worse than the plan, so the plan's settings show the plan.
+        other = greedy_fill(problem, np.argsort(-ratio, kind="stable"), problem.preferred)
+        if problem.value[other].sum() > problem.value[chosen].sum():
+            chosen = other
+        chosen = preferred_if_tied(problem, chosen)
     objective = float(problem.value[chosen].sum())
     gap = relative_gap(objective, bound) if np.isfinite(bound) else float("nan")
     status = STATUS_OPTIMAL if gap <= OPTIMAL_GAP else STATUS_FEASIBLE

@@ -10,7 +10,13 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from analytics.optimize.feasibility import CONFLICT_UNEXPLAINED, Conflict, find_conflict, is_feasible
+from analytics.optimize.feasibility import (
+    CONFLICT_UNEXPLAINED,
+    Conflict,
+    find_conflict,
+    is_feasible,
+    preferred_if_tied,
+)
 from analytics.optimize.problem import (
     OPTIMAL_GAP,
     STATUS_CANCELLED,
@@ -106,7 +112,8 @@ def solve_exact(
     mip_rel_gap
         Stop once the relative gap is at most this.
     start
-        A feasible selection to start from (e.g. from ``solve_fast``): HiGHS then never returns worse.
+        A feasible selection to start from (e.g. from ``solve_fast``): HiGHS then never returns worse. A feasible
+        ``problem.preferred`` (the plan) is the start when it is at least as good, and wins a tie.
     token
         Lets another thread stop the run (``token.cancel()``); a stopped run has status ``"cancelled"`` with its
         best selection so far, or ``"no_solution"``.
@@ -134,6 +141,14 @@ def solve_exact(
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    preferred = problem.preferred
+    if preferred is not None and is_feasible(problem, preferred):
+        if (
+            start is None
+            or not is_feasible(problem, start)
+            or problem.value[preferred].sum() >= problem.value[start].sum()
+        ):
+            start = preferred
     if start is not None and is_feasible(problem, start):
         h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(start, dtype=np.float64))
     if token is not None:
@@ -159,7 +174,7 @@ def solve_exact(
     if info.primal_solution_status != _SOLUTION_FEASIBLE:
         status = STATUS_NO_SOLUTION if model_status in _STOPPED else STATUS_ERROR
         return Selection(np.zeros(n, dtype=bool), float("nan"), status, bound=info.mip_dual_bound, seconds=seconds)
-    chosen = np.asarray(h.getSolution().col_value) > 0.5
+    chosen = preferred_if_tied(problem, np.asarray(h.getSolution().col_value) > 0.5)
     objective = float(problem.value[chosen].sum())
     bound = float(info.mip_dual_bound) + 0.0  # no -0.0 on screen
     gap = relative_gap(objective, bound)

@@ -12,14 +12,15 @@ from datetime import date
 import numpy as np
 import scipy.sparse as sp
 
-from analytics.rules import CANDIDATE_SQL, COMMITTED_STAGES, DONE_STAGE, PROPOSED_STAGE
+from analytics import finance
+from analytics.rules import ACTIVE_STAGE, CANDIDATE_SQL, COMMITTED_STAGES, DONE_STAGE, PROPOSED_STAGE
 from analytics.store import read_settings
 
 #: Months in a quarter: the price tags hire people a quarter at a time.
 QUARTER_MONTHS = 3
 
 _CANDIDATES_SQL = f"""
-SELECT project_id, name, stage, mandatory, probability_of_success
+SELECT project_id, name, stage, mandatory, probability_of_success, coalesce(stop_cost, 'NaN') AS stop_cost
 FROM projects WHERE stage IN ({CANDIDATE_SQL}) ORDER BY project_id
 """  # noqa: S608 -- only rules' stage constants are pasted in
 _CANDIDATE_IDS_SQL = f"SELECT project_id FROM projects WHERE stage IN ({CANDIDATE_SQL})"  # noqa: S608 -- rules' constants
@@ -49,6 +50,35 @@ SELECT a.project_id, a.objective_id, a.score FROM project_alignment a
 WHERE a.project_id IN ({_CANDIDATE_IDS_SQL})
 """  # noqa: S608 -- only rules' stage constants are pasted in
 _OBJECTIVES_SQL = "SELECT objective_id, name, weight FROM objectives ORDER BY objective_id"
+# The latest decision (decided_at, then id, so two decisions of one instant still give one answer) and its scenario.
+_LATEST_DECISION_SQL = """
+SELECT d.decision_id, d.scenario_id, s.name, d.decided_at, d.decided_by
+FROM decisions d LEFT JOIN scenarios s USING (scenario_id)
+ORDER BY d.decided_at DESC, d.decision_id DESC LIMIT 1
+"""
+_DECIDED_SQL = "SELECT project_id FROM scenario_projects WHERE scenario_id = ? AND chosen"
+
+PLAN_COMMITTED = "committed"
+PLAN_DECISION = "decision"
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """Where the plan comes from (DESIGN.md "The plan, the schedule and stopping").
+
+    Attributes
+    ----------
+    kind
+        ``"decision"``: the latest recorded decision's chosen projects that are still candidates, plus every
+        mandatory one; ``"committed"`` (no decision yet): the approved and active projects plus every mandatory one.
+    scenario_name, decided_at, decided_by
+        The decision's scenario, when and by whom (None for ``"committed"``).
+    """
+
+    kind: str = PLAN_COMMITTED
+    scenario_name: str | None = None
+    decided_at: object = None
+    decided_by: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +95,9 @@ class PortfolioModel:
     mandatory
         ``(n,)`` the store's mandatory flag.
     in_plan
-        ``(n,)`` **the current plan**: candidates already committed (stage approved or active) plus every
-        mandatory candidate. It is the reference the what-if page compares against, and the 100 % of the budget.
+        ``(n,)`` **the current plan** (``plan_source`` says which): the latest decision's chosen candidates, or,
+        before any decision, the committed ones (stage approved or active); plus every mandatory candidate. It
+        is the reference the what-if page compares against, and its forward spend is the 100 % of the budget.
     probability_of_success
         ``(n,)`` from the store.
     flow_project, flow_month, flow_cost, flow_benefit
@@ -100,6 +131,13 @@ class PortfolioModel:
         ``(n, O)`` 0–5 alignment score of each candidate against each objective (0 where missing).
     as_of, currency, discount_rate, fiscal_year_start_month
         From ``settings``.
+    stop_cost
+        ``(n,)`` what stopping each *active* candidate costs (``analytics.finance.stop_costs``: stored, else the
+        stated share of its next quarter's cost); 0 for the others, which have not started. None means all 0.
+    stop_cost_stored
+        ``(n,)`` bool: the store holds the active candidate's own figure (else it is the default share).
+    plan_source
+        Where ``in_plan`` comes from.
     """
 
     project_ids: np.ndarray
@@ -131,6 +169,9 @@ class PortfolioModel:
     currency: str
     discount_rate: float
     fiscal_year_start_month: int
+    stop_cost: np.ndarray | None = None
+    stop_cost_stored: np.ndarray | None = None
+    plan_source: PlanSource = field(default_factory=PlanSource)
     _index: dict = field(repr=False, compare=False, default_factory=dict)
     _cache: dict = field(repr=False, compare=False, default_factory=dict)
 
@@ -153,18 +194,45 @@ class PortfolioModel:
         return (self.unmet_dependency != None) & (self.stages == PROPOSED_STAGE)  # noqa: E711 (object array)
 
     @property
+    def active(self) -> np.ndarray:
+        """Return ``(n,)`` bool: work in flight (stage active)."""
+        return self.stages == ACTIVE_STAGE
+
+    @property
+    def stop_costs(self) -> np.ndarray:
+        """Return ``(n,)`` what stopping each candidate costs (0 for one not active)."""
+        return np.zeros(self.n) if self.stop_cost is None else self.stop_cost
+
+    @property
+    def plan_stopped(self) -> np.ndarray:
+        """Return ``(n,)`` bool: active candidates the plan does not keep (only a decision can stop one)."""
+        return self.active & ~self.in_plan
+
+    @property
     def plan_cost_by_year(self) -> np.ndarray:
-        """Return ``(Y,)`` the current plan's forward cost in each fiscal year."""
-        return self.cost_by_year[self.in_plan].sum(axis=0)
+        """Return ``(Y,)`` the current plan's forward spend in each fiscal year.
+
+        The forward cost of its projects, plus, in the first fiscal year, the stop cost of every active candidate
+        it stops (a decision may have stopped one; the committed plan keeps them all).
+        """
+        spend = self.cost_by_year[self.in_plan].sum(axis=0)
+        if len(spend):
+            spend[0] += self.stop_costs[self.plan_stopped].sum()
+        return spend
 
     @property
     def plan_budget(self) -> np.ndarray:
-        """Return ``(Y,)`` the budget at 100 %: what the plan spends each year, but never less than its run rate.
+        """Return ``(Y,)`` the budget at 100 %: exactly what the plan spends in each fiscal year (DESIGN.md)."""
+        return self.plan_cost_by_year
+
+    @property
+    def run_rate_budget(self) -> np.ndarray:
+        """Return ``(Y,)`` the plan's spend with a run-rate floor: the what-if's labelled ``run_rate_floor`` lever.
 
         The run rate is the plan's largest spend in a whole fiscal year (or, when it spends nothing in any whole
         year of the horizon, its largest monthly spend in a part year); each year's budget is at least that,
-        pro rata for a part year.
-        A company's budget does not fall as its current projects finish: what they stop spending funds new work.
+        pro rata for a part year: a company whose budget does not fall as its current projects finish, so what
+        they stop spending funds new work.
         """
         plan = self.plan_cost_by_year
         if not len(plan):
@@ -174,6 +242,21 @@ class PortfolioModel:
         whole_year_rate = plan[whole].max() / 12 if whole.any() else 0.0
         run_rate = whole_year_rate if whole_year_rate > 0 else per_month.max()
         return np.maximum(plan, run_rate * self.year_months)
+
+    @property
+    def plan_demand_fte(self) -> np.ndarray:
+        """Return ``(T, M)`` the FTE the plan asks of each team-month."""
+        use = np.asarray(self.demand_fte.T @ self.in_plan.astype(float)).ravel()
+        return use.reshape(self.capacity_fte.shape)
+
+    @property
+    def plan_overbooked_fte(self) -> np.ndarray:
+        """Return ``(T, M)`` how far the plan already over-books each team-month of the store's capacity (≥ 0).
+
+        The what-if keeps this excess as an allowance on top of each cell's capacity, so the plan stays one
+        feasible answer and the optimiser cannot add work to a cell the plan already over-books.
+        """
+        return np.maximum(self.plan_demand_fte - self.capacity_fte, 0.0)
 
     def quarter_starts(self) -> np.ndarray:
         """Return the months of the capacity grid that start a fiscal quarter (the first month when none does).
@@ -281,6 +364,15 @@ def prepare_model(con) -> PortfolioModel:
     for i, (missing, stage) in unmet.items():
         unmet_dependency[i], unmet_stage[i] = missing, stage
 
+    active = stages == ACTIVE_STAGE
+    quarter_end = first_month + finance.STOP_COST_MONTHS
+    in_quarter = (flow_month >= first_month) & (flow_month < quarter_end)
+    next_months_cost = np.bincount(flow_project[in_quarter], flow_cost[in_quarter], n)
+    stored_stop = np.asarray(projects["stop_cost"], dtype=float)
+    stop_cost = np.where(active, finance.stop_costs(stored_stop, next_months_cost), 0.0)
+
+    in_plan, plan_source = _plan(con, stages, mandatory, index)
+
     objectives = con.execute(_OBJECTIVES_SQL).fetchnumpy()
     objective_ids = np.asarray(objectives["objective_id"], dtype=object)
     alignment = np.zeros((n, len(objective_ids)))
@@ -295,7 +387,7 @@ def prepare_model(con) -> PortfolioModel:
         names=np.asarray(projects["name"], dtype=object),
         stages=stages,
         mandatory=mandatory,
-        in_plan=np.isin(stages, COMMITTED_STAGES) | mandatory,
+        in_plan=in_plan,
         probability_of_success=np.asarray(projects["probability_of_success"], dtype=float),
         flow_project=flow_project,
         flow_month=flow_month,
@@ -320,5 +412,21 @@ def prepare_model(con) -> PortfolioModel:
         currency=settings.currency,
         discount_rate=settings.discount_rate,
         fiscal_year_start_month=settings.fiscal_year_start_month,
+        stop_cost=stop_cost,
+        stop_cost_stored=active & ~np.isnan(stored_stop),
+        plan_source=plan_source,
         _index=index,
     )
+
+
+def _plan(con, stages: np.ndarray, mandatory: np.ndarray, index: dict) -> tuple[np.ndarray, PlanSource]:
+    """Return the plan's mask and where it comes from: the latest decision, else the committed projects."""
+    decision = con.execute(_LATEST_DECISION_SQL).fetchone()
+    if decision is None:
+        return np.isin(stages, COMMITTED_STAGES) | mandatory, PlanSource()
+    _, scenario_id, name, decided_at, decided_by = decision
+    in_plan = mandatory.copy()
+    for (project_id,) in con.execute(_DECIDED_SQL, [scenario_id]).fetchall():
+        if project_id in index:  # chosen then, still a candidate now
+            in_plan[index[project_id]] = True
+    return in_plan, PlanSource(PLAN_DECISION, name or scenario_id, decided_at, decided_by)

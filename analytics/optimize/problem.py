@@ -24,6 +24,10 @@ STATUS_INFEASIBLE = "infeasible"
 STATUS_NO_SOLUTION = "no_solution"
 STATUS_ERROR = "error"
 
+#: Why a candidate is in or out because the user forced it (``Problem.why_in`` / ``Problem.why_out``).
+FORCED_IN = "is forced in"
+FORCED_OUT = "is forced out"
+
 #: How a row's amounts read: plain numbers (a problem from arrays), money (a budget year), people (a team-month).
 UNIT_NUMBER = "number"
 UNIT_MONEY = "money"
@@ -115,6 +119,15 @@ class Problem:
     money_scale
         What one unit of a budget row costs in money (the what-if's ``1 + cost_overrun``: budget rows are solved
         in planned money).
+    in_reason
+        ``(n,)`` object or None: why a forced-in candidate is in (``"is mandatory"``, ``"is forced in"``, ``"is
+        in flight"``); None means "is mandatory".
+    stop_reserve
+        The stop costs (planned money) moved out of the first budget row's limit and into its active columns
+        (``optimize.whatif.budget_limits``): added back to that row's use and limit when they are shown.
+    preferred
+        ``(n,)`` bool or None: the selection that wins a tie (the plan): every solver returns it unless a
+        feasible selection is strictly better (by more than round-off), so the plan's own settings show the plan.
     """
 
     value: np.ndarray
@@ -129,6 +142,9 @@ class Problem:
     budget_rows: int = 0
     currency: str | None = None
     money_scale: float = 1.0
+    in_reason: np.ndarray | None = field(default=None, repr=False)
+    preferred: np.ndarray | None = field(default=None, repr=False)
+    stop_reserve: float = 0.0
 
     @property
     def n(self) -> int:
@@ -145,6 +161,11 @@ class Problem:
         reason = None if self.out_reason is None else self.out_reason[i]
         return reason or "is excluded"
 
+    def why_in(self, i: int) -> str:
+        """Return why forced-in candidate ``i`` is in, as a verb phrase."""
+        reason = None if self.in_reason is None else self.in_reason[i]
+        return reason or "is mandatory"
+
     def row_unit(self, r: int) -> str:
         """Return the unit of row ``r``'s amounts: ``UNIT_NUMBER``, ``UNIT_MONEY`` or ``UNIT_FTE``."""
         if self.currency is None:
@@ -154,6 +175,10 @@ class Problem:
     def row_amount(self, r: int, amount: float) -> float:
         """Return a solver amount of row ``r`` in the row's real unit (money with the overrun for a budget row)."""
         return float(amount) * (self.money_scale if r < self.budget_rows else 1.0)
+
+    def row_total(self, r: int, amount: float) -> float:
+        """Return a row's total use or limit in its real unit, with the first budget row's stop costs added back."""
+        return self.row_amount(r, float(amount) + (self.stop_reserve if r == 0 and self.budget_rows else 0.0))
 
 
 def _index_array(indices: Iterable[int], n: int, what: str) -> np.ndarray:

@@ -19,7 +19,8 @@ from analytics.optimize.feasibility import (
     CONFLICT_OVERRUN,
     Conflict,
 )
-from analytics.optimize.problem import STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
+from analytics.optimize.model import PLAN_DECISION
+from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
 from analytics.optimize.whatif import WhatIfProblem, selection_totals
 
 #: How many names a sentence lists before it says "and N more".
@@ -50,32 +51,44 @@ def conflict_sentence(conflict: Conflict | None) -> str | None:
     """Return one sentence naming the constraint of an infeasible answer (None for None)."""
     if conflict is None:
         return None
+    why_in = conflict.why_in or "is mandatory"
     if conflict.kind == CONFLICT_FORCED_BOTH:
-        return f"{conflict.project} is mandatory but {conflict.why_out}."
+        if why_in == FORCED_IN and conflict.why_out == FORCED_OUT:
+            return (
+                f"{conflict.project} is in both “Must be in” and “Must be out”: neither list wins, so take it out "
+                "of one of them."
+            )
+        return f"{conflict.project} {why_in} but {conflict.why_out}."
     if conflict.kind == CONFLICT_NEEDS_EXCLUDED:
         through = f" (through {' → '.join(conflict.through)})" if conflict.through else ""
-        return f"{conflict.project} is mandatory but needs {conflict.needed}, which {conflict.why_out}{through}."
+        return f"{conflict.project} {why_in} but needs {conflict.needed}, which {conflict.why_out}{through}."
     if conflict.kind != CONFLICT_OVERRUN:
         return UNEXPLAINED_SENTENCE
     one = len(conflict.mandatory) == 1
     if conflict.mandatory:
-        who = f"Mandatory {'project' if one else 'projects'} {_list_names(conflict.mandatory)}"
+        names = _list_names(conflict.mandatory)
+        if conflict.all_mandatory:
+            who = f"Mandatory {'project' if one else 'projects'} {names}"
+        else:
+            who = f"{'Project' if one else 'Projects'} {names}, which must be in,"
     else:
-        who, one = "The mandatory projects", False
+        who, one = "The projects that must be in", False
     if conflict.pulled_in:
-        who += f", with {_list_names(conflict.pulled_in)} which {'it needs' if one else 'they need'},"
+        joint = "," if conflict.all_mandatory and conflict.mandatory else ""
+        needs = "it needs" if one else "they need"
+        who += f"{joint} with {_list_names(conflict.pulled_in)} which {needs},"
     need = amount_text(conflict.need, conflict.unit, conflict.currency)
     limit = amount_text(conflict.limit, conflict.unit, conflict.currency)
     return f"{who} {'needs' if one else 'need'} {need} of {conflict.row_label}, which holds only {limit}."
 
 
 def _effect(value_change: float, base_objective: float, rnpv_change: float, currency: str) -> str:
-    """Return ``"lowers the portfolio's value by 0.035 (0.02 %), rNPV -$2.3M"``."""
-    direction = "lowers" if value_change < 0 else "raises"
-    share = abs(value_change) / abs(base_objective) if base_objective else float("nan")
+    """Return ``"changes rNPV by −$2.3M (blended objective −0.035, −0.02 %)"``: money first, the objective after."""
+    share = value_change / abs(base_objective) if base_objective else float("nan")
+    share_text = f", {share:+.2%}" if np.isfinite(share) else ""
     return (
-        f"{direction} the portfolio's value by {abs(value_change):.3f} ({share:.2%}), "
-        f"rNPV {'+' if rnpv_change >= 0 else ''}{money(rnpv_change, currency)}"
+        f"changes rNPV by {'+' if rnpv_change >= 0 else ''}{money(rnpv_change, currency)} "
+        f"(blended objective {value_change:+.3f}{share_text})"
     )
 
 
@@ -121,10 +134,11 @@ def why_not_sentence(what_if: WhatIfProblem, why: WhyNot) -> str:
 def selection_summary(what_if: WhatIfProblem, chosen: np.ndarray) -> dict:
     """Return the headline numbers of a selection and of the current plan for comparison.
 
-    Keys: ``projects``, ``value``, ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend`` (forward cost
-    with the overrun), ``budget`` (sum over fiscal years), and the same with a ``plan_`` prefix for
-    ``PortfolioModel.in_plan`` valued under the same settings; ``budget_use`` (spend / budget, NaN without a
-    budget); ``added`` and ``dropped`` count the changes.
+    Keys: ``selection_totals`` (``projects``, ``value``, ``rnpv`` net of stop costs, ``strategic_score`` mean
+    over the chosen, ``spend`` with the overrun and stop costs, ``stopped``, ``stop_cost``), ``budget`` (sum over
+    fiscal years), the same with a ``plan_`` prefix for ``PortfolioModel.in_plan`` valued under the same
+    settings; ``budget_use`` (spend / budget, NaN without a budget); ``added``, ``dropped`` (plan projects left
+    out, stops included) and ``stops`` (active plan projects left out) count the changes.
     """
     chosen = np.asarray(chosen, dtype=bool)
     plan = what_if.model.in_plan
@@ -137,6 +151,7 @@ def selection_summary(what_if: WhatIfProblem, chosen: np.ndarray) -> dict:
         **{f"plan_{k}": v for k, v in theirs.items()},
         "added": int((chosen & ~plan).sum()),
         "dropped": int((plan & ~chosen).sum()),
+        "stops": int((plan & ~chosen & what_if.model.active).sum()),
     }
 
 
@@ -144,11 +159,21 @@ def selection_table(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
     """Return one row per candidate with its place in the selection and the plan.
 
     Columns: ``project_id``, ``name``, ``stage``, ``mandatory``, ``in_plan``, ``chosen``, ``change``
-    (``"added"``, ``"dropped"`` or ``""``), ``value``, ``rnpv``, ``strategic_score``, ``spend``.
+    (``"stopped"`` an active plan project left out, ``"dropped"`` another plan project left out, ``"added"``, or
+    ``""``), ``value``, ``rnpv``, ``strategic_score``, ``spend``, ``stop_cost`` (what stopping it costs, for an
+    active project), ``rnpv_change`` (what the change does to the portfolio's rNPV: its rNPV when added; minus
+    its rNPV, and minus its stop cost when stopped, when left out).
     """
     model = what_if.model
     chosen = np.asarray(chosen, dtype=bool)
-    change = np.where(chosen & ~model.in_plan, "added", np.where(model.in_plan & ~chosen, "dropped", ""))
+    dropped = model.in_plan & ~chosen
+    change = np.where(
+        chosen & ~model.in_plan, "added", np.where(dropped & model.active, "stopped", np.where(dropped, "dropped", ""))
+    )
+    stop_cost = np.where(model.active, what_if.stop_cost, np.nan)
+    rnpv_change = np.where(
+        chosen & ~model.in_plan, what_if.rnpv, np.where(dropped, -what_if.rnpv - what_if.stop_cost, 0.0)
+    )
     return pd.DataFrame(
         {
             "project_id": model.project_ids.astype(str),
@@ -162,14 +187,18 @@ def selection_table(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
             "rnpv": what_if.rnpv,
             "strategic_score": what_if.strategic_score,
             "spend": what_if.cost_by_year.sum(axis=1),
+            "stop_cost": stop_cost,
+            "rnpv_change": rnpv_change,
         }
     )
 
 
 def budget_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
-    """Return per fiscal year: ``fiscal_year``, ``budget``, ``spend`` (chosen), ``plan_spend``, ``utilisation``."""
-    chosen = np.asarray(chosen, dtype=bool)
-    spend = what_if.cost_by_year[chosen].sum(axis=0)
+    """Return per fiscal year: ``fiscal_year``, ``budget``, ``spend`` (chosen), ``plan_spend``, ``utilisation``.
+
+    Spend is ``WhatIfProblem.spend_by_year``: forward cost with the overrun, stop costs in the first year.
+    """
+    spend = what_if.spend_by_year(chosen)
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(what_if.budget > 0, spend / what_if.budget, np.nan)
     return pd.DataFrame(
@@ -177,7 +206,7 @@ def budget_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
             "fiscal_year": what_if.model.fiscal_years,
             "budget": what_if.budget,
             "spend": spend,
-            "plan_spend": what_if.cost_by_year[what_if.model.in_plan].sum(axis=0),
+            "plan_spend": what_if.spend_by_year(what_if.model.in_plan),
             "utilisation": utilisation,
         }
     )
@@ -187,7 +216,8 @@ def capacity_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
     """Return demand against capacity per team and month for a selection.
 
     Columns: ``team_id``, ``team``, ``period``, ``capacity_fte`` (after the what-if deltas), ``limit_fte`` (with
-    flex), ``demand_fte`` (chosen), ``plan_demand_fte``, ``utilisation`` = demand / capacity.
+    flex, plus the plan's own over-booking, which the plan keeps), ``demand_fte`` (chosen), ``plan_demand_fte``,
+    ``utilisation`` = demand / capacity.
     """
     model = what_if.model
     chosen = np.asarray(chosen, dtype=bool)
@@ -203,9 +233,52 @@ def capacity_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
             "team": np.repeat(model.team_names.astype(str), n_months),
             "period": np.tile(model.months, n_teams),
             "capacity_fte": capacity,
-            "limit_fte": capacity * (1.0 + what_if.params.flex),
+            "limit_fte": capacity * (1.0 + what_if.params.flex) + model.plan_overbooked_fte.ravel(),
             "demand_fte": demand,
             "plan_demand_fte": plan_demand,
             "utilisation": utilisation,
         }
+    )
+
+
+def plan_sentence(model) -> str:
+    """Return what the what-if compares against: ``"vs plan: Board pick, decided 2026-02-01 by Ana Costa"``."""
+    source = model.plan_source
+    if source.kind == PLAN_DECISION:
+        when = source.decided_at.date().isoformat() if hasattr(source.decided_at, "date") else str(source.decided_at)
+        return f"vs plan: {source.scenario_name}, decided {when} by {source.decided_by} (and the mandatory projects)"
+    return "vs plan: the committed projects (approved and active) and the mandatory ones; no decision is recorded yet"
+
+
+def baseline_sentence(what_if: WhatIfProblem) -> str:
+    """Return the one line that reconciles live work, the plan and the budget over the horizon, in money.
+
+    Live: the forward cost of every candidate (proposed, approved, active); the plan: its forward spend (the 100 %);
+    the budget: what these settings allow, and how it is made (a share of the plan, its run-rate floor, or per year).
+    """
+    model, params = what_if.model, what_if.params
+    currency = model.currency
+    live = float(what_if.cost_by_year.sum())
+    plan = float(what_if.spend_by_year(model.in_plan).sum())
+    budget = float(what_if.budget.sum())
+    if params.budget_by_year is not None:
+        how = "set per fiscal year"
+    else:
+        floor = " with the run-rate floor" if params.run_rate_floor else ""
+        how = f"{params.budget_pct:.0f} % of the plan's money{floor}"
+    return (
+        f"Forward cost of all {model.n} live candidates {money(live, currency)} · the plan "
+        f"({int(model.in_plan.sum())} projects) spends {money(plan, currency)} · budget {money(budget, currency)} "
+        f"({how})."
+    )
+
+
+def objective_definition(what_if: WhatIfProblem) -> str:
+    """Return the blended objective's definition with these settings' numbers (it is never shown without it)."""
+    alpha, scale = what_if.params.alpha, what_if.rnpv_scale
+    return (
+        f"The optimiser maximises the blended objective Σ over chosen projects of (1 − α) · rNPV / {money(scale)} "
+        f"+ α · strategic score, with α = {alpha:.2f} and {money(scale)} the largest |rNPV| of any candidate; "
+        "a stopped project's stop cost counts against it like rNPV. It has no unit: compare it only between "
+        "settings with the same α."
     )

@@ -10,8 +10,12 @@ import scipy.sparse as sp
 
 from analytics import finance
 from analytics.optimize.model import PortfolioModel
-from analytics.optimize.problem import Problem
+from analytics.optimize.problem import FORCED_IN, FORCED_OUT, Problem
 from analytics.rules import DEFAULT_ALPHA
+
+#: Why a plan project is in although nobody forced it (``Problem.why_in``): the levers that would free it.
+KEPT_ACTIVE = "is in flight (active) and “Allow stopping active projects” is off"
+KEPT_NOT_STARTED = "is in the plan, not started, and “Allow dropping planned projects” is off"
 
 
 def _frozen_mapping(values) -> tuple[tuple[str, float], ...]:
@@ -26,7 +30,11 @@ class WhatIf:
     Attributes
     ----------
     budget_pct
-        Every fiscal year's budget as a percentage of the plan's (``PortfolioModel.plan_budget``); 100 = plan.
+        Every fiscal year's budget as a percentage of the plan's forward spend (``PortfolioModel.plan_budget``);
+        100 = exactly the plan's money in each fiscal year.
+    run_rate_floor
+        The labelled budget option: 100 % is the plan's spend with a run-rate floor
+        (``PortfolioModel.run_rate_budget``), so years where current work winds down keep the plan's run rate.
     budget_by_year
         Optional explicit budgets in money, one per ``PortfolioModel.fiscal_years``; overrides ``budget_pct``.
     discount_rate
@@ -49,6 +57,13 @@ class WhatIf:
         Every forward benefit arrives this many months later (and is discounted accordingly).
     force_in, force_out
         Project ids that must be / must not be chosen (beside the store's mandatory flags).
+    allow_stop
+        False (the default): every active project the plan keeps stays in (work in flight is kept). True: the
+        optimiser may stop one, which forgoes its forward rNPV and pays its stop cost in the first fiscal year.
+    allow_drop
+        False (the default): every plan project not yet started (approved, or chosen by the latest decision) stays
+        in. True: the optimiser may drop one; it has not started, so dropping it costs nothing but its rNPV.
+        With both False the plan's own settings reproduce the plan (DESIGN.md).
     """
 
     budget_pct: float = 100.0
@@ -64,6 +79,9 @@ class WhatIf:
     benefit_delay_months: int = 0
     force_in: tuple[str, ...] = ()
     force_out: tuple[str, ...] = ()
+    run_rate_floor: bool = False
+    allow_stop: bool = False
+    allow_drop: bool = False
 
     def __post_init__(self):
         # Accept dicts and lists from callers but keep the object hashable and its equality order-free.
@@ -74,6 +92,9 @@ class WhatIf:
         if self.budget_by_year is not None:
             object.__setattr__(self, "budget_by_year", tuple(float(b) for b in self.budget_by_year))
         object.__setattr__(self, "benefit_delay_months", int(self.benefit_delay_months))
+        object.__setattr__(self, "run_rate_floor", bool(self.run_rate_floor))
+        object.__setattr__(self, "allow_stop", bool(self.allow_stop))
+        object.__setattr__(self, "allow_drop", bool(self.allow_drop))
         if not 0.0 <= self.alpha <= 1.0:
             raise ValueError("alpha must be between 0 and 1")
         if not 0.0 <= self.pos_haircut <= 1.0:
@@ -97,6 +118,9 @@ class WhatIf:
             "benefit_delay_months": self.benefit_delay_months,
             "force_in": list(self.force_in),
             "force_out": list(self.force_out),
+            "run_rate_floor": self.run_rate_floor,
+            "allow_stop": self.allow_stop,
+            "allow_drop": self.allow_drop,
         }
 
     @classmethod
@@ -127,7 +151,14 @@ class WhatIfProblem:
     budget
         ``(Y,)`` the budget of each fiscal year.
     capacity_fte
-        ``(T, M)`` capacity after the team deltas, before flex; the limit is ``capacity_fte · (1 + flex)``.
+        ``(T, M)`` capacity after the team deltas, before flex; the limit is ``capacity_fte · (1 + flex)`` plus
+        the plan's own over-booking (``PortfolioModel.plan_overbooked_fte``).
+    stop_cost
+        ``(n,)`` what stopping each candidate costs in money (0 for one not active); see ``stop_value``.
+    stop_value
+        ``(n,)`` the same in objective units, ``(1 − α) · stop_cost / rnpv_scale``. The problem's ``value`` of an
+        active candidate includes it (keeping it saves its stop cost); ``selection_totals`` takes it back out for
+        the ones stopped, so totals are the real objective.
     """
 
     model: PortfolioModel
@@ -143,6 +174,59 @@ class WhatIfProblem:
     cost_by_year: np.ndarray
     budget: np.ndarray
     capacity_fte: np.ndarray
+    stop_cost: np.ndarray
+    stop_value: np.ndarray
+
+    @property
+    def plan(self) -> np.ndarray:
+        """Return ``(n,)`` the plan these settings are compared against (``PortfolioModel.in_plan``)."""
+        return self.model.in_plan
+
+    def stopped(self, chosen: np.ndarray) -> np.ndarray:
+        """Return ``(n,)`` bool: active candidates that ``chosen`` stops."""
+        return self.model.active & ~np.asarray(chosen, dtype=bool)
+
+    def spend_by_year(self, chosen: np.ndarray) -> np.ndarray:
+        """Return ``(Y,)`` what ``chosen`` spends in each fiscal year.
+
+        Forward costs (with the overrun), plus the stop costs of the active projects it stops, in the first year.
+        """
+        spend = self.cost_by_year[np.asarray(chosen, dtype=bool)].sum(axis=0)
+        if len(spend):
+            spend[0] += self.stop_cost[self.stopped(chosen)].sum()
+        return spend
+
+
+def base_budget(model: PortfolioModel, params: WhatIf) -> np.ndarray:
+    """Return the budget at 100 %: the explicit per-year budgets, else the plan's spend (or its run-rate floor).
+
+    Raises
+    ------
+    ValueError
+        When ``budget_by_year`` does not have one amount per fiscal year.
+    """
+    if params.budget_by_year is not None:
+        if len(params.budget_by_year) != len(model.fiscal_years):
+            raise ValueError(f"budget_by_year needs {len(model.fiscal_years)} amounts, one per fiscal year")
+        return np.asarray(params.budget_by_year, dtype=float)
+    return model.run_rate_budget if params.run_rate_floor else model.plan_budget
+
+
+def budget_limits(what_if: WhatIfProblem, budget: np.ndarray) -> np.ndarray:
+    """Return the problem's budget rows for ``budget`` (money per fiscal year), in planned money.
+
+    Costs are solved in planned money (the overrun divides the budget). Every active candidate's stop cost is
+    moved out of the first year's limit and into its column with a minus sign (kept, it gives the money back),
+    so ``usage · x ≤ limit`` is ``Σ chosen cost + Σ stopped stop cost ≤ budget``.
+    """
+    return _budget_rows(budget, what_if.stop_cost, 1.0 + what_if.params.cost_overrun)
+
+
+def _budget_rows(budget: np.ndarray, stop_cost: np.ndarray, overrun: float) -> np.ndarray:
+    limit = np.asarray(budget, dtype=float) / overrun
+    if len(limit):
+        limit[0] -= stop_cost.sum() / overrun
+    return limit
 
 
 def _cached(model: PortfolioModel, key: str, build: Callable[[], object]):
@@ -152,11 +236,16 @@ def _cached(model: PortfolioModel, key: str, build: Callable[[], object]):
     return model._cache[key]
 
 
-def _usage_matrix(model: PortfolioModel) -> sp.csc_matrix:
-    """Return the base ``(Y + T·M, n)`` resource matrix: forward cost per fiscal year, then FTE per cell."""
-    return sp.vstack([sp.csc_matrix(model.cost_by_year.T), sp.csc_matrix(model.demand_fte.T)], format="csc").astype(
-        float
-    )
+def _usage_matrix(model: PortfolioModel, overrun: float) -> sp.csc_matrix:
+    """Return the ``(Y + T·M, n)`` resource matrix: forward cost per fiscal year, then FTE per cell.
+
+    An active candidate's first-year entry is its cost there minus its stop cost (in planned money, so divided by
+    ``overrun``); see ``budget_limits``.
+    """
+    cost = model.cost_by_year.copy()
+    if cost.shape[1]:
+        cost[:, 0] -= model.stop_costs / overrun
+    return sp.vstack([sp.csc_matrix(cost.T), sp.csc_matrix(model.demand_fte.T)], format="csc").astype(float)
 
 
 def forward_value_parts(
@@ -209,14 +298,11 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
         weights[k] = changed.get(objective_id, weights[k])
     strategic = finance.strategic_scores_from_alignment(model.alignment, weights)
     scale = float(np.abs(rnpv).max()) if model.n and np.abs(rnpv).max() > 0 else 1.0
-    value = (1.0 - params.alpha) * rnpv / scale + params.alpha * strategic
+    stop_cost = model.stop_costs
+    stop_value = (1.0 - params.alpha) * stop_cost / scale
+    value = (1.0 - params.alpha) * rnpv / scale + params.alpha * strategic + stop_value
 
-    if params.budget_by_year is not None:
-        if len(params.budget_by_year) != len(model.fiscal_years):
-            raise ValueError(f"budget_by_year needs {len(model.fiscal_years)} amounts, one per fiscal year")
-        budget = np.asarray(params.budget_by_year, dtype=float)
-    else:
-        budget = model.plan_budget * params.budget_pct / 100.0
+    budget = base_budget(model, params) * params.budget_pct / 100.0
     capacity = model.capacity_fte.copy()
     for team_id, fraction in params.capacity_pct_delta:
         capacity[model.teams == team_id] *= 1.0 + fraction
@@ -225,7 +311,21 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
     capacity = np.maximum(capacity, 0.0)
 
     forced_in = model.mandatory.copy()
-    forced_in[model.index_of(params.force_in)] = True
+    in_reason = np.full(model.n, None, dtype=object)
+    # A plan project the user forces out is stopped or dropped on purpose: the keep rule yields to it.
+    user_out = np.zeros(model.n, dtype=bool)
+    user_out[model.index_of(params.force_out)] = True
+    for allowed, stage_mask, reason in (
+        (params.allow_stop, model.active, KEPT_ACTIVE),
+        (params.allow_drop, ~model.active, KEPT_NOT_STARTED),
+    ):
+        if not allowed:
+            kept = stage_mask & model.in_plan & ~model.mandatory & ~user_out
+            forced_in |= kept
+            in_reason[kept] = reason
+    user_in = model.index_of(params.force_in)
+    forced_in[user_in] = True
+    in_reason[user_in] = FORCED_IN
     out_reason = np.full(model.n, None, dtype=object)
     blocked = model.blocked
     for i in np.flatnonzero(blocked):
@@ -234,7 +334,7 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
     forced_out = blocked.copy()
     forced = model.index_of(params.force_out)
     forced_out[forced] = True
-    out_reason[forced] = "is forced out"
+    out_reason[forced] = FORCED_OUT
 
     n_years, n_months = len(model.fiscal_years), len(model.months)
     labels = _cached(model, "labels", lambda: np.asarray([model.label(i) for i in range(model.n)], dtype=object))
@@ -245,10 +345,14 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
         t, m = divmod(r - n_years, n_months)
         return f"{model.team_names[t]} in {_month_name(model.months[m])}"
 
+    # A team-month the plan already over-books keeps the plan's excess as an allowance, so the plan stays feasible
+    # and nothing can be added to that cell (DESIGN.md: the plan is one answer at the defaults).
+    capacity_limit = capacity * (1.0 + params.flex) + model.plan_overbooked_fte
+    budget_rows = _budget_rows(budget, stop_cost, overrun)
     problem = Problem(
         value=value,
-        usage=_cached(model, "usage", lambda: _usage_matrix(model)),
-        limit=np.r_[budget / overrun, (capacity * (1.0 + params.flex)).ravel()],
+        usage=_cached(model, ("usage", overrun), lambda: _usage_matrix(model, overrun)),
+        limit=np.r_[budget_rows, capacity_limit.ravel()],
         requires=model.requires,
         forced_in=forced_in,
         forced_out=forced_out,
@@ -259,6 +363,9 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
         currency=model.currency,
         # Budget rows are solved in planned money (the overrun divides the budget); amounts read as real money.
         money_scale=overrun,
+        in_reason=in_reason,
+        preferred=model.in_plan,
+        stop_reserve=float(stop_cost.sum() / overrun) if n_years else 0.0,
     )
     return WhatIfProblem(
         model=model,
@@ -274,6 +381,8 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
         cost_by_year=model.cost_by_year * overrun,
         budget=budget,
         capacity_fte=capacity,
+        stop_cost=stop_cost,
+        stop_value=stop_value,
     )
 
 
@@ -283,17 +392,33 @@ def _month_name(month: np.datetime64) -> str:
 
 
 def selection_totals(what_if: WhatIfProblem, chosen: np.ndarray, feasible: bool = True) -> dict:
-    """Return ``value``, ``rnpv``, ``strategic_score`` (mean), ``spend`` and ``projects`` of a selection.
+    """Return ``value``, ``rnpv``, ``strategic_score`` (mean), ``spend``, ``projects``, ``stopped``, ``stop_cost``.
 
-    NaN (and 0 projects) for an infeasible answer, whose ``chosen`` is empty by convention, not a selection.
+    ``rnpv`` is the chosen projects' forward rNPV minus the stop cost of every active project the selection stops
+    (sunk cost never counts); ``value`` the blended objective likewise; ``spend`` their forward cost with the
+    overrun plus those stop costs. NaN (and 0 projects) for an infeasible answer, whose ``chosen`` is empty by
+    convention, not a selection.
     """
     if not feasible:
         nan = float("nan")
-        return {"value": nan, "rnpv": nan, "strategic_score": nan, "spend": nan, "projects": 0}
+        return {
+            "value": nan,
+            "rnpv": nan,
+            "strategic_score": nan,
+            "spend": nan,
+            "projects": 0,
+            "stopped": 0,
+            "stop_cost": nan,
+        }
+    chosen = np.asarray(chosen, dtype=bool)
+    stopped = what_if.stopped(chosen)
+    stop_cost = float(what_if.stop_cost[stopped].sum())
     return {
-        "value": float(what_if.value[chosen].sum()),
-        "rnpv": float(what_if.rnpv[chosen].sum()),
+        "value": float(what_if.value[chosen].sum() - what_if.stop_value[what_if.model.active].sum()),
+        "rnpv": float(what_if.rnpv[chosen].sum()) - stop_cost,
         "strategic_score": float(what_if.strategic_score[chosen].mean()) if chosen.any() else 0.0,
-        "spend": float(what_if.cost_by_year[chosen].sum()),
+        "spend": float(what_if.cost_by_year[chosen].sum()) + stop_cost,
         "projects": int(chosen.sum()),
+        "stopped": int(stopped.sum()),
+        "stop_cost": stop_cost,
     }

@@ -42,6 +42,7 @@ FIELDS = (
     "benefit_years",
     "probability_of_success",
     "mandatory",
+    "stop_cost",
     "earliest_start",
     "latest_start",
     "depends_on",

@@ -42,7 +42,7 @@ FTE_DECIMALS = 2
 _PROJECTS_SQL = """
 SELECT p.project_id, p.name, p.program, p.product_id, p.sponsor, p.manager, p.stage,
        p.start_date AS start, p.end_date AS "end", p.budget, p.probability_of_success, p.mandatory,
-       p.earliest_start, p.latest_start, p.health, p.description,
+       p.stop_cost, p.earliest_start, p.latest_start, p.health, p.description,
        c.cost, c.benefit, c.last_benefit, d.depends_on
 FROM projects p
 LEFT JOIN (
@@ -104,6 +104,8 @@ def portfolio_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             benefit_years=_benefit_years(row["end"], row["last_benefit"]) if benefit else None,
             budget=round(row["budget"], 2),
             mandatory="yes" if row["mandatory"] else "no",
+            # 0 is a stated figure (stopping is free), unlike a blank (the default share): kept, not blanked.
+            stop_cost=None if row["stop_cost"] is None or pd.isna(row["stop_cost"]) else round(row["stop_cost"], 2),
         )
         months = months_between(row["start"], row["end"])
         for team in teams:

@@ -6,8 +6,8 @@ as ``FILE:ROW:COLUMN: message``, the warnings, and the frames to write. The chec
 - required columns (``project_id``, ``name``, ``start``, ``end``) present and every row giving them;
 - dates readable (see ``values.parse_date``; year 0 and dates outside 1900-2199 refused), ``end`` not before
   ``start``, ``earliest_start`` not after ``latest_start``;
-- money (``cost``, ``budget``, ``benefit``, ``annual_benefit``) a number, not negative; not both ``benefit`` and
-  ``annual_benefit``; ``benefit_years`` a whole number 1-50;
+- money (``cost``, ``budget``, ``benefit``, ``annual_benefit``, ``stop_cost``) a number, not negative; not both
+  ``benefit`` and ``annual_benefit``; ``benefit_years`` a whole number 1-50;
 - ``probability_of_success`` between 0 and 1 (``80%`` reads as 0.8); ``mandatory`` yes/no; ``stage`` and
   ``health`` words Quarterdeck or the column's tool knows;
 - ``fte_<TEAM_ID>`` a number of FTE, not negative; ``fit_<OBJECTIVE_ID>``/``strategic_fit`` a whole number 0-5;
@@ -52,6 +52,7 @@ PROJECT_COLUMNS = (
     "description",
     "earliest_start",
     "latest_start",
+    "stop_cost",
 )
 _COLUMN_OF = {"start": "start_date", "end": "end_date"}
 #: NOT NULL columns a new project gets a default for when the sheet does not give them.
@@ -61,7 +62,7 @@ DEFAULT_PROBABILITY = 1.0
 MAX_BENEFIT_YEARS = 50
 MAX_FIT = 5
 _TEXT = ("project_id", "name", "program", "product_id", "sponsor", "manager", "description")
-_MONEY = ("cost", "budget", "benefit", "annual_benefit")
+_MONEY = ("cost", "budget", "benefit", "annual_benefit", "stop_cost")
 _DATES = ("start", "end", "earliest_start", "latest_start")
 #: Derived tables and the fields whose columns make the import restate them for the sheet's projects.
 DERIVED_FROM = {
@@ -362,6 +363,8 @@ def _build(plan: SheetPlan, rows: list[SheetRow], mapping: Mapping, facts: Store
         probability = f.get("probability_of_success")
         stored["probability_of_success"] = DEFAULT_PROBABILITY if probability is None else probability
         stored["mandatory"] = bool(f.get("mandatory"))
+        if f.get("stop_cost") is not None:
+            stored["stop_cost"] = f["stop_cost"] / 100
         for name in ("earliest_start", "latest_start"):
             if stored.get(name) is not None:
                 stored[name] = values.month_start(stored[name])

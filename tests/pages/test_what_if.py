@@ -32,13 +32,18 @@ def settled(at, seconds: float = 30.0):
     return at
 
 
-def expected_value(demo_con, params: optimize.WhatIf) -> float:
-    """The optimum the page must show, solved here from the same model and settings."""
+def expected_value(demo_con, params: optimize.WhatIf) -> str:
+    """The optimum's rNPV tile the page must show, solved here from the same model and settings."""
     model = optimize.prepare_model(demo_con)
     what_if = optimize.apply_what_if(model, params)
     best = optimize.solve_exact(what_if.problem)
     assert best.proven
-    return best.objective
+    return formatting.money(optimize.selection_totals(what_if, best.chosen)["rnpv"])
+
+
+RNPV = "rNPV (USD)"
+#: The levers that let the optimiser cut the plan: below its money, something planned has to go.
+FREE = {"allow_stop": "true", "allow_drop": "true"}
 
 
 def page_params(demo_con, **levers) -> optimize.WhatIf:
@@ -49,39 +54,47 @@ def page_params(demo_con, **levers) -> optimize.WhatIf:
 
 
 def test_a_what_if_link_opens_on_its_settings_with_the_proven_optimum(monkeypatch, what_if_store, demo_con):
-    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90", "alpha": "0.5"}))
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90", "alpha": "0.5", **FREE}))
     assert problems(at) == []
     assert at.slider(key="budget_pct").value == 90 and at.slider(key="alpha").value == 0.5
+    assert at.toggle(key="allow_stop").value and at.toggle(key="allow_drop").value
     assert any("Proven optimal" in s.value for s in at.success)
-    shown = float(metric_values(at)["Portfolio value"])
-    assert shown == pytest.approx(expected_value(demo_con, page_params(demo_con, budget_pct=90, alpha=0.5)), abs=0.005)
+    params = page_params(demo_con, budget_pct=90, alpha=0.5, allow_stop=True, allow_drop=True)
+    assert metric_values(at)[RNPV] == expected_value(demo_con, params)
 
 
-def test_less_budget_never_raises_the_value(monkeypatch, what_if_store, demo_con):
-    at = open_page(monkeypatch, what_if_store, WHAT_IF)
+def test_less_budget_never_raises_the_objective(monkeypatch, what_if_store, demo_con):
+    at = open_page(monkeypatch, what_if_store, WHAT_IF, dict(FREE))
     values = []
     for pct in (120, 100, 80, 60):
         settled(at.slider(key="budget_pct").set_value(pct).run())
         assert problems(at) == []
-        values.append(float(metric_values(at)["Portfolio value"]))
+        values.append(objective_shown(at))
     assert values == sorted(values, reverse=True)
     assert values[0] > values[-1]
-    assert values[-1] == pytest.approx(expected_value(demo_con, page_params(demo_con, budget_pct=60)), abs=0.005)
+    params = page_params(demo_con, budget_pct=60, allow_stop=True, allow_drop=True)
+    assert metric_values(at)[RNPV] == expected_value(demo_con, params)
+
+
+def objective_shown(at) -> float:
+    """The blended objective the page states beside its definition."""
+    [line] = [m.value for m in at.markdown if m.value.startswith("Blended objective of this selection")]
+    return float(line.split("**")[1])
 
 
 def test_why_not_and_uncertainty_answer_for_the_selection_on_screen(monkeypatch, what_if_store, demo_con):
-    params = page_params(demo_con, budget_pct=70)
+    params = page_params(demo_con, budget_pct=70, allow_stop=True, allow_drop=True)
     model = optimize.prepare_model(demo_con)
     what_if = optimize.apply_what_if(model, params)
     best = optimize.solve_exact(what_if.problem)
     left_out = str(model.project_ids[~best.chosen & ~model.blocked][0])
-    query = {"budget_pct": "70", "tab": "Why not?", "why": left_out}
+    query = {"budget_pct": "70", "tab": "Why not?", "why": left_out, **FREE}
     at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
     assert problems(at) == []
     expected = optimize.why_not(what_if, best, left_out)
     assert any(optimize.why_not_sentence(what_if, expected) == m.value for m in at.markdown)
 
-    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "70", "tab": "Uncertainty"}))
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "70", "tab": "Uncertainty", **FREE}))
     assert problems(at) == []
 
     simulated = simulate.simulate_selection(what_if, best.chosen, trials=10_000, seed=7)
@@ -99,12 +112,23 @@ def test_impossible_settings_say_which_constraint_conflicts(monkeypatch, what_if
     what_if = optimize.apply_what_if(model, page_params(demo_con, budget_pct=40, force_in=everything.split(",")))
     conflict = optimize.solve_fast(what_if.problem).conflict
     assert conflict.kind == "overrun" and conflict.unit == "money"
-    assert error == f"No portfolio meets these settings: {optimize.conflict_sentence(conflict)}"
+    assert error.startswith(f"No portfolio meets these settings: {optimize.conflict_sentence(conflict)}")
     assert "budget, which holds only $" in error
+    assert "turn on “Allow dropping planned projects”" in error  # what would make room, since the plan is kept
+    # The tabs still show, and say why they cannot answer.
+    assert [t.label for t in at.tabs] == [
+        "Budget",
+        "Capacity",
+        "Why not?",
+        "Price tags",
+        "Uncertainty",
+        "Save as scenario",
+    ]
+    assert any("showing the plan's own use" in c.value for c in at.caption)
 
 
 def test_a_saved_scenario_survives_a_restart_and_loads_back_to_the_same_selection(monkeypatch, what_if_store):
-    query = {"budget_pct": "85", "alpha": "0.6", "tab": "Save as scenario"}
+    query = {"budget_pct": "85", "alpha": "0.6", "tab": "Save as scenario", **FREE}
     at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
     shown = metric_values(at)
     at.text_input[0].input("Board: budget −15 %")
@@ -123,7 +147,7 @@ def test_a_saved_scenario_survives_a_restart_and_loads_back_to_the_same_selectio
     [link] = [p for p in restarted.get("page_link") if "Open" in p.proto.label]
     query = dict(item.split("=", 1) for item in link.proto.query_string.split("&")) if link.proto.query_string else {}
     reopened = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
-    assert metric_values(reopened)["Portfolio value"] == shown["Portfolio value"]
+    assert metric_values(reopened)[RNPV] == shown[RNPV]
     assert metric_values(reopened)["Projects"] == shown["Projects"]
     with store.connect(what_if_store) as con:  # the in-process app holds it read-write
         model = optimize.prepare_model(con)
@@ -161,13 +185,17 @@ def test_every_lever_replays_from_its_link(monkeypatch, what_if_store, demo_con)
         "benefit_delay_months": 3,
         "flex": 0.1,
         "capacity_fte_delta": {"T-DATA": 1.5},
+        "run_rate_floor": True,
+        "allow_stop": True,
+        "allow_drop": True,
     }
     unforced = optimize.WhatIf.from_dict({**page_params(demo_con, **levers).to_dict(), "discount_rate": 0.1})
     model = optimize.prepare_model(demo_con)
     best = optimize.solve_exact(optimize.apply_what_if(model, unforced).problem)
     out = str(model.project_ids[best.chosen & ~model.mandatory][0])  # chosen unless forced out
     wanted = optimize.WhatIf.from_dict({**unforced.to_dict(), "force_out": [out]})
-    assert expected_value(demo_con, wanted) < best.objective  # forcing it out costs something
+    forced = optimize.solve_exact(optimize.apply_what_if(model, wanted).problem)
+    assert forced.objective < best.objective  # forcing it out costs something
 
     at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query_of(wanted)))
     assert problems(at) == []
@@ -175,8 +203,9 @@ def test_every_lever_replays_from_its_link(monkeypatch, what_if_store, demo_con)
     assert (sliders["budget_pct"], sliders["alpha"], sliders["rate"]) == (90, 0.45, 0.1)
     assert (sliders["haircut"], sliders["overrun"], sliders["delay"], sliders["flex"]) == (0.1, 0.15, 3, 0.1)
     assert sliders["fte_T-DATA"] == 1.5
-    shown = float(metric_values(at)["Portfolio value"])
-    assert shown == pytest.approx(expected_value(demo_con, wanted), abs=0.005)
+    toggles = {t.key: t.value for t in at.toggle}
+    assert toggles["run_rate"] and toggles["allow_stop"] and toggles["allow_drop"]
+    assert metric_values(at)[RNPV] == expected_value(demo_con, wanted)
 
 
 def auto_reruns(monkeypatch) -> list:
@@ -198,7 +227,7 @@ def auto_reruns(monkeypatch) -> list:
 def test_an_idle_what_if_page_schedules_no_rerun(monkeypatch, what_if_store):
     # Issue 16 case 10: the page used to rerun itself every 0.5 s for as long as it was open, costing every
     # session CPU and racing the reruns a person starts. Once the proof and the frontier are in, nothing ticks.
-    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90"}))
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "90", **FREE}))
     deadline = time.monotonic() + 30
     while "Computing the frontier" in " ".join(c.value for c in at.caption) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -208,3 +237,41 @@ def test_an_idle_what_if_page_schedules_no_rerun(monkeypatch, what_if_store):
     at.run()
     assert problems(at) == []
     assert timers == []
+
+
+def test_the_plans_own_settings_show_the_plan_in_money(monkeypatch, what_if_store, demo_con):
+    model = optimize.prepare_model(demo_con)
+    plan = optimize.selection_totals(optimize.apply_what_if(model), model.in_plan)
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF))
+    assert problems(at) == []
+    tiles = {m.label: m for m in at.metric}
+    assert tiles[RNPV].value == formatting.money(plan["rnpv"]) and tiles[RNPV].proto.delta == "+$0 vs plan"
+    assert tiles["Spend (USD)"].value == formatting.money(plan["spend"])
+    assert tiles["Spend (USD)"].proto.delta == f"100% of {formatting.money(plan['spend'])}"
+    assert "Portfolio value" not in tiles  # the blended objective is never a bare tile
+    assert any("vs plan: the committed projects" in c.value.replace("\\", "") for c in at.caption)
+    assert any("Nothing: the plan is already the best selection" in c.value for c in at.caption)
+    page_text = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.success, *at.metric])
+    assert "None" not in page_text and "nan" not in page_text
+
+
+def test_back_to_the_plan_resets_every_lever_and_the_link(monkeypatch, what_if_store):
+    query = {"budget_pct": "70", "alpha": "0.6", "run_rate": "true", "force_out": "P-019", **FREE}
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, query))
+    assert at.slider(key="budget_pct").value == 70
+    at.button(key="whatif_reset").click().run()
+    settled(at)
+    assert problems(at) == []
+    assert at.slider(key="budget_pct").value == 100 and at.slider(key="alpha").value == pytest.approx(0.3)
+    assert not any(t.value for t in at.toggle)
+    assert not set(query) & set(at.query_params)
+
+
+def test_the_force_lists_offer_no_select_all_and_a_project_in_both_is_named(monkeypatch, what_if_store):
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF, {"force_in": "P-019", "force_out": "P-019"}))
+    assert [e for e in at.exception] == []
+    pickers = {m.label: m for m in at.multiselect}
+    assert all(not m.proto.select_all for m in pickers.values()) and set(pickers) == {"Must be in", "Must be out"}
+    [error] = [e.value for e in at.error]
+    assert "P-019 Forecasting assistant is in both “Must be in” and “Must be out”" in error
+    assert "Proven optimal" not in " ".join(s.value for s in at.success)

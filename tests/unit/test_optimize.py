@@ -323,8 +323,13 @@ def test_model_arrays_by_hand(small_con):
     assert model.year_months.tolist() == [5, 12]  # Nov 2026 .. Mar 2027, then a whole year
     np.testing.assert_array_equal(model.cost_by_year, [[100, 50], [200, 0], [10, 0], [30, 0]])
     np.testing.assert_array_equal(model.plan_cost_by_year, [210, 0])
-    # The plan spends nothing in a whole year: the run rate is its monthly spend in the part year, 210 / 5.
-    np.testing.assert_allclose(model.plan_budget, [210, 42 * 12])
+    # 100 % is exactly the plan's money; the run-rate floor is an option. The plan spends nothing in a whole
+    # year: the run rate is its monthly spend in the part year, 210 / 5.
+    np.testing.assert_array_equal(model.plan_budget, [210, 0])
+    np.testing.assert_allclose(model.run_rate_budget, [210, 42 * 12])
+    # Only active P3 has a stop cost: none stored, so half its cost in Nov 2026 - Jan 2027 (10).
+    np.testing.assert_array_equal(model.stop_costs, [0, 0, 5, 0])
+    assert model.plan_source.kind == "committed"
     assert model.teams.tolist() == ["T1", "T2"]
     assert model.months.astype(str).tolist() == ["2026-11-01", "2026-12-01"]
     np.testing.assert_array_equal(model.capacity_fte, [[2, 2], [1, 0]])
@@ -353,7 +358,9 @@ def test_values_match_finance(small_con):
     # Strategic scores: (3·5 + 1·0) / (5·4) = 0.75, (3·1 + 1·5) / 20 = 0.4, 0, 2 / 20 = 0.1.
     np.testing.assert_allclose(what_if.strategic_score, [0.75, 0.4, 0.0, 0.1])
     scale = np.abs(what_if.rnpv).max()
-    np.testing.assert_allclose(what_if.value, 0.75 * what_if.rnpv / scale + 0.25 * what_if.strategic_score)
+    # Active P3 also carries what keeping it saves: its stop cost (5) in the same units.
+    stop_value = 0.75 * np.array([0, 0, 5, 0]) / scale
+    np.testing.assert_allclose(what_if.value, 0.75 * what_if.rnpv / scale + 0.25 * what_if.strategic_score + stop_value)
 
 
 def test_what_if_parameters_move_the_arrays(small_con):
@@ -385,7 +392,9 @@ def test_what_if_parameters_move_the_arrays(small_con):
     np.testing.assert_allclose(people.capacity_fte, [[1, 1], [2.5, 1.5]])
     np.testing.assert_allclose(people.problem.limit[2:], np.array([1, 1, 2.5, 1.5]) * 1.1)
     budget = optimize.apply_what_if(model, optimize.WhatIf(budget_pct=50))
-    np.testing.assert_allclose(budget.budget, [105, 252])
+    np.testing.assert_allclose(budget.budget, [105, 0])
+    floor = optimize.apply_what_if(model, optimize.WhatIf(budget_pct=50, run_rate_floor=True))
+    np.testing.assert_allclose(floor.budget, [105, 252])
     explicit = optimize.apply_what_if(model, optimize.WhatIf(budget_by_year=[1000, 0]))
     np.testing.assert_allclose(explicit.budget, [1000, 0])
     with pytest.raises(ValueError, match="one per fiscal year"):
@@ -407,14 +416,18 @@ def test_plan_settings_choose_the_plan_and_explain_the_rest(small_con):
     assert why.flipped.status == "infeasible"
     sentence = optimize.why_not_sentence(what_if, why)
     assert sentence == (
-        "P1 One cannot be added: Mandatory project P1 One needs 0.5 FTE of Team Two in Dec 2026, which holds only "
-        "0.0 FTE."
+        "P1 One cannot be added: Project P1 One, which must be in, needs $50 of the FY2028 budget, which holds only $0."
     )
-    # Added to {P2, P3}, P1 overruns all three, hardest (relative to the limit) first: 0.5 FTE of nothing, 100 of
-    # 210 in FY2027, 0.5 of 2 FTE in Team One's November.
-    assert [b.label for b in why.binding] == ["Team Two in Dec 2026", "the FY2027 budget", "Team One in Nov 2026"]
-    assert [b.over for b in why.binding] == pytest.approx([0.5, 100, 0.5])
-    assert [row["over by"] for row in optimize.binding_rows(what_if, why)] == ["0.5 FTE", "$100", "0.5 FTE"]
+    # Added to {P2, P3}, P1 overruns all four, hardest (relative to the limit) first: 50 of the plan's nothing in
+    # FY2028, 0.5 FTE of nothing, 100 of 210 in FY2027, 0.5 of 2 FTE in Team One's November.
+    assert [b.label for b in why.binding] == [
+        "the FY2028 budget",
+        "Team Two in Dec 2026",
+        "the FY2027 budget",
+        "Team One in Nov 2026",
+    ]
+    assert [b.over for b in why.binding] == pytest.approx([50, 0.5, 100, 0.5])
+    assert [row["over by"] for row in optimize.binding_rows(what_if, why)] == ["$50", "0.5 FTE", "$100", "0.5 FTE"]
     blocked = optimize.why_not(what_if, exact, "P6")
     assert optimize.why_not_sentence(what_if, blocked) == "P6 Six cannot be added: it needs P5, which is on hold."
     assert np.isnan(blocked.value_change)
@@ -433,12 +446,12 @@ def test_plan_settings_choose_the_plan_and_explain_the_rest(small_con):
     assert summary["projects"] == summary["plan_projects"] == 2
     assert summary["added"] == summary["dropped"] == 0
     assert summary["spend"] == pytest.approx(210)
-    # The budget at 100 % is 210 in the part year FY2027 and the run rate 42 × 12 in FY2028.
-    assert summary["budget"] == pytest.approx(210 + 504)
-    assert summary["budget_use"] == pytest.approx(210 / 714)
+    # The budget at 100 % is the plan's spend: 210 in the part year FY2027, nothing in FY2028.
+    assert summary["budget"] == pytest.approx(210)
+    assert summary["budget_use"] == pytest.approx(1.0)
     use = optimize.budget_use(what_if, exact.chosen)
     assert use["spend"].tolist() == [210, 0]
-    assert use["utilisation"].tolist() == [1.0, 0.0]
+    assert use["utilisation"].iloc[0] == 1.0 and np.isnan(use["utilisation"].iloc[1])
     cells = optimize.capacity_use(what_if, exact.chosen)
     assert cells["demand_fte"].tolist() == [1.0, 0.5, 0.0, 0.0]
     assert cells["utilisation"].iloc[:3].tolist() == [0.5, 0.25, 0.0]
@@ -447,7 +460,9 @@ def test_plan_settings_choose_the_plan_and_explain_the_rest(small_con):
 
 def test_more_people_and_money_let_the_proposal_in(small_con):
     model = optimize.prepare_model(small_con)
-    what_if = optimize.apply_what_if(model, optimize.WhatIf(capacity_fte_delta={"T1": 1, "T2": 1}, budget_pct=150))
+    what_if = optimize.apply_what_if(
+        model, optimize.WhatIf(capacity_fte_delta={"T1": 1, "T2": 1}, budget_pct=150, run_rate_floor=True)
+    )
     result = optimize.solve_exact(what_if.problem)
     assert result.chosen.tolist() == [True, True, True, False]
     table = optimize.selection_table(what_if, result.chosen)
@@ -458,13 +473,15 @@ def test_more_people_and_money_let_the_proposal_in(small_con):
     base = optimize.solve_exact(tight.problem)
     assert base.chosen.tolist() == [False, True, True, False]
     why = optimize.why_not(tight, base, "P1")
-    assert [b.kind for b in why.binding] == ["budget"]
-    assert why.binding[0].label == "the FY2027 budget" and why.binding[0].over == pytest.approx(100)
+    assert [b.kind for b in why.binding] == ["budget", "budget"]
+    assert {b.label: b.over for b in why.binding} == pytest.approx({"the FY2028 budget": 50, "the FY2027 budget": 100})
     # Forced in, P1 brings the P2 it needs: P1 + P2 + P3 cost 310 in FY2027 against 210, so nothing fits.
     assert why.flipped.status == "infeasible"
-    assert "the FY2027 budget" in optimize.why_not_sentence(tight, why)
+    assert "the FY2028 budget" in optimize.why_not_sentence(tight, why)
 
-    extra = optimize.marginal_budget(tight, base, 100.0, 2027)
+    # 100 more in FY2027 alone is not enough (P1 needs 50 in FY2028, where the plan spends nothing); every year is.
+    assert optimize.marginal_budget(tight, base, 100.0, 2027).entering == ()
+    extra = optimize.marginal_budget(tight, base, 100.0)
     assert extra.selection.chosen.tolist() == [True, True, True, False]
     assert extra.entering == ("P1",) and extra.leaving == ()
     assert extra.value_change == pytest.approx(tight.value[0])
@@ -483,7 +500,7 @@ def test_mandatory_over_budget_names_the_year_in_money(small_con):
     result = optimize.solve_fast(what_if.problem)
     assert result.status == "infeasible"
     assert optimize.conflict_sentence(result.conflict) == (
-        "Mandatory projects P2 Two, P3 Three need $210 of the FY2027 budget, which holds only $4."
+        "Projects P2 Two, P3 Three, which must be in, need $210 of the FY2027 budget, which holds only $4."
     )
 
 
@@ -604,6 +621,8 @@ def _what_if_for(problem: optimize.Problem) -> optimize.WhatIfProblem:
         cost_by_year=model.cost_by_year,
         budget=problem.limit[: problem.budget_rows],
         capacity_fte=np.zeros((0, 0)),
+        stop_cost=np.zeros(n),
+        stop_value=np.zeros(n),
     )
 
 
@@ -646,7 +665,12 @@ def test_demo_model_values_match_finance(demo_model, demo_con):
 
 
 def test_demo_exact_beats_fast_beats_greedy(demo_model):
-    for params in (optimize.WhatIf(), optimize.WhatIf(budget_pct=80, alpha=0.0), optimize.WhatIf(alpha=0.8)):
+    free = {"allow_stop": True, "allow_drop": True}  # the optimiser's whole choice, not only the plan's fixed part
+    for params in (
+        optimize.WhatIf(),
+        optimize.WhatIf(budget_pct=80, alpha=0.0, **free),
+        optimize.WhatIf(alpha=0.8, **free),
+    ):
         what_if = optimize.apply_what_if(demo_model, params)
         exact = optimize.solve_exact(what_if.problem)
         fast = optimize.solve_fast(what_if.problem)
@@ -661,15 +685,18 @@ def test_demo_exact_beats_fast_beats_greedy(demo_model):
 
 
 def test_frontier_rises_with_budget_and_beats_the_ranking(demo_model):
-    what_if = optimize.apply_what_if(demo_model, optimize.WhatIf(alpha=0.2))
-    frontier = optimize.efficient_frontier(what_if, [40, 70, 100, 130])
-    assert frontier["budget_pct"].tolist() == [40, 70, 100, 130]
+    free = optimize.WhatIf(alpha=0.2, allow_stop=True, allow_drop=True)
+    what_if = optimize.apply_what_if(demo_model, free)
+    # Below 60 % of the plan's money the mandatory projects alone do not fit.
+    frontier = optimize.efficient_frontier(what_if, [60, 70, 100, 130])
+    assert frontier["budget_pct"].tolist() == [60, 70, 100, 130]
     assert (frontier["status"] == "optimal").all()
     assert frontier["value"].is_monotonic_increasing
     assert (frontier["ranking_value"] <= frontier["value"] + TINY).all()
-    at_plan = optimize.solve_exact(optimize.apply_what_if(demo_model, optimize.WhatIf(alpha=0.2)).problem)
-    assert frontier.loc[frontier["budget_pct"] == 100, "value"].item() == pytest.approx(at_plan.objective)
-    fast = optimize.efficient_frontier(what_if, [40, 100], exact=False)
+    at_plan = optimize.solve_exact(optimize.apply_what_if(demo_model, free).problem)
+    at_plan_value = optimize.selection_totals(what_if, at_plan.chosen)["value"]  # net of the stop costs it pays
+    assert frontier.loc[frontier["budget_pct"] == 100, "value"].item() == pytest.approx(at_plan_value)
+    fast = optimize.efficient_frontier(what_if, [60, 100], exact=False)
     assert (fast["value"].to_numpy() <= frontier["value"].to_numpy()[[0, 2]] + TINY).all()
 
 
@@ -682,8 +709,9 @@ def test_ranking_curve_lists_requirements_first(demo_model):
         if ids[i] in position:
             assert ids[j] in position and position[ids[j]] < position[ids[i]]
     np.testing.assert_allclose(curve["cumulative_spend"], curve["spend"].cumsum())
-    mandatory = set(ids[demo_model.mandatory])
-    assert mandatory <= set(curve["project_id"].head(len(mandatory) * 4))
+    # What must be in (mandatory, and the plan's approved and active projects, kept by default) comes first.
+    must = set(ids[what_if.problem.forced_in])
+    assert must <= set(curve["project_id"].head(len(must) * 4))
     assert curve["fits"].iloc[0]
     # Once the list overbooks a team-month it stays overbooked: demand only grows.
     assert curve["fits"].is_monotonic_decreasing
@@ -819,7 +847,9 @@ def test_without_capacity_data_only_money_constrains(small_con):
     small_con.execute("DELETE FROM team_capacity")
     model = optimize.prepare_model(small_con)
     assert model.teams.size == 0 and model.demand_fte.shape == (4, 0)
-    result = optimize.solve_exact(optimize.apply_what_if(model, optimize.WhatIf(budget_pct=150)).problem)
+    result = optimize.solve_exact(
+        optimize.apply_what_if(model, optimize.WhatIf(budget_pct=150, run_rate_floor=True)).problem
+    )
     # P1 and the P2 it needs now fit: FY2027 310 ≤ 315 and nobody's December is checked.
     assert result.chosen.tolist() == [True, True, True, False]
 
@@ -865,7 +895,7 @@ def test_ranking_curve_by_hand(small_con):
 
 
 def test_fast_answer_is_the_same_every_time(demo_model):
-    what_if = optimize.apply_what_if(demo_model, optimize.WhatIf(budget_pct=70))
+    what_if = optimize.apply_what_if(demo_model, optimize.WhatIf(budget_pct=70, allow_stop=True, allow_drop=True))
     first = optimize.solve_fast(what_if.problem)
     optimize.solve_fast(optimize.apply_what_if(demo_model, optimize.WhatIf(budget_pct=120)).problem)
     again = optimize.solve_fast(what_if.problem)

@@ -135,10 +135,14 @@ def primary_key_of(con, table):
     return list(rows[0][0]) if rows else []
 
 
+#: Columns Quarterdeck adds after the contract's ("anything not named here is free to design"), each by a migration.
+OWN_COLUMNS = {"projects": ["stop_cost"]}
+
+
 def test_every_contract_table_exists_with_its_columns_in_order(empty_con):
     assert set(store.CONTRACT_TABLES) == set(CONTRACT_COLUMNS)
     for table, columns in CONTRACT_COLUMNS.items():
-        assert columns_of(empty_con, table) == columns, table
+        assert columns_of(empty_con, table) == columns + OWN_COLUMNS.get(table, []), table
 
 
 def test_keys_are_the_contracts(empty_con):
@@ -161,10 +165,11 @@ def test_contract_md_lists_the_same_tables_and_columns():
         spec = spec.split(";")[0]
         names = [part.strip().split(" ")[0] for part in spec.split(",") if part.strip()]
         if table == "projects":
-            # The start window is added by a sentence below the table: "`projects` also has `a` and `b` (...)".
-            also = re.search(r"`projects` also has `(\w+)` and `(\w+)`", section)
-            assert also, "the sentence on projects' start window"
-            names += list(also.groups())
+            # Columns added by migrations are sentences below the table: "`projects` also has `a` and `b` (...)"
+            # (the start window), "`projects` also has `stop_cost` (...)".
+            also = re.findall(r"`projects` also has `(\w+)`(?: and `(\w+)`)?", section)
+            assert also, "the sentences on the columns migrations added to projects"
+            names += [name for pair in also for name in pair if name]
         assert names == CONTRACT_COLUMNS[table], table
 
 
@@ -176,17 +181,17 @@ BAD_ROWS = [
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'active', DATE '2026-02-01', "
-        "DATE '2026-01-01', 10, 0.5, NULL, false, NULL, NULL, NULL)",
+        "DATE '2026-01-01', 10, 0.5, NULL, false, NULL, NULL, NULL, NULL)",
     ),
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'dreaming', DATE '2026-01-01', "
-        "DATE '2026-02-01', 10, 0.5, NULL, false, NULL, NULL, NULL)",
+        "DATE '2026-02-01', 10, 0.5, NULL, false, NULL, NULL, NULL, NULL)",
     ),
     (
         "projects",
         "INSERT INTO projects VALUES ('P-1', 'x', NULL, NULL, NULL, NULL, 'active', DATE '2026-01-01', "
-        "DATE '2026-02-01', 10, 1.5, NULL, false, NULL, NULL, NULL)",
+        "DATE '2026-02-01', 10, 1.5, NULL, false, NULL, NULL, NULL, NULL)",
     ),
     ("project_cashflows", "INSERT INTO project_cashflows VALUES ('P-1', DATE '2026-01-01', -5, 0)"),
     ("project_alignment", "INSERT INTO project_alignment VALUES ('P-1', 'O-1', 6)"),
@@ -288,6 +293,23 @@ def test_an_older_store_is_migrated_in_place_keeping_its_rows(tmp_path):
     assert con.execute("SELECT team_id, colour FROM teams").fetchall() == [("T-1", "blue")]
     # Applying again is a no-op: each migration runs once per store.
     assert store.migrate(con, newer) == store.SCHEMA_VERSION + 1
+    con.close()
+
+
+def test_a_version_3_store_gains_a_nullable_stop_cost_keeping_its_projects(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    con = store.connect(path)
+    con.execute(
+        "INSERT INTO projects (project_id, name, stage, start_date, end_date, budget, probability_of_success) "
+        "VALUES ('P-1', 'Kept', 'active', DATE '2026-01-01', DATE '2026-06-30', 10, 0.5)"
+    )
+    # Back to what version 3 held: no stop_cost column.
+    con.execute("ALTER TABLE projects DROP COLUMN stop_cost")
+    con.execute("UPDATE store_meta SET value = 3 WHERE key = 'schema_version'")
+    con.close()
+    con = store.connect(path)
+    assert store.schema_version(con) == 4
+    assert con.execute("SELECT project_id, name, stop_cost FROM projects").fetchall() == [("P-1", "Kept", None)]
     con.close()
 
 
