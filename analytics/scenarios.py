@@ -425,7 +425,9 @@ def _selection_facts(model: optimize.PortfolioModel, params: dict, chosen: Seque
     mask = _chosen_mask(model, chosen)
     totals = optimize.selection_totals(what_if, mask)
     cells = optimize.capacity_use(what_if, mask)
-    over = cells[cells["demand_fte"] > cells["limit_fte"] + TINY]
+    # Over-booked against the teams' capacity (with flex), not against the what-if's limit, which lets the plan keep
+    # its own over-booking: a decided selection is the plan, and its over-bookings are what the check looks for.
+    over = cells[cells["demand_fte"] > cells["capacity_fte"] * (1.0 + what_if.params.flex) + TINY]
     return {
         "forward_spend": totals["spend"],
         "rnpv": totals["rnpv"],
@@ -700,7 +702,7 @@ def decision_vs_now(
         expected_rnpv=float(kept[2]) if kept is not None else None,
         now_spend=facts["forward_spend"],
         now_rnpv=facts["rnpv"],
-        new_overbookings=over_now[appeared].reset_index(drop=True),
+        new_overbookings=over_now[np.asarray(appeared, dtype=bool)].reset_index(drop=True),
         projects=pd.DataFrame(rows, columns=columns),
     )
 

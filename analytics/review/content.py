@@ -515,12 +515,12 @@ def frontier_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     frontier = optimize.efficient_frontier(at_plan, time_limit=FRONTIER_LEVEL_LIMIT_S)
     summary = optimize.selection_summary(view.what_if, view.selection.chosen)
     figure = charts.efficient_frontier(
-        frontier, {"budget": summary["budget"], "value": summary["value"]}, currency=pack.currency, present=True
+        frontier, {"budget": summary["budget"], "rnpv": summary["rnpv"]}, currency=pack.currency, present=True
     )
     return [
         Slide(
             title=_scenario_title(view, "the efficient frontier"),
-            subtitle="The best portfolio value at each budget level, every other setting as in the scenario",
+            subtitle="The best rNPV at each budget level, every other setting as in the scenario",
             rows=(Row((Chart(figure),)),),
         )
     ]

@@ -60,7 +60,7 @@ def pack_store(demo_store_path, tmp_path_factory):
     with store.connect(path) as con:
         model = optimize.prepare_model(con)
         for name, params in (
-            ("Budget cut", optimize.WhatIf(budget_pct=85)),
+            ("Budget cut", optimize.WhatIf(budget_pct=85, allow_drop=True)),
             ("Strategy first", optimize.WhatIf(alpha=0.8)),
         ):
             chosen = optimize.solve_exact(optimize.apply_what_if(model, params).problem, time_limit=20).chosen

@@ -308,7 +308,7 @@ def test_a_version_3_store_gains_a_nullable_stop_cost_keeping_its_projects(tmp_p
     con.execute("UPDATE store_meta SET value = 3 WHERE key = 'schema_version'")
     con.close()
     con = store.connect(path)
-    assert store.schema_version(con) == 4
+    assert store.schema_version(con) == store.SCHEMA_VERSION
     assert con.execute("SELECT project_id, name, stop_cost FROM projects").fetchall() == [("P-1", "Kept", None)]
     con.close()
 
