@@ -40,11 +40,17 @@ PROJECT_COLUMNS = {
     "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
     "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
     "budget": st.column_config.NumberColumn("Budget", format="compact"),
-    "spent_to_date": st.column_config.NumberColumn("Spent", format="compact"),
-    "planned_forward": st.column_config.NumberColumn("Planned", format="compact"),
-    "actual_cost": st.column_config.NumberColumn("Actual cost (EVM)", format="compact"),
+    "spent_to_date": st.column_config.NumberColumn("Spent to date", format="compact", help=product.SPENT_TO_DATE),
+    "spent_basis": st.column_config.TextColumn(
+        "Spent is", help="actual: the latest progress snapshot's actual cost; planned: no snapshot, so the plan to date"
+    ),
+    "snapshot_on": st.column_config.DateColumn("Snapshot", format="D MMM YYYY"),
+    "planned_to_date": st.column_config.NumberColumn("Planned to date", format="compact"),
+    "planned_forward": st.column_config.NumberColumn("Planned from now on", format="compact"),
     "features": st.column_config.NumberColumn("Features", format="%d"),
 }
+#: A missing number in a table, as everywhere else (analytics.formatting): never Streamlit's "None".
+MISSING = "–"
 
 
 def shown(metric: str, value: float | None) -> str:
@@ -401,41 +407,70 @@ if backlog_tab.open:
 if investment_tab.open:
     with investment_tab:
         projects = data.query(product.investment, product_id)
-        flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
         if projects.empty:
             layout.empty_state(
-                "No portfolio project is attached to this product.",
-                "Set product_id on projects (Data page) to see what is invested in it.",
+                "No portfolio project is attached to this product, so nothing is invested in it that the store knows.",
+                "Set product_id on projects (Data page) to see what is spent on it against what it earns.",
             )
-        totals = product.investment_totals(projects, flows)
-        a, b, c, d = st.columns(4)
-        a.metric(
-            "Spent to date",
-            formatting.money(totals.spent_to_date, currency),
-            border=True,
-            help="Planned cost dated before the valuation date of the product's projects (sunk).",
-        )
-        b.metric(
-            "Planned from now on",
-            formatting.money(totals.planned_forward, currency),
-            border=True,
-            help="Planned cost dated on or after the valuation date.",
-        )
-        c.metric(
-            f"Revenue, last {totals.months} months",
-            formatting.money(totals.revenue, currency),
-            border=True,
-            help="Sum of the product's daily revenue over the same months.",
-        )
-        d.metric(
-            "Active users now",
-            formatting.count(totals.active_users),
-            border=True,
-            help="Active users on the last day with data.",
-        )
-        layout.chart(
-            charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of), key="investment"
-        )
-        if not projects.empty:
+        else:
+            flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
+            totals = product.investment_totals(projects, flows)
+            spent = totals.spent
+            a, b, c, d = st.columns(4)
+            a.metric(
+                spent.label(),
+                formatting.money(spent.total, currency),
+                border=True,
+                help=product.SPENT_TO_DATE,
+                delta=spent.split_text(currency),
+                delta_color="off",
+                delta_arrow="off",
+            )
+            b.metric(
+                "Planned from now on",
+                formatting.money(totals.planned_forward, currency),
+                border=True,
+                help="Planned cost dated on or after the valuation date, of the projects still live.",
+            )
+            c.metric(
+                f"Revenue, last {totals.months} months",
+                shown("revenue", totals.revenue),
+                border=True,
+                help="Sum of the product's daily revenue over the same months.",
+            )
+            d.metric(
+                "Active users now",
+                shown("active_users", totals.active_users),
+                border=True,
+                help="Active users on the last day with data.",
+            )
+            layout.chart(
+                charts.investment_outcome(
+                    flows,
+                    currency=currency,
+                    present=present,
+                    as_of=as_of,
+                    title=product.investment_title(totals, currency),
+                ),
+                key="investment",
+            )
+            st.caption(
+                "Bars are planned cost by month: actual cost is known only as each project's running total at its "
+                "progress snapshots. " + product.SPENT_TO_DATE
+            )
             st.markdown(f"**Projects attached to {text.markdown(info['name'])}**")
-            st.dataframe(projects, hide_index=True, width="stretch", column_config=PROJECT_COLUMNS)
+            st.dataframe(
+                projects,
+                hide_index=True,
+                width="stretch",
+                column_config=PROJECT_COLUMNS,
+                column_order=list(PROJECT_COLUMNS),
+                placeholder=MISSING,
+            )
+            st.download_button(
+                "Download projects (CSV)",
+                downloads.csv_bytes(projects),
+                f"{product_id}-projects.csv",
+                "text/csv",
+                icon=":material/download:",
+            )

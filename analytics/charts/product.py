@@ -19,7 +19,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
-from analytics.formatting import CURRENCY_SYMBOLS, money
+from analytics.formatting import CURRENCY_SYMBOLS
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -477,35 +477,40 @@ def value_effort_quadrant(items, score: str, *, present: bool, title: str):
     return styled(fig, present=present, title=title, height=480)
 
 
-def investment_outcome(frame, *, currency: str, present: bool, as_of):
-    """Monthly project cost for the product (spent, then planned) against its revenue and active users."""
+def investment_outcome(frame, *, currency: str, present: bool, as_of, title: str):
+    """Monthly planned cost of the product's projects (before and after ``as_of``) against its revenue and users.
+
+    The bars are plan: actual cost is known only as a running total at each progress snapshot, never by month.
+    ``title`` states the tab's spent to date (``product.investment_title``), so it reads what the tile reads.
+    """
     fig = go.Figure()
     past, ahead = frame[~frame["forecast"]], frame[frame["forecast"]]
     fig.add_bar(
         x=past["period"],
         y=past["project_cost"],
-        name="project cost",
+        name="planned cost",
         marker_color="#E69F00",
-        hovertemplate=f"%{{x|%b %Y}}: project cost %{{y:,.0f}} {currency}<extra></extra>",
+        hovertemplate=f"%{{x|%b %Y}}: planned cost %{{y:,.0f}} {currency}<extra></extra>",
     )
     fig.add_bar(
         x=ahead["period"],
         y=ahead["project_cost"],
-        name="planned project cost",
+        name="planned cost ahead",
         marker_color="#F3CF8C",
         marker_pattern_shape="/",
-        hovertemplate=f"%{{x|%b %Y}}: planned cost %{{y:,.0f}} {currency}<extra></extra>",
+        hovertemplate=f"%{{x|%b %Y}}: planned cost ahead %{{y:,.0f}} {currency}<extra></extra>",
     )
     whole, partial = frame[~frame["partial"]], frame[frame["partial"]]
-    fig.add_scatter(
-        x=whole["period"],
-        y=whole["revenue"],
-        name="revenue",
-        mode="lines",
-        line={"color": GOOD},
-        hovertemplate=f"%{{x|%b %Y}}: revenue %{{y:,.0f}} {currency}<extra></extra>",
-    )
-    if len(partial):
+    if frame["revenue"].notna().any():
+        fig.add_scatter(
+            x=whole["period"],
+            y=whole["revenue"],
+            name="revenue",
+            mode="lines",
+            line={"color": GOOD},
+            hovertemplate=f"%{{x|%b %Y}}: revenue %{{y:,.0f}} {currency}<extra></extra>",
+        )
+    if len(partial) and partial["revenue"].notna().any():
         # The month of as_of has only run part way: a point of its own, not a cliff at the end of the line.
         fig.add_scatter(
             x=partial["period"],
@@ -515,22 +520,17 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of):
             marker={"color": "#FFFFFF", "size": 9, "line": {"color": GOOD, "width": 2}},
             hovertemplate=f"%{{x|%b %Y}} to date: revenue %{{y:,.0f}} {currency}<extra></extra>",
         )
-    fig.add_scatter(
-        x=frame["period"],
-        y=frame["active_users"],
-        name="active users (right)",
-        mode="lines",
-        yaxis="y2",
-        line={"color": "#009E73", "dash": "dash"},
-        hovertemplate="%{x|%b %Y}: %{y:,.0f} active users<extra></extra>",
-    )
+    if frame["active_users"].notna().any():
+        fig.add_scatter(
+            x=frame["period"],
+            y=frame["active_users"],
+            name="active users (right)",
+            mode="lines",
+            yaxis="y2",
+            line={"color": "#009E73", "dash": "dash"},
+            hovertemplate="%{x|%b %Y}: %{y:,.0f} active users<extra></extra>",
+        )
     fig.add_vline(x=as_of, line=REFERENCE_LINE)
-    spent = past["project_cost"].sum()
-    earned = past["revenue"].sum()
-    title = (
-        f"Invested {money(spent, currency)} in projects over {len(past)} months; the product earned "
-        f"{money(earned, currency)} over the same months"
-    )
     fig.update_layout(
         xaxis_title=None,
         yaxis_title=f"{currency} per month",

@@ -28,7 +28,16 @@ from analytics.product.catalogue import (
     product_info,
     products,
 )
-from analytics.product.investment import InvestmentTotals, investment, investment_totals, investment_vs_outcome
+from analytics.product.investment import (
+    SPENT_TO_DATE,
+    InvestmentTotals,
+    SpentToDate,
+    investment,
+    investment_title,
+    investment_totals,
+    investment_vs_outcome,
+    spent_to_date,
+)
 from analytics.product.kpis import kpi_series, kpi_sparklines, kpi_summary, kpi_targets, kpi_trends, shipped_features
 from analytics.product.retention import retention_curve, retention_matrix
 from analytics.product.roadmap import late_features, roadmap
@@ -78,6 +87,8 @@ __all__ = [
     "NPS_SQL",
     "POINT_METRICS",
     "SCORES",
+    "SPENT_TO_DATE",
+    "SpentToDate",
     "TILE_METRICS",
     "TREND_METRICS",
     "UnknownMetricError",
@@ -92,6 +103,7 @@ __all__ = [
     "earliest_window_start",
     "feedback_themes",
     "investment",
+    "investment_title",
     "investment_totals",
     "investment_vs_outcome",
     "kpi_series",
@@ -116,6 +128,7 @@ __all__ = [
     "rice",
     "roadmap",
     "shipped_features",
+    "spent_to_date",
     "target_gap_text",
     "target_text",
     "tone",

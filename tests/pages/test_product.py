@@ -149,3 +149,17 @@ def test_an_empty_store_says_what_is_missing(monkeypatch, tmp_path):
     at = open_page(monkeypatch, path, PAGE)
     assert problems(at) == []
     assert "no products" in at.info[0].value
+
+
+def test_the_investment_tile_and_chart_title_show_the_same_spent_to_date(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": "Investment"})
+    assert problems(at) == []
+    spent = product.spent_to_date(product.investment(demo_con, "PULSE"))
+    # The demo's Pulse projects have progress snapshots whose actual cost is not their plan to date.
+    assert spent.actual_projects and spent.actual != pytest.approx(
+        product.investment(demo_con, "PULSE").query("spent_basis == 'actual'")["planned_to_date"].sum()
+    )
+    tile = next(m for m in at.metric if m.label.startswith("Spent to date"))
+    assert tile.value == formatting.money(spent.total, "USD")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any(t.startswith(f"{tile.label} {tile.value} on ") for t in titles), titles

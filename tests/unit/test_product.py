@@ -339,23 +339,61 @@ def test_quadrants_split_at_the_medians(small_con):
 def test_investment_in_the_products_projects(small_con):
     projects = product.investment(small_con, "A").set_index("project_id")
     assert list(projects.index) == ["P1", "P2"]
-    # P1: February and March are before 31 March (spent), April is plan. P2 is cancelled: no plan ahead.
-    assert (projects.at["P1", "spent_to_date"], projects.at["P1", "planned_forward"]) == (150, 200)
-    assert (projects.at["P2", "spent_to_date"], projects.at["P2", "planned_forward"]) == (30, 0)
+    # P1: February and March are before 31 March (planned to date 150), April is plan. P2 is cancelled: no plan
+    # ahead.
+    assert (projects.at["P1", "planned_to_date"], projects.at["P1", "planned_forward"]) == (150, 200)
+    assert (projects.at["P2", "planned_to_date"], projects.at["P2", "planned_forward"]) == (30, 0)
     assert projects.at["P1", "actual_cost"] == 160 and projects.at["P1", "features"] == 2
-    assert math.isnan(projects.at["P2", "actual_cost"])
+    assert math.isnan(projects.at["P2", "actual_cost"]) and pd.isna(projects.at["P2", "snapshot_on"])
+
+
+def test_spent_to_date_is_actual_cost_where_a_snapshot_has_it_and_planned_cost_only_without_one(small_con):
+    projects = product.investment(small_con, "A").set_index("project_id")
+    # P1's snapshot of 1 March says it has cost 160, more than its plan to date of 150: spent is the 160.
+    assert (projects.at["P1", "spent_to_date"], projects.at["P1", "spent_basis"]) == (160, "actual")
+    assert projects.at["P1", "snapshot_on"] == pd.Timestamp("2026-03-01")
+    # P2 has no snapshot: its planned cost to date, 30, counted as planned.
+    assert (projects.at["P2", "spent_to_date"], projects.at["P2", "spent_basis"]) == (30, "planned")
+    spent = product.spent_to_date(product.investment(small_con, "A"))
+    assert (spent.total, spent.actual, spent.planned) == (190, 160, 30)
+    assert (spent.actual_projects, spent.planned_projects, spent.label()) == (1, 1, "Spent to date")
+    assert spent.split_text("USD") == "actual $160 (1 project) + planned $30 (1 project without a snapshot)"
+
+
+def test_spent_to_date_without_any_snapshot_is_labelled_planned(small_con):
+    small_con.execute("DELETE FROM project_progress")
+    spent = product.spent_to_date(product.investment(small_con, "A"))
+    assert (spent.total, spent.actual_projects, spent.label()) == (180, 0, "Spent to date (planned cost)")
+    assert spent.split_text("USD") == "planned $180 (2 projects without a snapshot)"
 
 
 def test_investment_totals_sum_the_projects_and_the_past_months(small_con):
     projects = product.investment(small_con, "A")
     flows = product.investment_vs_outcome(small_con, "A", months_back=2, months_ahead=2)
     totals = product.investment_totals(projects, flows)
-    assert (totals.spent_to_date, totals.planned_forward) == (150 + 30, 200)
+    assert (totals.spent, totals.planned_forward) == (product.spent_to_date(projects), 200)
     # January to March are past (April on is plan): revenue 7 + 5 + 60, users on March's last day with data.
     assert (totals.months, totals.revenue, totals.active_users) == (3, 72, 110)
-    no_users = flows.assign(active_users=float("nan"))
-    assert product.investment_totals(projects.iloc[:0], no_users).active_users is None
-    assert product.investment_totals(projects.iloc[:0], no_users).spent_to_date == 0
+    no_kpis = flows.assign(active_users=float("nan"), revenue=float("nan"))
+    # No KPI recorded is no revenue data, not revenue of zero.
+    assert product.investment_totals(projects.iloc[:0], no_kpis).active_users is None
+    assert product.investment_totals(projects.iloc[:0], no_kpis).revenue is None
+    assert product.investment_totals(projects.iloc[:0], no_kpis).spent.total == 0
+
+
+def test_the_investment_chart_title_states_the_tiles_spent_to_date(small_con):
+    from analytics import charts
+
+    projects = product.investment(small_con, "A")
+    flows = product.investment_vs_outcome(small_con, "A", months_back=2, months_ahead=2)
+    totals = product.investment_totals(projects, flows)
+    title = product.investment_title(totals, "USD")
+    # Actual 160 for P1 and planned 30 for P2, not the 180 of planned cost the months' bars add up to.
+    assert title == "Spent to date $190 on 2 projects; the product earned $72 over the last 3 months"
+    fig = charts.investment_outcome(flows, currency="USD", present=False, as_of=date(2026, 3, 31), title=title)
+    assert fig.layout.title.text.startswith(title)
+    no_kpis = product.investment_totals(projects, flows.assign(revenue=float("nan")))
+    assert product.investment_title(no_kpis, "USD").endswith("no revenue recorded over the last 3 months")
 
 
 def test_investment_against_outcome_by_month(small_con):
