@@ -121,13 +121,17 @@ sparks = data.query(product.kpi_sparklines, product_id, "week", window)
 per_row = 3 if present else len(summary)
 tile_columns = [column for start in range(0, len(summary), per_row) for column in st.columns(per_row)]
 for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
-    change = product.change_text(row.metric, row.change, row.relative_change)
+    change = product.change_text(row.metric, row.change, row.relative_change, row.answers, row.previous_answers)
+    # NPS and CSAT say how many answers they stand on; from too few, that is what the tile says instead of a change.
+    sample = product.sample_text(row.metric, row.answers)
+    too_few = sample is not None and not product.readable(row.answers)
     with column, st.container(border=True):
         st.metric(
             text.markdown(row.label),
             shown(row.metric, row.current),
-            delta=change,
-            delta_color=product.tone(row.better, change),
+            delta=sample if too_few else change,
+            delta_color="off" if too_few else product.tone(row.better, change),
+            delta_arrow="off" if too_few else "auto",
             help=product.DEFINITIONS[row.metric],
             chart_data=sparks.get(row.metric) or None,
             chart_type="area",
@@ -137,7 +141,10 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
             row.metric, row.current, row.target, row.vs_target, currency, name_target=not present
         )
         gap = product.target_gap_text(row.metric, row.current, row.target, row.vs_target)
-        st.badge(target, color=product.tone(row.on_target, gap), icon=":material/flag:")
+        badges = f":{product.tone(row.on_target, gap)}-badge[:material/flag: {target}]"
+        if sample and not too_few:
+            badges += f" :gray-badge[:material/groups: {sample}]"
+        st.markdown(badges)
 
 sections = st.tabs(SECTIONS, key="section", bind="query-params")
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
@@ -200,28 +207,29 @@ if voice_tab.open:
         voice = data.query(product.voice_series, product_id, grain, window.start, window.end)
         if voice.empty:
             layout.empty_state(
-                "No survey answers about this product in this window.",
-                "Widen the window, or import feedback on the Data page.",
+                "No survey answers about this product in this window, so there is no NPS or CSAT to show.",
+                "Widen the window, or import feedback (NPS and CSAT scores) on the Data page.",
             )
         else:
-            answers = int(voice["nps_answers"].sum())
-            nps_now = summary.set_index("metric").loc["nps", "current"]
+            st.caption(f"By {grain}; every hover says how many answers a point stands on. {product.TOO_FEW_TEXT}")
+            by_metric = summary.set_index("metric")
             left, right = layout.side_by_side([1, 1], present)
             with left:
-                title = (
-                    f"NPS {shown('nps', nps_now)} from {answers:,} answers: who promotes, who detracts"
-                    if answers
-                    else "No NPS answers in this window"
+                nps_row = by_metric.loc["nps"]
+                title = product.survey_title(
+                    "nps", nps_row["current"], nps_row["answers"], currency, "who promotes, who detracts"
                 )
                 layout.chart(charts.nps_mix(voice, present=present, title=title, grain=grain), key="nps_mix")
             with right:
-                csat_row = summary.set_index("metric").loc["csat"]
-                title = f"CSAT {shown('csat', csat_row['current'])}: share of answers scoring 4 or 5"
+                csat_row = by_metric.loc["csat"]
+                title = product.survey_title(
+                    "csat", csat_row["current"], csat_row["answers"], currency, "share of answers scoring 4 or 5"
+                )
                 layout.chart(
                     charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
                     key="csat_trend",
                 )
-            themes = data.query(product.feedback_themes, product_id, window.start, window.end)
+            themes = product.top_themes(data.query(product.feedback_themes, product_id, window.start, window.end))
             left, right = layout.side_by_side([1, 1], present)
             with left:
                 top = themes.iloc[0]
@@ -238,9 +246,12 @@ if voice_tab.open:
                 )
             with right:
                 lowest = product.lowest_scoring_theme(themes)
-                title = "Themes by average score (0–10)"
+                title = f"Themes by average score (0–10): none has {product.MIN_ANSWERS} answers to rank it on"
                 if lowest is not None:
-                    title = f"Lowest-scoring theme: {lowest['theme']} ({lowest['mean_nps_score']:.1f} / 10)"
+                    title = (
+                        f"Lowest-scoring theme: {lowest['theme']} "
+                        f"({lowest['mean_nps_score']:.1f} / 10 from {lowest['nps_answers']:,} answers)"
+                    )
                 layout.chart(
                     charts.theme_ranking(
                         themes,
@@ -260,6 +271,7 @@ if voice_tab.open:
                 hide_index=True,
                 width="stretch",
                 column_config=COMMENT_COLUMNS,
+                placeholder=MISSING,
             )
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
@@ -301,6 +313,7 @@ if roadmap_tab.open:
                 hide_index=True,
                 width="stretch",
                 column_config=LATE_COLUMNS,
+                placeholder=MISSING,
             )
 
 

@@ -172,10 +172,51 @@ def kpi_trend(
     return styled(fig, present=present, title=title, height=360)
 
 
+#: Figures from too few answers: light grey, hollow, and said so in the hover.
+TOO_FEW_COLOUR = "#C8CDD2"
+TOO_FEW_OPACITY = 0.35
+
+
+def _survey_line(fig, voice, column: str, readable, *, name: str, colour: str, hover: str, yaxis: str = "y"):
+    """Draw a survey score per period: a line through the readable periods, hollow grey points for the others.
+
+    ``hover`` is a template over ``%{y}`` and ``%{customdata}`` (the answers); the grey points add "too few to
+    read", so every point says how many answers it stands on.
+    """
+    fig.add_scatter(
+        x=voice["period"],
+        y=voice[column].where(readable),
+        name=name,
+        yaxis=yaxis,
+        mode="lines+markers",
+        line={"color": colour},
+        customdata=voice[f"{column}_answers"],
+        hovertemplate=hover + "<extra></extra>",
+    )
+    few = voice[~readable & voice[column].notna()]
+    if len(few):
+        fig.add_scatter(
+            x=few["period"],
+            y=few[column],
+            name="too few answers",
+            yaxis=yaxis,
+            mode="markers",
+            marker={"color": "#FFFFFF", "size": 8, "line": {"color": "#9AA5B1", "width": 2}},
+            customdata=few[f"{column}_answers"],
+            hovertemplate=hover + ": too few to read<extra></extra>",
+        )
+
+
 def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
-    """Share of promoters, passives and detractors per period (stacked to 100 %) with the NPS line on the right."""
+    """Share of promoters, passives and detractors per period (stacked to 100 %) with the NPS line on the right.
+
+    Periods with too few answers (``voice_series``'s ``nps_readable`` False) are faded bars and hollow grey NPS
+    points; every hover says how many answers the period has.
+    """
     fig = go.Figure()
     answers = voice["nps_answers"].where(voice["nps_answers"] > 0)
+    readable = voice["nps_readable"]
+    opacity = [1.0 if ok else TOO_FEW_OPACITY for ok in readable]
     for column, name, colour in (
         ("detractors", "detractors (0–6)", BAD),
         ("passives", "passives (7–8)", "#C8CDD2"),
@@ -185,19 +226,19 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
             x=voice["period"],
             y=100 * voice[column] / answers,
             name=name,
-            marker_color=colour,
-            customdata=voice[column],
-            hovertemplate=f"{name}: %{{y:.0f}}% (%{{customdata}} answers)<extra></extra>",
+            marker={"color": colour, "opacity": opacity},
+            customdata=voice[[column, "nps_answers"]].to_numpy(),
+            hovertemplate=f"{name}: %{{y:.0f}}% (%{{customdata[0]}} of %{{customdata[1]}} answers)<extra></extra>",
         )
-    fig.add_scatter(
-        x=voice["period"],
-        y=voice["nps"],
+    _survey_line(
+        fig,
+        voice,
+        "nps",
+        readable,
         name="NPS",
+        colour="#000000",
+        hover="NPS %{y:+.0f} from %{customdata} answers",
         yaxis="y2",
-        mode="lines+markers",
-        line={"color": "#000000"},
-        customdata=voice["nps_answers"],
-        hovertemplate="NPS %{y:+.0f} from %{customdata} answers<extra></extra>",
     )
     fig.update_layout(
         barmode="stack",
@@ -212,17 +253,20 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
 
 
 def csat_trend(voice, target: float | None, *, present: bool, title: str, grain: str = "month"):
-    """CSAT per period (share of answers scoring 4–5) with the number of answers in the hover and the target."""
+    """CSAT per period (share of answers scoring 4–5) with the number of answers in the hover and the target.
+
+    Periods with too few answers (``csat_readable`` False) are hollow grey points off the line.
+    """
     rows = voice.dropna(subset=["csat"])
     fig = go.Figure()
-    fig.add_scatter(
-        x=rows["period"],
-        y=rows["csat"],
+    _survey_line(
+        fig,
+        rows,
+        "csat",
+        rows["csat_readable"],
         name="CSAT",
-        mode="lines+markers",
-        line={"color": GOOD},
-        customdata=rows["csat_answers"],
-        hovertemplate="%{x|%d %b %Y}: %{y:.0f}% satisfied of %{customdata} answers<extra></extra>",
+        colour=GOOD,
+        hover="%{x|%d %b %Y}: %{y:.0f}% satisfied of %{customdata} answers",
     )
     if target is not None and target == target:
         fig.add_hline(
@@ -239,13 +283,20 @@ def csat_trend(voice, target: float | None, *, present: bool, title: str, grain:
 
 
 def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title: str, value_format: str):
-    """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top."""
+    """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top.
+
+    ``themes``: ``product.top_themes`` rows. Ranked by a score, a theme with too few NPS answers
+    (``nps_readable`` False) is a grey bar, neither above nor below the product's average.
+    """
     rows = themes.dropna(subset=[column]).sort_values(column, ascending=False)
     colours = GOOD
     if column != "answers":
         # Blue above the product's own average score, vermillion below: which themes pull it down.
         overall = (themes[column] * themes["answers"]).sum() / max(themes["answers"].sum(), 1)
-        colours = [GOOD if v >= overall else BAD for v in rows[column]]
+        colours = [
+            TOO_FEW_COLOUR if not ok else GOOD if v >= overall else BAD
+            for v, ok in zip(rows[column], rows["nps_readable"], strict=True)
+        ]
     fig = go.Figure(
         go.Bar(
             y=rows["theme"],
@@ -255,9 +306,9 @@ def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title:
             text=[format(v, value_format) for v in rows[column]],
             textposition="outside",
             cliponaxis=False,
-            customdata=rows[["answers", "nps", "csat"]].to_numpy(),
-            hovertemplate="%{y}: %{customdata[0]} answers, NPS %{customdata[1]:+.0f}, CSAT %{customdata[2]:.0f}%"
-            "<extra></extra>",
+            customdata=rows[["answers", "nps", "csat", "nps_answers"]].to_numpy(),
+            hovertemplate="%{y}: %{customdata[0]} answers, NPS %{customdata[1]:+.0f} from %{customdata[3]}, "
+            "CSAT %{customdata[2]:.0f}%<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", title=None)
