@@ -49,6 +49,8 @@ PROJECT_COLUMNS = {
     "planned_forward": st.column_config.NumberColumn("Planned from now on", format="compact"),
     "features": st.column_config.NumberColumn("Features", format="%d"),
 }
+#: Rows of a ranking shown on a projector, at room size.
+ROOM_ROWS = 5
 #: A missing number in a table, as everywhere else (analytics.formatting): never Streamlit's "None".
 MISSING = "–"
 
@@ -116,10 +118,10 @@ with heading:
 # ---- KPI tiles ---------------------------------------------------------------------------------------------------
 summary = data.query(product.kpi_summary, product_id, window)
 # Sparklines by week whatever the grain: enough points to show a shape inside a tile.
-sparks = data.query(product.kpi_sparklines, product_id, "week", window)
-# Six tiles in a row on a desk; two rows of three on a projector, where big type would cut their text short.
-per_row = 3 if present else len(summary)
-tile_columns = [column for start in range(0, len(summary), per_row) for column in st.columns(per_row)]
+sparks = {} if present else data.query(product.kpi_sparklines, product_id, "week", window)
+# Six tiles in one row, on a projector too: there they drop the sparkline, so the tiles stay one short row and each
+# tab's key chart still fits the first 1080 pixels.
+tile_columns = st.columns(len(summary))
 for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
     change = product.change_text(row.metric, row.change, row.relative_change, row.answers, row.previous_answers)
     # NPS and CSAT say how many answers they stand on; from too few, that is what the tile says instead of a change.
@@ -133,7 +135,7 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
             delta_color="off" if too_few else product.tone(row.better, change),
             delta_arrow="off" if too_few else "auto",
             help=product.DEFINITIONS[row.metric],
-            chart_data=sparks.get(row.metric) or None,
+            chart_data=None if present else sparks.get(row.metric) or None,
             chart_type="area",
         )
         # A projector tile is narrow at presentation type sizes: the gap alone there, the target value in the help.
@@ -155,11 +157,6 @@ if trends_tab.open:
         trends = data.query(product.kpi_trends, product_id, product.TREND_METRICS, grain, window)
         ships = data.query(product.shipped_features, product_id, window.start, window.end)
         definitions = data.query(product.metric_definitions)
-        st.caption(
-            f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
-            "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
-            "periods the window cuts."
-        )
         by_metric = summary.set_index("metric")
         grid = [layout.side_by_side([1, 1], present), layout.side_by_side([1, 1], present)]
         for slot, metric in zip([c for row in grid for c in row], product.TREND_METRICS, strict=True):
@@ -193,6 +190,11 @@ if trends_tab.open:
                     ),
                     key=f"trend_{metric}",
                 )
+        st.caption(
+            f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
+            "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
+            "periods the window cuts."
+        )
         st.download_button(
             "Download trends (CSV)",
             downloads.csv_bytes(trends),
@@ -211,7 +213,6 @@ if voice_tab.open:
                 "Widen the window, or import feedback (NPS and CSAT scores) on the Data page.",
             )
         else:
-            st.caption(f"By {grain}; every hover says how many answers a point stands on. {product.TOO_FEW_TEXT}")
             by_metric = summary.set_index("metric")
             left, right = layout.side_by_side([1, 1], present)
             with left:
@@ -229,6 +230,8 @@ if voice_tab.open:
                     charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
                     key="csat_trend",
                 )
+            # Under the charts rather than over them: on a projector the first chart then fits the first screen.
+            st.caption(f"By {grain}; every hover says how many answers a point stands on. {product.TOO_FEW_TEXT}")
             themes = product.top_themes(data.query(product.feedback_themes, product_id, window.start, window.end))
             left, right = layout.side_by_side([1, 1], present)
             with left:
@@ -347,41 +350,54 @@ def backlog_section() -> None:
     # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
     plan = product.capacity_plan(items, capacity, score)
     ranked = product.quadrants(plan.items, score)
-    a, b, c = st.columns(3)
-    a.metric(
-        "Chosen items",
-        f"{plan.chosen_count} of {len(ranked)}",
-        help="Items that together give the most total score within the capacity.",
-        border=True,
-        delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
-        delta_color="off",
-        delta_arrow="off",
-    )
-    b.metric(
-        f"Total {score.upper()} chosen",
-        f"{plan.chosen_value:,.1f}",
-        border=True,
-        help=product.DEFINITIONS[score],
-        delta=f"{plan.gain:+,.1f} vs cutting the ranked list",
-        delta_color=product.GOOD if plan.gain > 0 else "off",
-        delta_arrow="off",
-    )
-    c.metric(
-        "Cutting the ranked list instead",
-        f"{plan.sorted_cut_count} items",
-        border=True,
-        help="Walk the list in rank order and stop at the first item that no longer fits.",
-        delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
-        delta_color="off",
-        delta_arrow="off",
-    )
+    if present:
+        # On a projector the answer is one line and the top of both rankings at room size (a plain table, in the
+        # page's big type), so that the slider, the answer and the rankings fit one screen.
+        st.markdown(
+            f"**{plan.chosen_count} of {len(ranked)} items fit** {plan.chosen_effort:.1f} of {plan.capacity:.1f} "
+            f"person-months · **{score.upper()} {plan.chosen_value:,.1f}**, {plan.gain:+,.1f} against cutting the "
+            f"ranked list ({plan.sorted_cut_count} items). The top {ROOM_ROWS} of each ranking:"
+        )
+    else:
+        a, b, c = st.columns(3)
+        a.metric(
+            "Chosen items",
+            f"{plan.chosen_count} of {len(ranked)}",
+            help="Items that together give the most total score within the capacity.",
+            border=True,
+            delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        b.metric(
+            f"Total {score.upper()} chosen",
+            f"{plan.chosen_value:,.1f}",
+            border=True,
+            help=product.DEFINITIONS[score],
+            delta=f"{plan.gain:+,.1f} vs cutting the ranked list",
+            delta_color=product.GOOD if plan.gain > 0 else "off",
+            delta_arrow="off",
+        )
+        c.metric(
+            "Cutting the ranked list instead",
+            f"{plan.sorted_cut_count} items",
+            border=True,
+            help="Walk the list in rank order and stop at the first item that no longer fits.",
+            delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
+            delta_color="off",
+            delta_arrow="off",
+        )
     # The two rankings stay side by side even on a projector: comparing them row by row is the point.
     left, right = st.columns(2, gap="medium")
     table_columns = ["rank", "feature_id", "title", "score", "effort", "chosen"]
     for slot, name in ((left, "rice"), (right, "wsjf")):
         with slot:
-            st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
             view = ranked.sort_values(f"{name}_rank").rename(columns={f"{name}_rank": "rank", name: "score"})
+            if present:
+                # The score's column names the ranking: no heading line, so the rankings fit the first screen.
+                st.table(product.room_table(view, ROOM_ROWS, name.upper()), border="horizontal", hide_index=True)
+                continue
+            st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
             st.dataframe(
                 view[table_columns],
                 hide_index=True,
@@ -429,44 +445,50 @@ if investment_tab.open:
             flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
             totals = product.investment_totals(projects, flows)
             spent = totals.spent
-            a, b, c, d = st.columns(4)
-            a.metric(
-                spent.label(),
-                formatting.money(spent.total, currency),
-                border=True,
-                help=product.SPENT_TO_DATE,
-                delta=spent.split_text(currency),
-                delta_color="off",
-                delta_arrow="off",
-            )
-            b.metric(
-                "Planned from now on",
-                formatting.money(totals.planned_forward, currency),
-                border=True,
-                help="Planned cost dated on or after the valuation date, of the projects still live.",
-            )
-            c.metric(
-                f"Revenue, last {totals.months} months",
-                shown("revenue", totals.revenue),
-                border=True,
-                help="Sum of the product's daily revenue over the same months.",
-            )
-            d.metric(
-                "Active users now",
-                shown("active_users", totals.active_users),
-                border=True,
-                help="Active users on the last day with data.",
-            )
-            layout.chart(
-                charts.investment_outcome(
-                    flows,
-                    currency=currency,
-                    present=present,
-                    as_of=as_of,
-                    title=product.investment_title(totals, currency),
-                ),
-                key="investment",
-            )
+            # On a projector the chart, whose title states the same spent to date, comes first: it is the answer.
+            tile_slot, chart_slot = (st.container(), st.container())
+            if present:
+                tile_slot, chart_slot = chart_slot, tile_slot
+            with tile_slot:
+                a, b, c, d = st.columns(4)
+                a.metric(
+                    spent.label(),
+                    formatting.money(spent.total, currency),
+                    border=True,
+                    help=product.SPENT_TO_DATE,
+                    delta=spent.split_text(currency),
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+                b.metric(
+                    "Planned from now on",
+                    formatting.money(totals.planned_forward, currency),
+                    border=True,
+                    help="Planned cost dated on or after the valuation date, of the projects still live.",
+                )
+                c.metric(
+                    f"Revenue, last {totals.months} months",
+                    shown("revenue", totals.revenue),
+                    border=True,
+                    help="Sum of the product's daily revenue over the same months.",
+                )
+                d.metric(
+                    "Active users now",
+                    shown("active_users", totals.active_users),
+                    border=True,
+                    help="Active users on the last day with data.",
+                )
+            with chart_slot:
+                layout.chart(
+                    charts.investment_outcome(
+                        flows,
+                        currency=currency,
+                        present=present,
+                        as_of=as_of,
+                        title=product.investment_title(totals, currency),
+                    ),
+                    key="investment",
+                )
             st.caption(
                 "Bars are planned cost by month: actual cost is known only as each project's running total at its "
                 "progress snapshots. " + product.SPENT_TO_DATE

@@ -6,6 +6,7 @@ They draw the frames of ``analytics.product``; store text in them is escaped by 
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.charts.template import (
@@ -30,6 +31,15 @@ STATUS_COLOURS = {
     "dropped": "#DDDDDD",
 }
 TARGET_COLOUR = "#E69F00"
+
+#: A section's key chart on a projector, before the presentation template's 1.25 scaling: under the header, the
+#: folded controls, the tiles and the tabs, it then ends inside the first 1080 pixels of a 1920x1080 screen
+#: (tests/browser/test_product.py measures it).
+ROOM_HEIGHT = 330
+#: Signup cohorts a heatmap shows on a projector, the latest: more rows than this are too thin to read there.
+ROOM_COHORTS = 10
+#: Features a roadmap shows on a projector: open work and the latest shipped.
+ROOM_FEATURES = 10
 
 #: The hidden axis the release markers hang from: 0 at the bottom of the plot, 1 just under its top.
 RELEASE_AXIS = {"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True}
@@ -169,7 +179,7 @@ def kpi_trend(
     fig.update_yaxes(**_value_axis(unit, currency), rangemode="tozero" if unit != "%" else "normal")
     _period_ticks(fig, grain, len(frame))
     fig.update_layout(margin=legend_above_margin(present))
-    return styled(fig, present=present, title=title, height=360)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 360)
 
 
 #: Figures from too few answers: light grey, hollow, and said so in the hover.
@@ -249,7 +259,7 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
     )
     _period_ticks(fig, grain, len(voice))
     fig.update_layout(margin=legend_above_margin(present))
-    return styled(fig, present=present, title=title, height=380)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 380)
 
 
 def csat_trend(voice, target: float | None, *, present: bool, title: str, grain: str = "month"):
@@ -322,6 +332,12 @@ def retention_heatmap(matrix, *, present: bool):
     ``matrix``: ``product.retention_matrix``. Only mature cells are drawn: an immature one is unknown, not 0 %.
     """
     mature = matrix[matrix["mature"]]
+    cohorts = sorted(mature["cohort_month"].unique())
+    title = "Retention by signup cohort: blank cells are months a cohort has not reached yet"
+    if present and len(cohorts) > ROOM_COHORTS:
+        # A projector reads a few rows: the latest cohorts, said in the title.
+        mature = mature[mature["cohort_month"] >= cohorts[-ROOM_COHORTS]]
+        title = f"Retention of the {ROOM_COHORTS} latest of {len(cohorts)} signup cohorts (blank: not reached yet)"
     pivot = mature.pivot_table(index="cohort_month", columns="month_offset", values="retention", aggfunc="first")
     sizes = mature.groupby("cohort_month")["cohort_size"].first().reindex(pivot.index)
     z = pivot.to_numpy() * 100
@@ -348,8 +364,8 @@ def retention_heatmap(matrix, *, present: bool):
     )
     fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 14 if present else 11})
     fig.update_xaxes(title="Months since signup", dtick=1 if len(pivot.columns) <= 24 else 2)
-    title = "Retention by signup cohort: blank cells are months a cohort has not reached yet"
-    return styled(fig, present=present, title=title, height=max(420, 24 * len(pivot) + 150))
+    height = ROOM_HEIGHT if present else max(420, 24 * len(pivot) + 150)
+    return styled(fig, present=present, title=title, height=height)
 
 
 def retention_curve(curve, *, present: bool):
@@ -381,8 +397,18 @@ def retention_curve(curve, *, present: bool):
 def roadmap_timeline(frame, *, as_of, present: bool):
     """Features as bars from start to ship (or target) date, grouped by theme, coloured by status, with a today line.
 
-    Shipped-late items carry a vermillion outline and a tick at their target date.
+    Shipped-late items carry a vermillion outline and a tick at their target date. On a projector only the
+    ``ROOM_FEATURES`` bars ending nearest ``as_of`` are drawn (the title's count stays over every feature).
     """
+    late = frame["days_late"].fillna(0) > 0
+    shipped_late = int((late & (frame["status"] == "shipped")).sum())
+    shipped = int((frame["status"] == "shipped").sum())
+    title = f"Roadmap by theme: {shipped_late} of {shipped} shipped features landed after their target date"
+    if present and len(frame) > ROOM_FEATURES:
+        distance = (frame["finish"] - pd.Timestamp(as_of)).abs()
+        nearest = distance.sort_values(kind="stable").index[:ROOM_FEATURES]
+        frame = frame.loc[sorted(nearest)].reset_index(drop=True)
+        title += f"; the {ROOM_FEATURES} ending nearest today"
     fig = go.Figure()
     y = [frame["theme"].tolist(), (frame["feature_id"] + " " + frame["title"]).tolist()]
     durations = (frame["finish"] - frame["start_date"]).dt.total_seconds() * 1000
@@ -432,10 +458,8 @@ def roadmap_timeline(frame, *, as_of, present: bool):
     fig.update_layout(barmode="overlay", xaxis_title=None, bargap=0.25)
     fig.update_yaxes(autorange="reversed", tickfont={"size": 14 if present else 11})
     fig.update_xaxes(type="date", tickformat="%b %Y", showgrid=True, gridcolor="#EEF0F2")
-    shipped_late = int((late & (frame["status"] == "shipped")).sum())
-    shipped = int((frame["status"] == "shipped").sum())
-    title = f"Roadmap by theme: {shipped_late} of {shipped} shipped features landed after their target date"
-    return styled(fig, present=present, title=title, height=max(420, 22 * len(frame) + 140))
+    height = ROOM_HEIGHT if present else max(420, 22 * len(frame) + 140)
+    return styled(fig, present=present, title=title, height=height)
 
 
 def rank_slope(items, *, present: bool, top: int = 10):
@@ -591,4 +615,4 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of, title: str
         margin=legend_above_margin(present),
     )
     fig.update_layout(yaxis=money_axis(currency))
-    return styled(fig, present=present, title=title, height=420)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 420)

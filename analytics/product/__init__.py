@@ -17,6 +17,7 @@ from analytics.product.backlog import (
     quadrants,
     rank_desc,
     rice,
+    room_table,
     wsjf,
 )
 from analytics.product.catalogue import (
@@ -138,6 +139,7 @@ __all__ = [
     "retention_matrix",
     "rice",
     "roadmap",
+    "room_table",
     "sample_text",
     "shipped_features",
     "spent_to_date",
