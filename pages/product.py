@@ -149,6 +149,8 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
         st.markdown(badges)
 
 sections = st.tabs(SECTIONS, key="section", bind="query-params")
+# Every figure below is cached by the store version and the view it was drawn for (ui.data.figure).
+view_key = (product_id, window, grain, present)
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
 
 # ---- Trends ------------------------------------------------------------------------------------------------------
@@ -177,7 +179,9 @@ if trends_tab.open:
                 if not formatting.is_missing(row["target"]):
                     title += f"; target {shown(metric, row['target'])}"
                 layout.chart(
-                    charts.kpi_trend(
+                    data.figure(
+                        charts.kpi_trend,
+                        (*view_key, metric),
                         rows,
                         ships,
                         label=label,
@@ -220,14 +224,25 @@ if voice_tab.open:
                 title = product.survey_title(
                     "nps", nps_row["current"], nps_row["answers"], currency, "who promotes, who detracts"
                 )
-                layout.chart(charts.nps_mix(voice, present=present, title=title, grain=grain), key="nps_mix")
+                layout.chart(
+                    data.figure(charts.nps_mix, view_key, voice, present=present, title=title, grain=grain),
+                    key="nps_mix",
+                )
             with right:
                 csat_row = by_metric.loc["csat"]
                 title = product.survey_title(
                     "csat", csat_row["current"], csat_row["answers"], currency, "share of answers scoring 4 or 5"
                 )
                 layout.chart(
-                    charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
+                    data.figure(
+                        charts.csat_trend,
+                        view_key,
+                        voice,
+                        target=csat_row["target"],
+                        present=present,
+                        title=title,
+                        grain=grain,
+                    ),
                     key="csat_trend",
                 )
             # Under the charts rather than over them: on a projector the first chart then fits the first screen.
@@ -237,9 +252,11 @@ if voice_tab.open:
             with left:
                 top = themes.iloc[0]
                 layout.chart(
-                    charts.theme_ranking(
+                    data.figure(
+                        charts.theme_ranking,
+                        view_key,
                         themes,
-                        "answers",
+                        column="answers",
                         present=present,
                         axis_title="Answers",
                         value_format=",.0f",
@@ -256,9 +273,11 @@ if voice_tab.open:
                         f"({lowest['mean_nps_score']:.1f} / 10 from {lowest['nps_answers']:,} answers)"
                     )
                 layout.chart(
-                    charts.theme_ranking(
+                    data.figure(
+                        charts.theme_ranking,
+                        view_key,
                         themes,
-                        "mean_nps_score",
+                        column="mean_nps_score",
                         present=present,
                         axis_title="Average likelihood to recommend (0–10)",
                         value_format=".1f",
@@ -290,9 +309,13 @@ if retention_tab.open:
         else:
             left, right = layout.side_by_side([3, 2], present)
             with left:
-                layout.chart(charts.retention_heatmap(matrix, present=present), key="retention_heatmap")
+                layout.chart(
+                    data.figure(charts.retention_heatmap, view_key, matrix, present=present), key="retention_heatmap"
+                )
             with right:
-                layout.chart(charts.retention_curve(curve, present=present), key="retention_curve")
+                layout.chart(
+                    data.figure(charts.retention_curve, view_key, curve, present=present), key="retention_curve"
+                )
                 st.caption(
                     product.DEFINITIONS["retention"] + " Averaging young cohorts in as zeros would make "
                     "retention look as if it were collapsing."
@@ -308,7 +331,9 @@ if roadmap_tab.open:
                 "Import features with a start and a target date on the Data page.",
             )
         else:
-            layout.chart(charts.roadmap_timeline(plan, as_of=as_of, present=present), key="roadmap")
+            layout.chart(
+                data.figure(charts.roadmap_timeline, view_key, plan, as_of=as_of, present=present), key="roadmap"
+            )
             late = data.query(product.late_features, product_id)
             st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")
             st.dataframe(
@@ -349,6 +374,8 @@ def backlog_section() -> None:
         )
     # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
     plan = product.capacity_plan(items, capacity, score)
+    # The backlog's figures follow the slider too: cached by the plan's own parameters.
+    plan_key = (product_id, capacity, score, present)
     ranked = product.quadrants(plan.items, score)
     if present:
         # On a projector the answer is one line and the top of both rankings at room size (a plain table, in the
@@ -416,9 +443,12 @@ def backlog_section() -> None:
     with left:
         quick = int((ranked["quadrant"] == "Quick win").sum())
         title = f"Value against effort: {quick} quick wins; filled = fits {plan.capacity:.0f} person-months"
-        layout.chart(charts.value_effort_quadrant(ranked, score, present=present, title=title), key="value_effort")
+        layout.chart(
+            data.figure(charts.value_effort_quadrant, plan_key, ranked, score=score, present=present, title=title),
+            key="value_effort",
+        )
     with right:
-        layout.chart(charts.rank_slope(ranked, present=present), key="rank_slope")
+        layout.chart(data.figure(charts.rank_slope, plan_key, ranked, present=present), key="rank_slope")
     st.download_button(
         "Download backlog (CSV)",
         downloads.csv_bytes(ranked),
@@ -480,7 +510,9 @@ if investment_tab.open:
                 )
             with chart_slot:
                 layout.chart(
-                    charts.investment_outcome(
+                    data.figure(
+                        charts.investment_outcome,
+                        view_key,
                         flows,
                         currency=currency,
                         present=present,
