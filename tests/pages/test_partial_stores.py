@@ -8,6 +8,7 @@ Each store opens only the pages its missing part can touch, so the walk stays a 
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -32,7 +33,10 @@ PARTIAL = {
     "no capacity": (["team_capacity"], [(None, None), *PORTFOLIO_PAGES]),
     "no demand": (["project_demand"], [(None, None), *PORTFOLIO_PAGES]),
     "no alignment": (["project_alignment"], [(None, None), *PORTFOLIO_PAGES]),
-    "no progress": (["project_progress"], [(None, None), *PORTFOLIO_PAGES]),
+    "no progress": (
+        ["project_progress"],
+        [(None, None), *PORTFOLIO_PAGES, ("pages/product.py", {"section": "Investment", "product": "ATLAS"})],
+    ),
     "no risks": (["risks"], [(None, None), *PORTFOLIO_PAGES]),
     "no KPI history": (["kpi_history", "kpi_targets"], [(None, None), *PRODUCT_PAGES]),
     "no feedback": (["feedback"], [(None, None), *PRODUCT_PAGES]),
@@ -111,3 +115,29 @@ def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores
     shown = metric_values(at)
     unreadable = {label: value for label, value in shown.items() if value in ("None", "nan", "NaN", "$nan")}
     assert not unreadable, unreadable
+    section = (query or {}).get("section")
+    if page == "pages/product.py" and (name, section) in PRODUCT_CLAIMS:
+        assert PRODUCT_CLAIMS[(name, section)](at), (
+            f"{name}, {section}: {metric_values(at)} {[i.value for i in at.info]}"
+        )
+
+
+def _says(at, words: str) -> bool:
+    shown = [i.value for i in at.info] + [m.label for m in at.metric] + [m.value for m in at.metric]
+    shown += [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return any(words in text for text in shown)
+
+
+#: What the product page says about the part a store is missing, instead of a claim about data that is not there.
+PRODUCT_CLAIMS = {
+    # No answers: the voice tab says so, and the tiles read "no answers", never a score of 0.
+    ("no feedback", "Customer voice"): lambda at: (
+        _says(at, "no NPS or CSAT to show") and metric_values(at)["NPS"] == "no answers"
+    ),
+    # No KPIs: the investment tab names no revenue rather than earning $0.
+    ("no KPI history", "Investment"): lambda at: (
+        _says(at, "no revenue recorded") and metric_values(at)["Active users now"] == "no data"
+    ),
+    # No progress snapshots: spent to date is all plan, and labelled so.
+    ("no progress", "Investment"): lambda at: _says(at, "Spent to date (planned cost)"),
+}
