@@ -40,11 +40,19 @@ PROJECT_COLUMNS = {
     "start_date": st.column_config.DateColumn("Start", format="MMM YYYY"),
     "end_date": st.column_config.DateColumn("End", format="MMM YYYY"),
     "budget": st.column_config.NumberColumn("Budget", format="compact"),
-    "spent_to_date": st.column_config.NumberColumn("Spent", format="compact"),
-    "planned_forward": st.column_config.NumberColumn("Planned", format="compact"),
-    "actual_cost": st.column_config.NumberColumn("Actual cost (EVM)", format="compact"),
+    "spent_to_date": st.column_config.NumberColumn("Spent to date", format="compact", help=product.SPENT_TO_DATE),
+    "spent_basis": st.column_config.TextColumn(
+        "Spent is", help="actual: the latest progress snapshot's actual cost; planned: no snapshot, so the plan to date"
+    ),
+    "snapshot_on": st.column_config.DateColumn("Snapshot", format="D MMM YYYY"),
+    "planned_to_date": st.column_config.NumberColumn("Planned to date", format="compact"),
+    "planned_forward": st.column_config.NumberColumn("Planned from now on", format="compact"),
     "features": st.column_config.NumberColumn("Features", format="%d"),
 }
+#: Rows of a ranking shown on a projector, at room size.
+ROOM_ROWS = 5
+#: A missing number in a table, as everywhere else (analytics.formatting): never Streamlit's "None".
+MISSING = "–"
 
 
 def shown(metric: str, value: float | None) -> str:
@@ -110,20 +118,24 @@ with heading:
 # ---- KPI tiles ---------------------------------------------------------------------------------------------------
 summary = data.query(product.kpi_summary, product_id, window)
 # Sparklines by week whatever the grain: enough points to show a shape inside a tile.
-sparks = data.query(product.kpi_sparklines, product_id, "week", window)
-# Six tiles in a row on a desk; two rows of three on a projector, where big type would cut their text short.
-per_row = 3 if present else len(summary)
-tile_columns = [column for start in range(0, len(summary), per_row) for column in st.columns(per_row)]
+sparks = {} if present else data.query(product.kpi_sparklines, product_id, "week", window)
+# Six tiles in one row, on a projector too: there they drop the sparkline, so the tiles stay one short row and each
+# tab's key chart still fits the first 1080 pixels.
+tile_columns = st.columns(len(summary))
 for column, row in zip(tile_columns, summary.itertuples(index=False), strict=False):
-    change = product.change_text(row.metric, row.change, row.relative_change)
+    change = product.change_text(row.metric, row.change, row.relative_change, row.answers, row.previous_answers)
+    # NPS and CSAT say how many answers they stand on; from too few, that is what the tile says instead of a change.
+    sample = product.sample_text(row.metric, row.answers)
+    too_few = sample is not None and not product.readable(row.answers)
     with column, st.container(border=True):
         st.metric(
             text.markdown(row.label),
             shown(row.metric, row.current),
-            delta=change,
-            delta_color=product.tone(row.better, change),
+            delta=sample if too_few else change,
+            delta_color="off" if too_few else product.tone(row.better, change),
+            delta_arrow="off" if too_few else "auto",
             help=product.DEFINITIONS[row.metric],
-            chart_data=sparks.get(row.metric) or None,
+            chart_data=None if present else sparks.get(row.metric) or None,
             chart_type="area",
         )
         # A projector tile is narrow at presentation type sizes: the gap alone there, the target value in the help.
@@ -131,9 +143,14 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
             row.metric, row.current, row.target, row.vs_target, currency, name_target=not present
         )
         gap = product.target_gap_text(row.metric, row.current, row.target, row.vs_target)
-        st.badge(target, color=product.tone(row.on_target, gap), icon=":material/flag:")
+        badges = f":{product.tone(row.on_target, gap)}-badge[:material/flag: {target}]"
+        if sample and not too_few:
+            badges += f" :gray-badge[:material/groups: {sample}]"
+        st.markdown(badges)
 
 sections = st.tabs(SECTIONS, key="section", bind="query-params")
+# Every figure below is cached by the store version and the view it was drawn for (ui.data.figure).
+view_key = (product_id, window, grain, present)
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections
 
 # ---- Trends ------------------------------------------------------------------------------------------------------
@@ -142,11 +159,6 @@ if trends_tab.open:
         trends = data.query(product.kpi_trends, product_id, product.TREND_METRICS, grain, window)
         ships = data.query(product.shipped_features, product_id, window.start, window.end)
         definitions = data.query(product.metric_definitions)
-        st.caption(
-            f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
-            "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
-            "periods the window cuts."
-        )
         by_metric = summary.set_index("metric")
         grid = [layout.side_by_side([1, 1], present), layout.side_by_side([1, 1], present)]
         for slot, metric in zip([c for row in grid for c in row], product.TREND_METRICS, strict=True):
@@ -167,7 +179,9 @@ if trends_tab.open:
                 if not formatting.is_missing(row["target"]):
                     title += f"; target {shown(metric, row['target'])}"
                 layout.chart(
-                    charts.kpi_trend(
+                    data.figure(
+                        charts.kpi_trend,
+                        (*view_key, metric),
                         rows,
                         ships,
                         label=label,
@@ -180,6 +194,11 @@ if trends_tab.open:
                     ),
                     key=f"trend_{metric}",
                 )
+        st.caption(
+            f"Solid: this window by {grain}; dashed: {window.comparison_label().removeprefix('vs ')}, "
+            "period by period; dotted: target; ▼ a feature shipped (hover for which). Hollow points are "
+            "periods the window cuts."
+        )
         st.download_button(
             "Download trends (CSV)",
             downloads.csv_bytes(trends),
@@ -194,35 +213,50 @@ if voice_tab.open:
         voice = data.query(product.voice_series, product_id, grain, window.start, window.end)
         if voice.empty:
             layout.empty_state(
-                "No survey answers about this product in this window.",
-                "Widen the window, or import feedback on the Data page.",
+                "No survey answers about this product in this window, so there is no NPS or CSAT to show.",
+                "Widen the window, or import feedback (NPS and CSAT scores) on the Data page.",
             )
         else:
-            answers = int(voice["nps_answers"].sum())
-            nps_now = summary.set_index("metric").loc["nps", "current"]
+            by_metric = summary.set_index("metric")
             left, right = layout.side_by_side([1, 1], present)
             with left:
-                title = (
-                    f"NPS {shown('nps', nps_now)} from {answers:,} answers: who promotes, who detracts"
-                    if answers
-                    else "No NPS answers in this window"
+                nps_row = by_metric.loc["nps"]
+                title = product.survey_title(
+                    "nps", nps_row["current"], nps_row["answers"], currency, "who promotes, who detracts"
                 )
-                layout.chart(charts.nps_mix(voice, present=present, title=title, grain=grain), key="nps_mix")
-            with right:
-                csat_row = summary.set_index("metric").loc["csat"]
-                title = f"CSAT {shown('csat', csat_row['current'])}: share of answers scoring 4 or 5"
                 layout.chart(
-                    charts.csat_trend(voice, csat_row["target"], present=present, title=title, grain=grain),
+                    data.figure(charts.nps_mix, view_key, voice, present=present, title=title, grain=grain),
+                    key="nps_mix",
+                )
+            with right:
+                csat_row = by_metric.loc["csat"]
+                title = product.survey_title(
+                    "csat", csat_row["current"], csat_row["answers"], currency, "share of answers scoring 4 or 5"
+                )
+                layout.chart(
+                    data.figure(
+                        charts.csat_trend,
+                        view_key,
+                        voice,
+                        target=csat_row["target"],
+                        present=present,
+                        title=title,
+                        grain=grain,
+                    ),
                     key="csat_trend",
                 )
-            themes = data.query(product.feedback_themes, product_id, window.start, window.end)
+            # Under the charts rather than over them: on a projector the first chart then fits the first screen.
+            st.caption(f"By {grain}; every hover says how many answers a point stands on. {product.TOO_FEW_TEXT}")
+            themes = product.top_themes(data.query(product.feedback_themes, product_id, window.start, window.end))
             left, right = layout.side_by_side([1, 1], present)
             with left:
                 top = themes.iloc[0]
                 layout.chart(
-                    charts.theme_ranking(
+                    data.figure(
+                        charts.theme_ranking,
+                        view_key,
                         themes,
-                        "answers",
+                        column="answers",
                         present=present,
                         axis_title="Answers",
                         value_format=",.0f",
@@ -232,13 +266,18 @@ if voice_tab.open:
                 )
             with right:
                 lowest = product.lowest_scoring_theme(themes)
-                title = "Themes by average score (0–10)"
+                title = f"Themes by average score (0–10): none has {product.MIN_ANSWERS} answers to rank it on"
                 if lowest is not None:
-                    title = f"Lowest-scoring theme: {lowest['theme']} ({lowest['mean_nps_score']:.1f} / 10)"
+                    title = (
+                        f"Lowest-scoring theme: {lowest['theme']} "
+                        f"({lowest['mean_nps_score']:.1f} / 10 from {lowest['nps_answers']:,} answers)"
+                    )
                 layout.chart(
-                    charts.theme_ranking(
+                    data.figure(
+                        charts.theme_ranking,
+                        view_key,
                         themes,
-                        "mean_nps_score",
+                        column="mean_nps_score",
                         present=present,
                         axis_title="Average likelihood to recommend (0–10)",
                         value_format=".1f",
@@ -254,6 +293,7 @@ if voice_tab.open:
                 hide_index=True,
                 width="stretch",
                 column_config=COMMENT_COLUMNS,
+                placeholder=MISSING,
             )
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
@@ -269,9 +309,13 @@ if retention_tab.open:
         else:
             left, right = layout.side_by_side([3, 2], present)
             with left:
-                layout.chart(charts.retention_heatmap(matrix, present=present), key="retention_heatmap")
+                layout.chart(
+                    data.figure(charts.retention_heatmap, view_key, matrix, present=present), key="retention_heatmap"
+                )
             with right:
-                layout.chart(charts.retention_curve(curve, present=present), key="retention_curve")
+                layout.chart(
+                    data.figure(charts.retention_curve, view_key, curve, present=present), key="retention_curve"
+                )
                 st.caption(
                     product.DEFINITIONS["retention"] + " Averaging young cohorts in as zeros would make "
                     "retention look as if it were collapsing."
@@ -287,7 +331,9 @@ if roadmap_tab.open:
                 "Import features with a start and a target date on the Data page.",
             )
         else:
-            layout.chart(charts.roadmap_timeline(plan, as_of=as_of, present=present), key="roadmap")
+            layout.chart(
+                data.figure(charts.roadmap_timeline, view_key, plan, as_of=as_of, present=present), key="roadmap"
+            )
             late = data.query(product.late_features, product_id)
             st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")
             st.dataframe(
@@ -295,6 +341,7 @@ if roadmap_tab.open:
                 hide_index=True,
                 width="stretch",
                 column_config=LATE_COLUMNS,
+                placeholder=MISSING,
             )
 
 
@@ -327,42 +374,57 @@ def backlog_section() -> None:
         )
     # A knapsack over a few dozen items solves in milliseconds: no cache, the slider gets a fresh answer.
     plan = product.capacity_plan(items, capacity, score)
+    # The backlog's figures follow the slider too: cached by the plan's own parameters.
+    plan_key = (product_id, capacity, score, present)
     ranked = product.quadrants(plan.items, score)
-    a, b, c = st.columns(3)
-    a.metric(
-        "Chosen items",
-        f"{plan.chosen_count} of {len(ranked)}",
-        help="Items that together give the most total score within the capacity.",
-        border=True,
-        delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
-        delta_color="off",
-        delta_arrow="off",
-    )
-    b.metric(
-        f"Total {score.upper()} chosen",
-        f"{plan.chosen_value:,.1f}",
-        border=True,
-        help=product.DEFINITIONS[score],
-        delta=f"{plan.gain:+,.1f} vs cutting the ranked list",
-        delta_color=product.GOOD if plan.gain > 0 else "off",
-        delta_arrow="off",
-    )
-    c.metric(
-        "Cutting the ranked list instead",
-        f"{plan.sorted_cut_count} items",
-        border=True,
-        help="Walk the list in rank order and stop at the first item that no longer fits.",
-        delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
-        delta_color="off",
-        delta_arrow="off",
-    )
+    if present:
+        # On a projector the answer is one line and the top of both rankings at room size (a plain table, in the
+        # page's big type), so that the slider, the answer and the rankings fit one screen.
+        st.markdown(
+            f"**{plan.chosen_count} of {len(ranked)} items fit** {plan.chosen_effort:.1f} of {plan.capacity:.1f} "
+            f"person-months · **{score.upper()} {plan.chosen_value:,.1f}**, {plan.gain:+,.1f} against cutting the "
+            f"ranked list ({plan.sorted_cut_count} items). The top {ROOM_ROWS} of each ranking:"
+        )
+    else:
+        a, b, c = st.columns(3)
+        a.metric(
+            "Chosen items",
+            f"{plan.chosen_count} of {len(ranked)}",
+            help="Items that together give the most total score within the capacity.",
+            border=True,
+            delta=f"{plan.chosen_effort:.1f} of {plan.capacity:.1f} person-months",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        b.metric(
+            f"Total {score.upper()} chosen",
+            f"{plan.chosen_value:,.1f}",
+            border=True,
+            help=product.DEFINITIONS[score],
+            delta=f"{plan.gain:+,.1f} vs cutting the ranked list",
+            delta_color=product.GOOD if plan.gain > 0 else "off",
+            delta_arrow="off",
+        )
+        c.metric(
+            "Cutting the ranked list instead",
+            f"{plan.sorted_cut_count} items",
+            border=True,
+            help="Walk the list in rank order and stop at the first item that no longer fits.",
+            delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
+            delta_color="off",
+            delta_arrow="off",
+        )
     # The two rankings stay side by side even on a projector: comparing them row by row is the point.
     left, right = st.columns(2, gap="medium")
     table_columns = ["rank", "feature_id", "title", "score", "effort", "chosen"]
     for slot, name in ((left, "rice"), (right, "wsjf")):
         with slot:
-            st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
             view = ranked.sort_values(f"{name}_rank").rename(columns={f"{name}_rank": "rank", name: "score"})
+            if present:
+                # The score's column names the ranking: no heading line, so the rankings fit the first screen.
+                st.table(product.room_table(view, ROOM_ROWS, name.upper()), border="horizontal", hide_index=True)
+                continue
+            st.markdown(f"**{name.upper()} ranking** · {product.DEFINITIONS[name]}")
             st.dataframe(
                 view[table_columns],
                 hide_index=True,
@@ -381,9 +443,12 @@ def backlog_section() -> None:
     with left:
         quick = int((ranked["quadrant"] == "Quick win").sum())
         title = f"Value against effort: {quick} quick wins; filled = fits {plan.capacity:.0f} person-months"
-        layout.chart(charts.value_effort_quadrant(ranked, score, present=present, title=title), key="value_effort")
+        layout.chart(
+            data.figure(charts.value_effort_quadrant, plan_key, ranked, score=score, present=present, title=title),
+            key="value_effort",
+        )
     with right:
-        layout.chart(charts.rank_slope(ranked, present=present), key="rank_slope")
+        layout.chart(data.figure(charts.rank_slope, plan_key, ranked, present=present), key="rank_slope")
     st.download_button(
         "Download backlog (CSV)",
         downloads.csv_bytes(ranked),
@@ -401,41 +466,78 @@ if backlog_tab.open:
 if investment_tab.open:
     with investment_tab:
         projects = data.query(product.investment, product_id)
-        flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
         if projects.empty:
             layout.empty_state(
-                "No portfolio project is attached to this product.",
-                "Set product_id on projects (Data page) to see what is invested in it.",
+                "No portfolio project is attached to this product, so nothing is invested in it that the store knows.",
+                "Set product_id on projects (Data page) to see what is spent on it against what it earns.",
             )
-        totals = product.investment_totals(projects, flows)
-        a, b, c, d = st.columns(4)
-        a.metric(
-            "Spent to date",
-            formatting.money(totals.spent_to_date, currency),
-            border=True,
-            help="Planned cost dated before the valuation date of the product's projects (sunk).",
-        )
-        b.metric(
-            "Planned from now on",
-            formatting.money(totals.planned_forward, currency),
-            border=True,
-            help="Planned cost dated on or after the valuation date.",
-        )
-        c.metric(
-            f"Revenue, last {totals.months} months",
-            formatting.money(totals.revenue, currency),
-            border=True,
-            help="Sum of the product's daily revenue over the same months.",
-        )
-        d.metric(
-            "Active users now",
-            formatting.count(totals.active_users),
-            border=True,
-            help="Active users on the last day with data.",
-        )
-        layout.chart(
-            charts.investment_outcome(flows, currency=currency, present=present, as_of=as_of), key="investment"
-        )
-        if not projects.empty:
+        else:
+            flows = data.query(product.investment_vs_outcome, product_id, 23, 12)
+            totals = product.investment_totals(projects, flows)
+            spent = totals.spent
+            # On a projector the chart, whose title states the same spent to date, comes first: it is the answer.
+            tile_slot, chart_slot = (st.container(), st.container())
+            if present:
+                tile_slot, chart_slot = chart_slot, tile_slot
+            with tile_slot:
+                a, b, c, d = st.columns(4)
+                a.metric(
+                    spent.label(),
+                    formatting.money(spent.total, currency),
+                    border=True,
+                    help=product.SPENT_TO_DATE,
+                    delta=spent.split_text(currency),
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+                b.metric(
+                    "Planned from now on",
+                    formatting.money(totals.planned_forward, currency),
+                    border=True,
+                    help="Planned cost dated on or after the valuation date, of the projects still live.",
+                )
+                c.metric(
+                    f"Revenue, last {totals.months} months",
+                    shown("revenue", totals.revenue),
+                    border=True,
+                    help="Sum of the product's daily revenue over the same months.",
+                )
+                d.metric(
+                    "Active users now",
+                    shown("active_users", totals.active_users),
+                    border=True,
+                    help="Active users on the last day with data.",
+                )
+            with chart_slot:
+                layout.chart(
+                    data.figure(
+                        charts.investment_outcome,
+                        view_key,
+                        flows,
+                        currency=currency,
+                        present=present,
+                        as_of=as_of,
+                        title=product.investment_title(totals, currency),
+                    ),
+                    key="investment",
+                )
+            st.caption(
+                "Bars are planned cost by month: actual cost is known only as each project's running total at its "
+                "progress snapshots. " + product.SPENT_TO_DATE
+            )
             st.markdown(f"**Projects attached to {text.markdown(info['name'])}**")
-            st.dataframe(projects, hide_index=True, width="stretch", column_config=PROJECT_COLUMNS)
+            st.dataframe(
+                projects,
+                hide_index=True,
+                width="stretch",
+                column_config=PROJECT_COLUMNS,
+                column_order=list(PROJECT_COLUMNS),
+                placeholder=MISSING,
+            )
+            st.download_button(
+                "Download projects (CSV)",
+                downloads.csv_bytes(projects),
+                f"{product_id}-projects.csv",
+                "text/csv",
+                icon=":material/download:",
+            )

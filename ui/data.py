@@ -177,6 +177,32 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return _cached_call(fn, name, path, opened.identity, store_version(), args, kwargs)
 
 
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def _cached_figure(
+    _build: Callable[..., T],
+    build_name: str,
+    path: str,
+    identity: tuple[int, int] | None,
+    version: int,
+    key: tuple,
+    _frames: tuple,
+    kwargs: dict,
+) -> T:
+    return _build(*_frames, **kwargs)
+
+
+def figure(build: Callable[..., T], key: tuple, *frames: Any, **kwargs: Any) -> T:
+    """Call ``build(*frames, **kwargs)`` (a figure builder of ``analytics.charts``), cached by the builder's name,
+    ``key``, ``kwargs`` and the store version.
+
+    ``frames`` are not hashed (hashing big frames on every rerun costs what the cache saves): ``key`` must name
+    every parameter they were queried with (product, window, grain...), as ``query`` would have been called.
+    """
+    name = f"{build.__module__}.{build.__qualname__}"
+    path, opened = _opened()
+    return _cached_figure(build, name, path, opened.identity, store_version(), key, frames, kwargs)
+
+
 def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call ``fn(cursor, *args, **kwargs)`` from analytics uncached: a write (analytics runs it as one transaction,
     which bumps the store version, so cached reads refresh on the next rerun) or a read that must not be cached.

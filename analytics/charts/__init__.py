@@ -24,6 +24,8 @@ from analytics.charts.portfolio import (
 from analytics.charts.product import (
     STATUS_COLOURS,
     TARGET_COLOUR,
+    TOO_FEW_COLOUR,
+    TOO_FEW_OPACITY,
     csat_trend,
     investment_outcome,
     kpi_trend,
@@ -81,6 +83,8 @@ __all__ = [
     "TARGET_COLOUR",
     "TEMPLATE",
     "TEMPLATE_PRESENT",
+    "TOO_FEW_COLOUR",
+    "TOO_FEW_OPACITY",
     "alignment_heatmap",
     "budget_by_year",
     "capacity_heatmap",

@@ -6,6 +6,7 @@ They draw the frames of ``analytics.product``; store text in them is escaped by 
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.charts.template import (
@@ -19,7 +20,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
-from analytics.formatting import CURRENCY_SYMBOLS, money
+from analytics.formatting import CURRENCY_SYMBOLS
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -30,6 +31,15 @@ STATUS_COLOURS = {
     "dropped": "#DDDDDD",
 }
 TARGET_COLOUR = "#E69F00"
+
+#: A section's key chart on a projector, before the presentation template's 1.25 scaling: under the header, the
+#: folded controls, the tiles and the tabs, it then ends inside the first 1080 pixels of a 1920x1080 screen
+#: (tests/browser/test_product.py measures it).
+ROOM_HEIGHT = 330
+#: Signup cohorts a heatmap shows on a projector, the latest: more rows than this are too thin to read there.
+ROOM_COHORTS = 10
+#: Features a roadmap shows on a projector: open work and the latest shipped.
+ROOM_FEATURES = 10
 
 #: The hidden axis the release markers hang from: 0 at the bottom of the plot, 1 just under its top.
 RELEASE_AXIS = {"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True}
@@ -169,13 +179,54 @@ def kpi_trend(
     fig.update_yaxes(**_value_axis(unit, currency), rangemode="tozero" if unit != "%" else "normal")
     _period_ticks(fig, grain, len(frame))
     fig.update_layout(margin=legend_above_margin(present))
-    return styled(fig, present=present, title=title, height=360)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 360)
+
+
+#: Figures from too few answers: light grey, hollow, and said so in the hover.
+TOO_FEW_COLOUR = "#C8CDD2"
+TOO_FEW_OPACITY = 0.35
+
+
+def _survey_line(fig, voice, column: str, readable, *, name: str, colour: str, hover: str, yaxis: str = "y"):
+    """Draw a survey score per period: a line through the readable periods, hollow grey points for the others.
+
+    ``hover`` is a template over ``%{y}`` and ``%{customdata}`` (the answers); the grey points add "too few to
+    read", so every point says how many answers it stands on.
+    """
+    fig.add_scatter(
+        x=voice["period"],
+        y=voice[column].where(readable),
+        name=name,
+        yaxis=yaxis,
+        mode="lines+markers",
+        line={"color": colour},
+        customdata=voice[f"{column}_answers"],
+        hovertemplate=hover + "<extra></extra>",
+    )
+    few = voice[~readable & voice[column].notna()]
+    if len(few):
+        fig.add_scatter(
+            x=few["period"],
+            y=few[column],
+            name="too few answers",
+            yaxis=yaxis,
+            mode="markers",
+            marker={"color": "#FFFFFF", "size": 8, "line": {"color": "#9AA5B1", "width": 2}},
+            customdata=few[f"{column}_answers"],
+            hovertemplate=hover + ": too few to read<extra></extra>",
+        )
 
 
 def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
-    """Share of promoters, passives and detractors per period (stacked to 100 %) with the NPS line on the right."""
+    """Share of promoters, passives and detractors per period (stacked to 100 %) with the NPS line on the right.
+
+    Periods with too few answers (``voice_series``'s ``nps_readable`` False) are faded bars and hollow grey NPS
+    points; every hover says how many answers the period has.
+    """
     fig = go.Figure()
     answers = voice["nps_answers"].where(voice["nps_answers"] > 0)
+    readable = voice["nps_readable"]
+    opacity = [1.0 if ok else TOO_FEW_OPACITY for ok in readable]
     for column, name, colour in (
         ("detractors", "detractors (0–6)", BAD),
         ("passives", "passives (7–8)", "#C8CDD2"),
@@ -185,19 +236,19 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
             x=voice["period"],
             y=100 * voice[column] / answers,
             name=name,
-            marker_color=colour,
-            customdata=voice[column],
-            hovertemplate=f"{name}: %{{y:.0f}}% (%{{customdata}} answers)<extra></extra>",
+            marker={"color": colour, "opacity": opacity},
+            customdata=voice[[column, "nps_answers"]].to_numpy(),
+            hovertemplate=f"{name}: %{{y:.0f}}% (%{{customdata[0]}} of %{{customdata[1]}} answers)<extra></extra>",
         )
-    fig.add_scatter(
-        x=voice["period"],
-        y=voice["nps"],
+    _survey_line(
+        fig,
+        voice,
+        "nps",
+        readable,
         name="NPS",
+        colour="#000000",
+        hover="NPS %{y:+.0f} from %{customdata} answers",
         yaxis="y2",
-        mode="lines+markers",
-        line={"color": "#000000"},
-        customdata=voice["nps_answers"],
-        hovertemplate="NPS %{y:+.0f} from %{customdata} answers<extra></extra>",
     )
     fig.update_layout(
         barmode="stack",
@@ -208,21 +259,24 @@ def nps_mix(voice, *, present: bool, title: str, grain: str = "month"):
     )
     _period_ticks(fig, grain, len(voice))
     fig.update_layout(margin=legend_above_margin(present))
-    return styled(fig, present=present, title=title, height=380)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 380)
 
 
 def csat_trend(voice, target: float | None, *, present: bool, title: str, grain: str = "month"):
-    """CSAT per period (share of answers scoring 4–5) with the number of answers in the hover and the target."""
+    """CSAT per period (share of answers scoring 4–5) with the number of answers in the hover and the target.
+
+    Periods with too few answers (``csat_readable`` False) are hollow grey points off the line.
+    """
     rows = voice.dropna(subset=["csat"])
     fig = go.Figure()
-    fig.add_scatter(
-        x=rows["period"],
-        y=rows["csat"],
+    _survey_line(
+        fig,
+        rows,
+        "csat",
+        rows["csat_readable"],
         name="CSAT",
-        mode="lines+markers",
-        line={"color": GOOD},
-        customdata=rows["csat_answers"],
-        hovertemplate="%{x|%d %b %Y}: %{y:.0f}% satisfied of %{customdata} answers<extra></extra>",
+        colour=GOOD,
+        hover="%{x|%d %b %Y}: %{y:.0f}% satisfied of %{customdata} answers",
     )
     if target is not None and target == target:
         fig.add_hline(
@@ -239,13 +293,20 @@ def csat_trend(voice, target: float | None, *, present: bool, title: str, grain:
 
 
 def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title: str, value_format: str):
-    """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top."""
+    """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top.
+
+    ``themes``: ``product.top_themes`` rows. Ranked by a score, a theme with too few NPS answers
+    (``nps_readable`` False) is a grey bar, neither above nor below the product's average.
+    """
     rows = themes.dropna(subset=[column]).sort_values(column, ascending=False)
     colours = GOOD
     if column != "answers":
         # Blue above the product's own average score, vermillion below: which themes pull it down.
         overall = (themes[column] * themes["answers"]).sum() / max(themes["answers"].sum(), 1)
-        colours = [GOOD if v >= overall else BAD for v in rows[column]]
+        colours = [
+            TOO_FEW_COLOUR if not ok else GOOD if v >= overall else BAD
+            for v, ok in zip(rows[column], rows["nps_readable"], strict=True)
+        ]
     fig = go.Figure(
         go.Bar(
             y=rows["theme"],
@@ -255,9 +316,9 @@ def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title:
             text=[format(v, value_format) for v in rows[column]],
             textposition="outside",
             cliponaxis=False,
-            customdata=rows[["answers", "nps", "csat"]].to_numpy(),
-            hovertemplate="%{y}: %{customdata[0]} answers, NPS %{customdata[1]:+.0f}, CSAT %{customdata[2]:.0f}%"
-            "<extra></extra>",
+            customdata=rows[["answers", "nps", "csat", "nps_answers"]].to_numpy(),
+            hovertemplate="%{y}: %{customdata[0]} answers, NPS %{customdata[1]:+.0f} from %{customdata[3]}, "
+            "CSAT %{customdata[2]:.0f}%<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", title=None)
@@ -271,6 +332,12 @@ def retention_heatmap(matrix, *, present: bool):
     ``matrix``: ``product.retention_matrix``. Only mature cells are drawn: an immature one is unknown, not 0 %.
     """
     mature = matrix[matrix["mature"]]
+    cohorts = sorted(mature["cohort_month"].unique())
+    title = "Retention by signup cohort: blank cells are months a cohort has not reached yet"
+    if present and len(cohorts) > ROOM_COHORTS:
+        # A projector reads a few rows: the latest cohorts, said in the title.
+        mature = mature[mature["cohort_month"] >= cohorts[-ROOM_COHORTS]]
+        title = f"Retention of the {ROOM_COHORTS} latest of {len(cohorts)} signup cohorts (blank: not reached yet)"
     pivot = mature.pivot_table(index="cohort_month", columns="month_offset", values="retention", aggfunc="first")
     sizes = mature.groupby("cohort_month")["cohort_size"].first().reindex(pivot.index)
     z = pivot.to_numpy() * 100
@@ -297,8 +364,8 @@ def retention_heatmap(matrix, *, present: bool):
     )
     fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 14 if present else 11})
     fig.update_xaxes(title="Months since signup", dtick=1 if len(pivot.columns) <= 24 else 2)
-    title = "Retention by signup cohort: blank cells are months a cohort has not reached yet"
-    return styled(fig, present=present, title=title, height=max(420, 24 * len(pivot) + 150))
+    height = ROOM_HEIGHT if present else max(420, 24 * len(pivot) + 150)
+    return styled(fig, present=present, title=title, height=height)
 
 
 def retention_curve(curve, *, present: bool):
@@ -330,8 +397,18 @@ def retention_curve(curve, *, present: bool):
 def roadmap_timeline(frame, *, as_of, present: bool):
     """Features as bars from start to ship (or target) date, grouped by theme, coloured by status, with a today line.
 
-    Shipped-late items carry a vermillion outline and a tick at their target date.
+    Shipped-late items carry a vermillion outline and a tick at their target date. On a projector only the
+    ``ROOM_FEATURES`` bars ending nearest ``as_of`` are drawn (the title's count stays over every feature).
     """
+    late = frame["days_late"].fillna(0) > 0
+    shipped_late = int((late & (frame["status"] == "shipped")).sum())
+    shipped = int((frame["status"] == "shipped").sum())
+    title = f"Roadmap by theme: {shipped_late} of {shipped} shipped features landed after their target date"
+    if present and len(frame) > ROOM_FEATURES:
+        distance = (frame["finish"] - pd.Timestamp(as_of)).abs()
+        nearest = distance.sort_values(kind="stable").index[:ROOM_FEATURES]
+        frame = frame.loc[sorted(nearest)].reset_index(drop=True)
+        title += f"; the {ROOM_FEATURES} ending nearest today"
     fig = go.Figure()
     y = [frame["theme"].tolist(), (frame["feature_id"] + " " + frame["title"]).tolist()]
     durations = (frame["finish"] - frame["start_date"]).dt.total_seconds() * 1000
@@ -381,10 +458,8 @@ def roadmap_timeline(frame, *, as_of, present: bool):
     fig.update_layout(barmode="overlay", xaxis_title=None, bargap=0.25)
     fig.update_yaxes(autorange="reversed", tickfont={"size": 14 if present else 11})
     fig.update_xaxes(type="date", tickformat="%b %Y", showgrid=True, gridcolor="#EEF0F2")
-    shipped_late = int((late & (frame["status"] == "shipped")).sum())
-    shipped = int((frame["status"] == "shipped").sum())
-    title = f"Roadmap by theme: {shipped_late} of {shipped} shipped features landed after their target date"
-    return styled(fig, present=present, title=title, height=max(420, 22 * len(frame) + 140))
+    height = ROOM_HEIGHT if present else max(420, 22 * len(frame) + 140)
+    return styled(fig, present=present, title=title, height=height)
 
 
 def rank_slope(items, *, present: bool, top: int = 10):
@@ -477,35 +552,40 @@ def value_effort_quadrant(items, score: str, *, present: bool, title: str):
     return styled(fig, present=present, title=title, height=480)
 
 
-def investment_outcome(frame, *, currency: str, present: bool, as_of):
-    """Monthly project cost for the product (spent, then planned) against its revenue and active users."""
+def investment_outcome(frame, *, currency: str, present: bool, as_of, title: str):
+    """Monthly planned cost of the product's projects (before and after ``as_of``) against its revenue and users.
+
+    The bars are plan: actual cost is known only as a running total at each progress snapshot, never by month.
+    ``title`` states the tab's spent to date (``product.investment_title``), so it reads what the tile reads.
+    """
     fig = go.Figure()
     past, ahead = frame[~frame["forecast"]], frame[frame["forecast"]]
     fig.add_bar(
         x=past["period"],
         y=past["project_cost"],
-        name="project cost",
+        name="planned cost",
         marker_color="#E69F00",
-        hovertemplate=f"%{{x|%b %Y}}: project cost %{{y:,.0f}} {currency}<extra></extra>",
+        hovertemplate=f"%{{x|%b %Y}}: planned cost %{{y:,.0f}} {currency}<extra></extra>",
     )
     fig.add_bar(
         x=ahead["period"],
         y=ahead["project_cost"],
-        name="planned project cost",
+        name="planned cost ahead",
         marker_color="#F3CF8C",
         marker_pattern_shape="/",
-        hovertemplate=f"%{{x|%b %Y}}: planned cost %{{y:,.0f}} {currency}<extra></extra>",
+        hovertemplate=f"%{{x|%b %Y}}: planned cost ahead %{{y:,.0f}} {currency}<extra></extra>",
     )
     whole, partial = frame[~frame["partial"]], frame[frame["partial"]]
-    fig.add_scatter(
-        x=whole["period"],
-        y=whole["revenue"],
-        name="revenue",
-        mode="lines",
-        line={"color": GOOD},
-        hovertemplate=f"%{{x|%b %Y}}: revenue %{{y:,.0f}} {currency}<extra></extra>",
-    )
-    if len(partial):
+    if frame["revenue"].notna().any():
+        fig.add_scatter(
+            x=whole["period"],
+            y=whole["revenue"],
+            name="revenue",
+            mode="lines",
+            line={"color": GOOD},
+            hovertemplate=f"%{{x|%b %Y}}: revenue %{{y:,.0f}} {currency}<extra></extra>",
+        )
+    if len(partial) and partial["revenue"].notna().any():
         # The month of as_of has only run part way: a point of its own, not a cliff at the end of the line.
         fig.add_scatter(
             x=partial["period"],
@@ -515,22 +595,17 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of):
             marker={"color": "#FFFFFF", "size": 9, "line": {"color": GOOD, "width": 2}},
             hovertemplate=f"%{{x|%b %Y}} to date: revenue %{{y:,.0f}} {currency}<extra></extra>",
         )
-    fig.add_scatter(
-        x=frame["period"],
-        y=frame["active_users"],
-        name="active users (right)",
-        mode="lines",
-        yaxis="y2",
-        line={"color": "#009E73", "dash": "dash"},
-        hovertemplate="%{x|%b %Y}: %{y:,.0f} active users<extra></extra>",
-    )
+    if frame["active_users"].notna().any():
+        fig.add_scatter(
+            x=frame["period"],
+            y=frame["active_users"],
+            name="active users (right)",
+            mode="lines",
+            yaxis="y2",
+            line={"color": "#009E73", "dash": "dash"},
+            hovertemplate="%{x|%b %Y}: %{y:,.0f} active users<extra></extra>",
+        )
     fig.add_vline(x=as_of, line=REFERENCE_LINE)
-    spent = past["project_cost"].sum()
-    earned = past["revenue"].sum()
-    title = (
-        f"Invested {money(spent, currency)} in projects over {len(past)} months; the product earned "
-        f"{money(earned, currency)} over the same months"
-    )
     fig.update_layout(
         xaxis_title=None,
         yaxis_title=f"{currency} per month",
@@ -540,4 +615,4 @@ def investment_outcome(frame, *, currency: str, present: bool, as_of):
         margin=legend_above_margin(present),
     )
     fig.update_layout(yaxis=money_axis(currency))
-    return styled(fig, present=present, title=title, height=420)
+    return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 420)

@@ -17,6 +17,7 @@ from analytics.product.backlog import (
     quadrants,
     rank_desc,
     rice,
+    room_table,
     wsjf,
 )
 from analytics.product.catalogue import (
@@ -28,7 +29,16 @@ from analytics.product.catalogue import (
     product_info,
     products,
 )
-from analytics.product.investment import InvestmentTotals, investment, investment_totals, investment_vs_outcome
+from analytics.product.investment import (
+    SPENT_TO_DATE,
+    InvestmentTotals,
+    SpentToDate,
+    investment,
+    investment_title,
+    investment_totals,
+    investment_vs_outcome,
+    spent_to_date,
+)
 from analytics.product.kpis import kpi_series, kpi_sparklines, kpi_summary, kpi_targets, kpi_trends, shipped_features
 from analytics.product.retention import retention_curve, retention_matrix
 from analytics.product.roadmap import late_features, roadmap
@@ -37,20 +47,27 @@ from analytics.product.tiles import (
     GOOD,
     NEUTRAL,
     POINT_METRICS,
+    TOO_FEW_TEXT,
     change_text,
     metric_text,
+    sample_text,
+    survey_title,
     target_gap_text,
     target_text,
     tone,
 )
 from analytics.product.voice import (
     CSAT_SQL,
+    MIN_ANSWERS,
     NPS_SQL,
+    TOP_THEMES,
     csat,
     feedback_themes,
     latest_comments,
     lowest_scoring_theme,
     nps,
+    readable,
+    top_themes,
     voice_series,
 )
 from analytics.product.windows import (
@@ -74,11 +91,16 @@ __all__ = [
     "GOOD",
     "GRAINS",
     "InvestmentTotals",
+    "MIN_ANSWERS",
     "NEUTRAL",
     "NPS_SQL",
     "POINT_METRICS",
     "SCORES",
+    "SPENT_TO_DATE",
+    "SpentToDate",
     "TILE_METRICS",
+    "TOO_FEW_TEXT",
+    "TOP_THEMES",
     "TREND_METRICS",
     "UnknownMetricError",
     "WINDOWS",
@@ -92,6 +114,7 @@ __all__ = [
     "earliest_window_start",
     "feedback_themes",
     "investment",
+    "investment_title",
     "investment_totals",
     "investment_vs_outcome",
     "kpi_series",
@@ -110,15 +133,21 @@ __all__ = [
     "products",
     "quadrants",
     "rank_desc",
+    "readable",
     "resolve_window",
     "retention_curve",
     "retention_matrix",
     "rice",
     "roadmap",
+    "room_table",
+    "sample_text",
     "shipped_features",
+    "spent_to_date",
+    "survey_title",
     "target_gap_text",
     "target_text",
     "tone",
+    "top_themes",
     "voice_series",
     "wsjf",
 ]

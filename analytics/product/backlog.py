@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import formatting, text
 from analytics.rules import TINY
 
 BACKLOG_STATUSES = ("idea", "planned", "in_progress")
@@ -194,4 +195,24 @@ def capacity_plan(items: pd.DataFrame, capacity_person_months: float, score: str
         sorted_cut_value=float(value[cut].sum()),
         sorted_cut_effort=float(effort[cut].sum()),
         status=str(status),
+    )
+
+
+def room_table(ranking: pd.DataFrame, rows: int, score_label: str) -> pd.DataFrame:
+    """Return the top ``rows`` of a ranking as text, for a table drawn in Markdown at a projector's type size.
+
+    ``ranking``: ``quadrants`` rows sorted by one score, with that score's rank as ``rank`` and its value as
+    ``score``. Columns ``Rank``, ``Feature``, ``Title``, ``score_label``, ``Effort (pm)`` and ``Fits`` ("✓" for an
+    item the capacity plan chose); store text is escaped so that it shows as typed.
+    """
+    top = ranking.head(rows)
+    return pd.DataFrame(
+        {
+            "Rank": top["rank"].map(lambda v: f"{v:.0f}"),
+            "Feature": top["feature_id"].map(text.markdown),
+            "Title": top["title"].map(text.markdown),
+            score_label: top["score"].map(lambda v: formatting.number(v, 1)),
+            "Effort (pm)": top["effort"].map(lambda v: formatting.number(v, 1)),
+            "Fits": top["chosen"].map(lambda v: "✓" if v else ""),
+        }
     )

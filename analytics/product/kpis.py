@@ -202,7 +202,9 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
     ``unit``, ``direction``, ``current``, ``previous``, ``change`` (current − previous), ``relative_change``
     (change / |previous|), ``target``, ``vs_target`` (current / target − 1), ``better`` (True when the change
     goes the metric's good way, None when there is no change), ``on_target`` (True when current is at or on the
-    good side of the target). NaN (None for the flags) wherever a figure does not exist.
+    good side of the target), and for NPS and CSAT ``answers`` and ``previous_answers`` (answers with a score of
+    that kind in each window; NaN for the stored metrics). NaN (None for the flags) wherever a figure does not
+    exist.
     """
     definitions = dict(
         (m, (label, unit, direction))
@@ -218,10 +220,10 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
         values = {(w, m): v for w, m, _, v in rolled.itertuples(index=False)}
     voice = con.execute(
         f"""
-        SELECT 'current', {NPS_SQL}, {CSAT_SQL} FROM feedback
+        SELECT 'current', {NPS_SQL}, {CSAT_SQL}, count(nps_score), count(csat_score) FROM feedback
         WHERE product_id = $product AND received_on BETWEEN $start AND $end
         UNION ALL
-        SELECT 'previous', {NPS_SQL}, {CSAT_SQL} FROM feedback
+        SELECT 'previous', {NPS_SQL}, {CSAT_SQL}, count(nps_score), count(csat_score) FROM feedback
         WHERE product_id = $product AND received_on BETWEEN $compare_start AND $compare_end
         """,  # noqa: S608 -- the formulas are this module's constants
         {
@@ -232,8 +234,10 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
             "compare_end": window.compare_end,
         },
     ).fetchall()
-    for name, nps_value, csat_value in voice:
+    answers = {}
+    for name, nps_value, csat_value, nps_answers, csat_answers in voice:
         values[(name, "nps")], values[(name, "csat")] = nps_value, csat_value
+        answers[(name, "nps")], answers[(name, "csat")] = nps_answers, csat_answers
     goals = kpi_targets(con, product_id, [*stored, "csat"], None, window.start, window.end)
     goals = dict(zip(goals["metric"], goals["target"], strict=True))
     rows = []
@@ -255,10 +259,25 @@ def kpi_summary(con: duckdb.DuckDBPyConnection, product_id: str, window: Window)
                 values.get(("current", metric)),
                 values.get(("previous", metric)),
                 goals.get(metric),
+                answers.get(("current", metric)),
+                answers.get(("previous", metric)),
             )
         )
-    frame = pd.DataFrame(rows, columns=["metric", "label", "unit", "direction", "current", "previous", "target"])
-    for column in ("current", "previous", "target"):
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "label",
+            "unit",
+            "direction",
+            "current",
+            "previous",
+            "target",
+            "answers",
+            "previous_answers",
+        ],
+    )
+    for column in ("current", "previous", "target", "answers", "previous_answers"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["change"] = frame["current"] - frame["previous"]
     frame["relative_change"] = frame["change"] / frame["previous"].abs().where(frame["previous"] != 0)
@@ -277,23 +296,29 @@ def _flag(values: pd.Series, missing: pd.Series) -> pd.Series:
     )
 
 
+#: Survey answers arrive a few a day: a sparkline of NPS or CSAT needs a month's answers per point.
+SURVEY_SPARK_GRAIN = "month"
+
+
 def kpi_sparklines(
     con: duckdb.DuckDBPyConnection, product_id: str, grain: str, window: Window
 ) -> dict[str, list[float]]:
     """Return, per tile metric, its values per period of the window (oldest first) for the tiles' sparklines.
 
-    Stored metrics use ``kpi_series``'s roll-up; NPS and CSAT use ``voice_series``. Periods the window cuts are
-    left out when at least two whole ones remain, so a half week's sum does not read as a collapse.
+    Stored metrics use ``kpi_series``'s roll-up by ``grain``; NPS and CSAT use ``voice_series`` by
+    ``SURVEY_SPARK_GRAIN``, keeping only the periods with at least ``MIN_ANSWERS`` answers (a week of five answers
+    would swing the line from -100 to +100). Periods the window cuts are left out when at least two whole ones
+    remain, so a half week's sum does not read as a collapse.
     """
     stored = [m for m in TILE_METRICS if m not in ("nps", "csat")]
     rolled = _rollup(con, product_id, stored, grain, {"current": (window.start, window.end)})
     rolled["partial"] = cut_by_window(rolled["period"], grain, window.start, window.end)
-    voice = voice_series(con, product_id, grain, window.start, window.end)
-    voice["partial"] = cut_by_window(voice["period"], grain, window.start, window.end)
+    voice = voice_series(con, product_id, SURVEY_SPARK_GRAIN, window.start, window.end)
+    voice["partial"] = cut_by_window(voice["period"], SURVEY_SPARK_GRAIN, window.start, window.end)
     lines = {}
     for metric in TILE_METRICS:
         if metric in ("nps", "csat"):
-            rows = voice.rename(columns={metric: "value"}).dropna(subset=["value"])
+            rows = voice[voice[f"{metric}_readable"]].rename(columns={metric: "value"}).dropna(subset=["value"])
         else:
             rows = rolled[rolled["metric"] == metric]
         whole = rows[~rows["partial"]]

@@ -7,6 +7,7 @@ live here, beside the numbers, so a unit test can pin them.
 from __future__ import annotations
 
 from analytics import formatting
+from analytics.product.voice import MIN_ANSWERS, readable
 
 #: Metrics whose unit is a percentage or a score change by points; the others by a share of their previous value.
 POINT_METRICS = ("churn_rate", "nps", "csat")
@@ -36,9 +37,21 @@ def _points(metric: str, difference: float) -> str:
     return f"{difference:+.{2 if metric == 'churn_rate' else 1}f} pts"
 
 
-def change_text(metric: str, change: float | None, relative_change: float | None) -> str | None:
-    """Return a tile's change: points for ``POINT_METRICS`` ("+1.5 pts"), else relative ("+4.2%"); None without."""
+def change_text(
+    metric: str,
+    change: float | None,
+    relative_change: float | None,
+    answers: float | None = None,
+    previous_answers: float | None = None,
+) -> str | None:
+    """Return a tile's change: points for ``POINT_METRICS`` ("+1.5 pts"), else relative ("+4.2%"); None without.
+
+    A survey metric's change needs at least ``MIN_ANSWERS`` answers in both windows (``answers``,
+    ``previous_answers``): a swing between two handfuls of answers is not a change to read.
+    """
     if formatting.is_missing(change):
+        return None
+    if metric in SURVEY_METRICS and not (readable(answers) and readable(previous_answers)):
         return None
     if metric in POINT_METRICS:
         return _points(metric, change)
@@ -82,3 +95,35 @@ def tone(good: bool | None, shown: str | None = None) -> str:
     if good is None or (shown is not None and not shown.strip("+-0.% pts")):
         return NEUTRAL
     return GOOD if good else BAD
+
+
+def sample_text(metric: str, answers: float | None) -> str | None:
+    """Return how many answers a survey tile stands on: "n = 412 answers", or "n = 12 answers: too few to read".
+
+    Too few is under ``MIN_ANSWERS``. None for the stored metrics, and for a window without answers (whose value
+    already reads "no answers").
+    """
+    if metric not in SURVEY_METRICS or formatting.is_missing(answers) or answers == 0:
+        return None
+    count = f"n = {answers:,.0f} answer{'' if answers == 1 else 's'}"
+    return count if readable(answers) else f"{count}: too few to read"
+
+
+def survey_title(metric: str, value: float | None, answers: float | None, currency: str, finding: str) -> str:
+    """Return a survey chart's title: "NPS +31 from 412 answers: {finding}", or why there is no figure to read.
+
+    "No NPS answers in this window" without answers; "NPS from n = 12 answers: too few to read" from too few.
+    """
+    label = "NPS" if metric == "nps" else "CSAT"
+    if formatting.is_missing(answers) or answers == 0:
+        return f"No {label} answers in this window"
+    if not readable(answers):
+        return f"{label} from {sample_text(metric, answers)}"
+    return f"{label} {metric_text(metric, value, currency)} from {answers:,.0f} answers: {finding}"
+
+
+#: Said on screen wherever figures from too few answers are drawn apart.
+TOO_FEW_TEXT = (
+    f"Periods and themes with fewer than {MIN_ANSWERS} answers are grey and hollow: too few to read, and never "
+    "named the best or the worst."
+)

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.formatting import is_missing
 from analytics.product.windows import check_grain
 
 # DESIGN.md: NPS = 100 × (promoters − detractors) / answers, promoters score 9–10, detractors 0–6; an answer
@@ -19,6 +20,18 @@ NPS_SQL = (
     "/ nullif(count(nps_score), 0)"
 )
 CSAT_SQL = "100.0 * count(*) FILTER (WHERE csat_score >= 4) / nullif(count(csat_score), 0)"
+
+#: Fewer answers than this in a period, a window or a theme are too few to read: one answer moves NPS by
+#: 200 / n points at most (40 points of the -100..+100 scale with five answers, under 7 with thirty), so such a
+#: figure is drawn grey and hollow and never named the best or the worst.
+MIN_ANSWERS = 30
+#: How many themes a ranking names; the rest are folded into one "Other" bar.
+TOP_THEMES = 8
+
+
+def readable(answers: float | None) -> bool:
+    """Return whether ``answers`` answers are enough to read an NPS or CSAT from (at least ``MIN_ANSWERS``)."""
+    return not is_missing(answers) and answers >= MIN_ANSWERS
 
 
 def nps(con: duckdb.DuckDBPyConnection, product_id: str, start: date, end: date) -> float | None:
@@ -51,8 +64,9 @@ def voice_series(con: duckdb.DuckDBPyConnection, product_id: str, grain: str, st
     """NPS and CSAT per period of ``grain`` over the answers received in ``[start, end]``.
 
     Columns ``period`` (the period's first day; weeks start on Monday), ``promoters``, ``passives``,
-    ``detractors`` (counts of NPS answers), ``nps_answers``, ``nps``, ``csat_answers``, ``csat``. Only periods
-    with at least one answer; ``nps``/``csat`` are NaN in a period without an answer of that kind.
+    ``detractors`` (counts of NPS answers), ``nps_answers``, ``nps``, ``csat_answers``, ``csat``, and
+    ``nps_readable`` / ``csat_readable`` (the period has at least ``MIN_ANSWERS`` answers of that kind). Only
+    periods with at least one answer; ``nps``/``csat`` are NaN in a period without an answer of that kind.
     """
     grain = check_grain(grain)
     frame = con.execute(
@@ -74,21 +88,22 @@ def voice_series(con: duckdb.DuckDBPyConnection, product_id: str, grain: str, st
     counts = ["promoters", "passives", "detractors", "nps_answers", "csat_answers"]
     frame[counts] = frame[counts].astype("int64")
     frame[["nps", "csat"]] = frame[["nps", "csat"]].astype("float64")
-    return frame
+    return _flag_readable(frame)
 
 
 def feedback_themes(con: duckdb.DuckDBPyConnection, product_id: str, start: date, end: date) -> pd.DataFrame:
     """Rank what customers talk about in ``[start, end]``: one row per theme, most answers first.
 
     Columns ``theme`` ("(no theme)" for answers without one), ``answers``, ``share`` of all answers (0–1),
-    ``nps`` and ``csat`` of the theme's answers (same formulas as ``nps``/``csat``; NaN without answers of
-    that kind), ``mean_nps_score`` (0–10) and ``mean_csat_score`` (1–5).
+    ``nps_answers`` and ``csat_answers`` (answers with a score of that kind), ``nps`` and ``csat`` of the theme's
+    answers (same formulas as ``nps``/``csat``; NaN without answers of that kind), ``mean_nps_score`` (0–10),
+    ``mean_csat_score`` (1–5), and ``nps_readable`` / ``csat_readable`` (at least ``MIN_ANSWERS`` of that kind).
     """
     frame = con.execute(
         f"""
         SELECT coalesce(theme, '(no theme)') AS theme, count(*) AS answers,
                count(*) / sum(count(*)) OVER () AS share,
-               {NPS_SQL} AS nps, {CSAT_SQL} AS csat,
+               count(nps_score) AS nps_answers, count(csat_score) AS csat_answers, {NPS_SQL} AS nps, {CSAT_SQL} AS csat,
                avg(nps_score) AS mean_nps_score, avg(csat_score) AS mean_csat_score
         FROM feedback
         WHERE product_id = ? AND received_on BETWEEN ? AND ?
@@ -98,7 +113,46 @@ def feedback_themes(con: duckdb.DuckDBPyConnection, product_id: str, start: date
     ).df()
     numeric = ["share", "nps", "csat", "mean_nps_score", "mean_csat_score"]
     frame[numeric] = frame[numeric].astype("float64")
+    frame[["nps_answers", "csat_answers"]] = frame[["nps_answers", "csat_answers"]].astype("int64")
+    return _flag_readable(frame)
+
+
+def _flag_readable(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["nps_readable"] = frame["nps_answers"] >= MIN_ANSWERS
+    frame["csat_readable"] = frame["csat_answers"] >= MIN_ANSWERS
     return frame
+
+
+def top_themes(themes: pd.DataFrame, limit: int = TOP_THEMES) -> pd.DataFrame:
+    """Keep the ``limit`` most talked-about themes of ``feedback_themes`` and fold the rest into one "Other" row.
+
+    The folded row's ``theme`` reads "Other (k themes)"; its counts and shares are sums, and its scores are the
+    same formulas over the folded answers: NPS, CSAT and the mean scores are averages of the themes' figures
+    weighted by their answers of that kind (which equals the formula over the answers themselves, as each is a
+    mean over answers). At most ``limit`` themes: the frame unchanged.
+    """
+    if len(themes) <= limit:
+        return themes
+    kept, rest = themes.iloc[:limit], themes.iloc[limit:]
+
+    def weighted(column: str, weights: str) -> float:
+        scored = rest.dropna(subset=[column])
+        total = scored[weights].sum()
+        return float((scored[column] * scored[weights]).sum() / total) if total else float("nan")
+
+    other = {
+        "theme": f"Other ({len(rest)} themes)",
+        "answers": int(rest["answers"].sum()),
+        "share": float(rest["share"].sum()),
+        "nps_answers": int(rest["nps_answers"].sum()),
+        "csat_answers": int(rest["csat_answers"].sum()),
+        "nps": weighted("nps", "nps_answers"),
+        "csat": weighted("csat", "csat_answers"),
+        "mean_nps_score": weighted("mean_nps_score", "nps_answers"),
+        "mean_csat_score": weighted("mean_csat_score", "csat_answers"),
+    }
+    folded = _flag_readable(pd.DataFrame([other]))
+    return pd.concat([kept, folded[themes.columns]], ignore_index=True)
 
 
 def latest_comments(
@@ -122,6 +176,11 @@ def latest_comments(
 
 
 def lowest_scoring_theme(themes: pd.DataFrame) -> pd.Series | None:
-    """Return the ``feedback_themes`` row with the lowest mean NPS score (0–10), None when no theme has one."""
-    scored = themes.dropna(subset=["mean_nps_score"]).sort_values("mean_nps_score")
+    """Return the ``feedback_themes`` row with the lowest mean NPS score (0–10) among the well-answered themes.
+
+    Only themes with at least ``MIN_ANSWERS`` NPS answers count: a theme of three answers is not "the worst".
+    None when no theme has that many.
+    """
+    scored = themes[themes["nps_answers"] >= MIN_ANSWERS].dropna(subset=["mean_nps_score"])
+    scored = scored.sort_values("mean_nps_score")
     return scored.iloc[0] if len(scored) else None

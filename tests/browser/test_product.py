@@ -55,3 +55,32 @@ def test_changing_a_control_writes_the_url(fresh_app):
         assert after != before
         assert "product=PULSE" in page.url
         assert page.console_errors == []
+
+
+#: Each section's key answer in presentation mode: its chart (by the chart's key) or, for the backlog, its rankings.
+KEY_ANSWERS = {
+    "Trends": ".st-key-trend_active_users .js-plotly-plot",
+    "Customer voice": ".st-key-nps_mix .js-plotly-plot",
+    "Retention": ".st-key-retention_heatmap .js-plotly-plot",
+    "Roadmap": ".st-key-roadmap .js-plotly-plot",
+    "Backlog": "[data-testid='stTable']",
+    "Investment": ".st-key-investment .js-plotly-plot",
+}
+
+
+# The bottom edge of the last element matching a selector, once it is drawn (taller than 100 px); null until then.
+BOTTOM_OF_JS = """selector => {
+  const found = [...document.querySelectorAll(selector)]
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 100);
+  return found.length ? found[found.length - 1].bottom : null;
+}"""
+
+
+def test_in_presentation_mode_each_sections_key_answer_fits_one_1920x1080_screen(fresh_app):
+    with chromium_page(1920, 1080) as page:
+        for section, selector in KEY_ANSWERS.items():
+            open_and_wait(page, f"{fresh_app}/product?product=PULSE&present=1&section={section.replace(' ', '+')}")
+            # Plotly draws after the script has finished: wait until the figure is drawn, then read where it ends.
+            bottom = page.wait_for_function(BOTTOM_OF_JS, arg=selector, timeout=60_000).json_value()
+            assert bottom <= 1080, f"{section}: its key answer ends at {bottom:.0f} px, under the first screen"
+        assert page.console_errors == []

@@ -41,7 +41,10 @@ PARTIAL = {
     "no capacity": (["team_capacity"], [(None, None), *PORTFOLIO_PAGES]),
     "no demand": (["project_demand"], [(None, None), *PORTFOLIO_PAGES]),
     "no alignment": (["project_alignment"], [(None, None), *PORTFOLIO_PAGES]),
-    "no progress": (["project_progress"], [(None, None), *PORTFOLIO_PAGES]),
+    "no progress": (
+        ["project_progress"],
+        [(None, None), *PORTFOLIO_PAGES, ("pages/product.py", {"section": "Investment", "product": "ATLAS"})],
+    ),
     "no risks": (["risks"], [(None, None), *PORTFOLIO_PAGES]),
     "no KPI history": (["kpi_history", "kpi_targets"], [(None, None), *PRODUCT_PAGES]),
     "no feedback": (["feedback"], [(None, None), *PRODUCT_PAGES]),
@@ -133,8 +136,34 @@ def test_every_page_and_tab_opens_on_a_partial_store(monkeypatch, partial_stores
         assert shown["Open risk exposure"] == "–", shown
     if name in NO_ALIGNMENT and "Strategic score, live" in shown:
         assert shown["Strategic score, live"] == "–", shown
+    section = (query or {}).get("section")
+    if page == "pages/product.py" and (name, section) in PRODUCT_CLAIMS:
+        assert PRODUCT_CLAIMS[(name, section)](at), (
+            f"{name}, {section}: {metric_values(at)} {[i.value for i in at.info]}"
+        )
 
 
 def figure_titles(at) -> list[str]:
     """The title of every Plotly figure on the page."""
     return [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
+
+
+def _says(at, words: str) -> bool:
+    shown = [i.value for i in at.info] + [m.label for m in at.metric] + [m.value for m in at.metric]
+    shown += figure_titles(at)
+    return any(words in text for text in shown)
+
+
+#: What the product page says about the part a store is missing, instead of a claim about data that is not there.
+PRODUCT_CLAIMS = {
+    # No answers: the voice tab says so, and the tiles read "no answers", never a score of 0.
+    ("no feedback", "Customer voice"): lambda at: (
+        _says(at, "no NPS or CSAT to show") and metric_values(at)["NPS"] == "no answers"
+    ),
+    # No KPIs: the investment tab names no revenue rather than earning $0.
+    ("no KPI history", "Investment"): lambda at: (
+        _says(at, "no revenue recorded") and metric_values(at)["Active users now"] == "no data"
+    ),
+    # No progress snapshots: spent to date is all plan, and labelled so.
+    ("no progress", "Investment"): lambda at: _says(at, "Spent to date (planned cost)"),
+}

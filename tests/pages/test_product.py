@@ -10,6 +10,7 @@ import pytest
 
 from analytics import formatting, product, store
 from tests.apptest import metric_values, open_page, problems
+from tests.voice_store import insert_five_answer_week
 
 PAGE = "pages/product.py"
 AS_OF = date(2026, 10, 15)  # the demo store's settings.as_of
@@ -149,3 +150,36 @@ def test_an_empty_store_says_what_is_missing(monkeypatch, tmp_path):
     at = open_page(monkeypatch, path, PAGE)
     assert problems(at) == []
     assert "no products" in at.info[0].value
+
+
+def test_the_investment_tile_and_chart_title_show_the_same_spent_to_date(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "PULSE", "section": "Investment"})
+    assert problems(at) == []
+    spent = product.spent_to_date(product.investment(demo_con, "PULSE"))
+    # The demo's Pulse projects have progress snapshots whose actual cost is not their plan to date.
+    assert spent.actual_projects and spent.actual != pytest.approx(
+        product.investment(demo_con, "PULSE").query("spent_basis == 'actual'")["planned_to_date"].sum()
+    )
+    tile = next(m for m in at.metric if m.label.startswith("Spent to date"))
+    assert tile.value == formatting.money(spent.total, "USD")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert any(t.startswith(f"{tile.label} {tile.value} on ") for t in titles), titles
+
+
+def test_nps_from_five_answers_says_too_few_to_read(monkeypatch, tmp_path):
+    path = tmp_path / "voice.duckdb"
+    with store.connect(path) as con:
+        insert_five_answer_week(con)
+    # The week of 23 March (five answers) against the week of 16 March (thirty).
+    query = {"window": "custom", "start": "2026-03-23", "end": "2026-03-29", "section": "Customer voice"}
+    at = open_page(monkeypatch, path, PAGE, query=query)
+    assert problems(at) == []
+    nps = next(m for m in at.metric if m.label == "NPS")
+    assert (nps.value, nps.delta) == ("+100", "n = 5 answers: too few to read")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "NPS from n = 5 answers: too few to read" in titles
+    assert "Lowest-scoring theme" not in " ".join(titles)  # five answers about price are no ranking
+    assert any(f"fewer than {product.MIN_ANSWERS} answers" in c.value for c in at.caption)
+    # A window with enough answers says how many beside the tile.
+    at.date_input(key="start").set_value(date(2026, 3, 16)).run()
+    assert any("n = 35 answers" in m.value for m in at.markdown)

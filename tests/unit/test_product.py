@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import formatting, product
+from tests.voice_store import insert_five_answer_week
 
 SCHEMA = Path(__file__).resolve().parents[2] / "analytics" / "schema.sql"
 
@@ -245,7 +246,8 @@ def test_sparklines_leave_out_cut_periods_when_whole_ones_remain(small_con):
     # Revenue weeks: 16 March (cut, no data), 23 March (whole: 10), 30 March (cut: 50): only one whole period,
     # so every period with data stays.
     assert lines["revenue"] == [10, 50]
-    assert lines["nps"] == [0, pytest.approx(100 / 3)]
+    # March's four NPS answers are too few to draw a point from.
+    assert lines["nps"] == []
 
 
 def test_shipped_features_mark_releases_in_the_window(small_con):
@@ -339,23 +341,61 @@ def test_quadrants_split_at_the_medians(small_con):
 def test_investment_in_the_products_projects(small_con):
     projects = product.investment(small_con, "A").set_index("project_id")
     assert list(projects.index) == ["P1", "P2"]
-    # P1: February and March are before 31 March (spent), April is plan. P2 is cancelled: no plan ahead.
-    assert (projects.at["P1", "spent_to_date"], projects.at["P1", "planned_forward"]) == (150, 200)
-    assert (projects.at["P2", "spent_to_date"], projects.at["P2", "planned_forward"]) == (30, 0)
+    # P1: February and March are before 31 March (planned to date 150), April is plan. P2 is cancelled: no plan
+    # ahead.
+    assert (projects.at["P1", "planned_to_date"], projects.at["P1", "planned_forward"]) == (150, 200)
+    assert (projects.at["P2", "planned_to_date"], projects.at["P2", "planned_forward"]) == (30, 0)
     assert projects.at["P1", "actual_cost"] == 160 and projects.at["P1", "features"] == 2
-    assert math.isnan(projects.at["P2", "actual_cost"])
+    assert math.isnan(projects.at["P2", "actual_cost"]) and pd.isna(projects.at["P2", "snapshot_on"])
+
+
+def test_spent_to_date_is_actual_cost_where_a_snapshot_has_it_and_planned_cost_only_without_one(small_con):
+    projects = product.investment(small_con, "A").set_index("project_id")
+    # P1's snapshot of 1 March says it has cost 160, more than its plan to date of 150: spent is the 160.
+    assert (projects.at["P1", "spent_to_date"], projects.at["P1", "spent_basis"]) == (160, "actual")
+    assert projects.at["P1", "snapshot_on"] == pd.Timestamp("2026-03-01")
+    # P2 has no snapshot: its planned cost to date, 30, counted as planned.
+    assert (projects.at["P2", "spent_to_date"], projects.at["P2", "spent_basis"]) == (30, "planned")
+    spent = product.spent_to_date(product.investment(small_con, "A"))
+    assert (spent.total, spent.actual, spent.planned) == (190, 160, 30)
+    assert (spent.actual_projects, spent.planned_projects, spent.label()) == (1, 1, "Spent to date")
+    assert spent.split_text("USD") == "actual $160 (1 project) + planned $30 (1 project without a snapshot)"
+
+
+def test_spent_to_date_without_any_snapshot_is_labelled_planned(small_con):
+    small_con.execute("DELETE FROM project_progress")
+    spent = product.spent_to_date(product.investment(small_con, "A"))
+    assert (spent.total, spent.actual_projects, spent.label()) == (180, 0, "Spent to date (planned cost)")
+    assert spent.split_text("USD") == "planned $180 (2 projects without a snapshot)"
 
 
 def test_investment_totals_sum_the_projects_and_the_past_months(small_con):
     projects = product.investment(small_con, "A")
     flows = product.investment_vs_outcome(small_con, "A", months_back=2, months_ahead=2)
     totals = product.investment_totals(projects, flows)
-    assert (totals.spent_to_date, totals.planned_forward) == (150 + 30, 200)
+    assert (totals.spent, totals.planned_forward) == (product.spent_to_date(projects), 200)
     # January to March are past (April on is plan): revenue 7 + 5 + 60, users on March's last day with data.
     assert (totals.months, totals.revenue, totals.active_users) == (3, 72, 110)
-    no_users = flows.assign(active_users=float("nan"))
-    assert product.investment_totals(projects.iloc[:0], no_users).active_users is None
-    assert product.investment_totals(projects.iloc[:0], no_users).spent_to_date == 0
+    no_kpis = flows.assign(active_users=float("nan"), revenue=float("nan"))
+    # No KPI recorded is no revenue data, not revenue of zero.
+    assert product.investment_totals(projects.iloc[:0], no_kpis).active_users is None
+    assert product.investment_totals(projects.iloc[:0], no_kpis).revenue is None
+    assert product.investment_totals(projects.iloc[:0], no_kpis).spent.total == 0
+
+
+def test_the_investment_chart_title_states_the_tiles_spent_to_date(small_con):
+    from analytics import charts
+
+    projects = product.investment(small_con, "A")
+    flows = product.investment_vs_outcome(small_con, "A", months_back=2, months_ahead=2)
+    totals = product.investment_totals(projects, flows)
+    title = product.investment_title(totals, "USD")
+    # Actual 160 for P1 and planned 30 for P2, not the 180 of planned cost the months' bars add up to.
+    assert title == "Spent to date $190 on 2 projects; the product earned $72 over the last 3 months"
+    fig = charts.investment_outcome(flows, currency="USD", present=False, as_of=date(2026, 3, 31), title=title)
+    assert fig.layout.title.text.startswith(title)
+    no_kpis = product.investment_totals(projects, flows.assign(revenue=float("nan")))
+    assert product.investment_title(no_kpis, "USD").endswith("no revenue recorded over the last 3 months")
 
 
 def test_investment_against_outcome_by_month(small_con):
@@ -559,7 +599,7 @@ def test_tile_values_read_in_their_metrics_units():
 
 def test_point_metrics_change_by_points_and_the_others_by_a_share():
     assert product.change_text("churn_rate", -0.123, -0.05) == "-0.12 pts"
-    assert product.change_text("nps", 2.04, 0.1) == "+2.0 pts"
+    assert product.change_text("nps", 2.04, 0.1, 30, 30) == "+2.0 pts"
     assert product.change_text("revenue", 50.0, 0.0412) == "+4.1%"
     assert product.change_text("revenue", 50.0, float("nan")) is None
     assert product.change_text("csat", None, None) is None
@@ -593,6 +633,111 @@ def test_a_tiles_colour_follows_the_metrics_good_direction(good, shown, colour):
 
 def test_the_lowest_scoring_theme_ignores_themes_without_scores(small_con):
     themes = product.feedback_themes(small_con, "A", date(2026, 3, 1), date(2026, 3, 31))
-    lowest = product.lowest_scoring_theme(themes)
-    assert lowest["mean_nps_score"] == themes["mean_nps_score"].min()
-    assert product.lowest_scoring_theme(themes.assign(mean_nps_score=float("nan"))) is None
+    # Two answers a theme at most: none is well answered enough to be called the worst.
+    assert product.lowest_scoring_theme(themes) is None
+    answered = themes.assign(nps_answers=product.MIN_ANSWERS)
+    assert product.lowest_scoring_theme(answered)["mean_nps_score"] == themes["mean_nps_score"].min()
+    assert product.lowest_scoring_theme(answered.assign(mean_nps_score=float("nan"))) is None
+
+
+# ---- Sample sizes of NPS and CSAT ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def five_answer_week(empty_con):
+    """Thirty answers in the week of 16 March, five in the week of 23 March (``tests.voice_store``)."""
+    insert_five_answer_week(empty_con)
+    return empty_con
+
+
+def test_a_week_of_five_answers_is_flagged_too_few_to_read(five_answer_week):
+    voice = product.voice_series(five_answer_week, "A", "week", date(2026, 3, 16), date(2026, 3, 29))
+    assert list(voice["nps_answers"]) == [30, 5] and list(voice["nps"]) == pytest.approx([30, 100])
+    assert list(voice["nps_readable"]) == [True, False] and list(voice["csat_readable"]) == [True, False]
+    assert product.MIN_ANSWERS == 30 and product.readable(30) and not product.readable(5)
+    assert not product.readable(None) and not product.readable(float("nan"))
+
+
+def test_a_tile_from_five_answers_says_so_instead_of_a_swing(five_answer_week):
+    # The window is the week of 23 March, its comparison the week of 16 March: +30 to +100 is no change to read.
+    window = product.resolve_window(date(2026, 3, 31), "custom", "previous", date(2026, 3, 23), date(2026, 3, 29))
+    tiles = product.kpi_summary(five_answer_week, "A", window).set_index("metric")
+    assert (tiles.at["nps", "answers"], tiles.at["nps", "previous_answers"]) == (5, 30)
+    assert (tiles.at["nps", "current"], tiles.at["nps", "change"]) == (100, 70)
+    row = tiles.loc["nps"]
+    assert product.change_text("nps", row["change"], None, row["answers"], row["previous_answers"]) is None
+    assert product.sample_text("nps", row["answers"]) == "n = 5 answers: too few to read"
+    assert product.sample_text("csat", 412) == "n = 412 answers" and product.sample_text("revenue", 412) is None
+    assert product.sample_text("nps", 0) is None and product.sample_text("nps", 1) == "n = 1 answer: too few to read"
+    # The other way round (30 answers now, 5 before) the tile has a number to read but still no change.
+    back = product.resolve_window(date(2026, 3, 31), "custom", "previous", date(2026, 3, 16), date(2026, 3, 22))
+    row = product.kpi_summary(five_answer_week, "A", back).set_index("metric").loc["nps"]
+    assert product.change_text("nps", 70, None, row["answers"], 5) is None
+    assert product.change_text("nps", 70, None, row["answers"], 30) == "+70.0 pts"
+    assert product.survey_title("nps", 100, 5, "USD", "x") == "NPS from n = 5 answers: too few to read"
+    assert product.survey_title("nps", 30, 30, "USD", "who promotes") == "NPS +30 from 30 answers: who promotes"
+    assert product.survey_title("csat", None, 0, "USD", "x") == "No CSAT answers in this window"
+
+
+def test_the_five_answer_week_is_drawn_hollow_and_grey_off_the_line(five_answer_week):
+    from analytics import charts
+
+    voice = product.voice_series(five_answer_week, "A", "week", date(2026, 3, 16), date(2026, 3, 29))
+    fig = charts.nps_mix(voice, present=False, title="t", grain="week")
+    line = next(t for t in fig.data if t.name == "NPS")
+    assert list(line.y[:1]) == pytest.approx([30]) and np.isnan(line.y[1])  # the line joins readable weeks only
+    few = next(t for t in fig.data if t.name == "too few answers")
+    assert list(few.y) == [100] and list(few.customdata) == [5]
+    assert "too few to read" in few.hovertemplate and "%{customdata} answers" in few.hovertemplate
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert all(list(b.marker.opacity) == [1.0, charts.TOO_FEW_OPACITY] for b in bars)
+    csat = charts.csat_trend(voice, None, present=False, title="t", grain="week")
+    assert list(next(t for t in csat.data if t.name == "too few answers").y) == [100]
+
+
+def test_a_theme_of_five_answers_is_never_the_worst_and_is_greyed(five_answer_week):
+    from analytics import charts
+
+    themes = product.feedback_themes(five_answer_week, "A", date(2026, 3, 1), date(2026, 3, 31)).set_index("theme")
+    # "price" scores 10 from five answers, "speed" a mean of 7.4 from thirty: only speed can be ranked.
+    assert themes.at["price", "nps_answers"] == 5 and not themes.at["price", "nps_readable"]
+    lowest = product.lowest_scoring_theme(themes.reset_index())
+    assert lowest["theme"] == "speed" and lowest["mean_nps_score"] == pytest.approx((15 * 10 + 9 * 8 + 6 * 3) / 30)
+    fig = charts.theme_ranking(
+        themes.reset_index(), "mean_nps_score", present=False, title="t", axis_title="a", value_format=".1f"
+    )
+    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
+    assert colours["price"] == charts.TOO_FEW_COLOUR and colours["speed"] != charts.TOO_FEW_COLOUR
+
+
+def test_survey_sparklines_keep_only_months_with_enough_answers(five_answer_week):
+    window = product.resolve_window(date(2026, 3, 31), "custom", "previous", date(2026, 2, 1), date(2026, 3, 31))
+    # February has no answers, March 35 (NPS 100 × (20 − 6) / 35 = 40).
+    assert product.kpi_sparklines(five_answer_week, "A", "week", window)["nps"] == [pytest.approx(40)]
+
+
+def test_many_themes_fold_into_the_top_eight_and_other():
+    themes = pd.DataFrame(
+        {
+            "theme": [f"t{i}" for i in range(10)],
+            "answers": [100, 90, 80, 70, 60, 50, 40, 30, 20, 10],
+            "nps_answers": [100, 90, 80, 70, 60, 50, 40, 30, 20, 10],
+            "csat_answers": [0] * 8 + [10, 10],
+            "nps": [0.0] * 8 + [50.0, -10.0],
+            "csat": [float("nan")] * 8 + [80.0, 60.0],
+            "mean_nps_score": [5.0] * 8 + [8.0, 2.0],
+            "mean_csat_score": [float("nan")] * 8 + [4.0, 3.0],
+        }
+    )
+    themes["share"] = themes["answers"] / themes["answers"].sum()
+    themes["nps_readable"] = themes["nps_answers"] >= product.MIN_ANSWERS
+    themes["csat_readable"] = themes["csat_answers"] >= product.MIN_ANSWERS
+    folded = product.top_themes(themes)
+    assert len(folded) == product.TOP_THEMES + 1 and list(folded["theme"][:8]) == [f"t{i}" for i in range(8)]
+    other = folded.iloc[-1]
+    # t8 and t9: 30 answers; NPS (20 × 50 + 10 × −10) / 30 = 30, the formula over their answers.
+    assert (other["theme"], other["answers"], other["nps_answers"]) == ("Other (2 themes)", 30, 30)
+    assert other["nps"] == pytest.approx(30) and other["csat"] == pytest.approx(70)
+    assert other["mean_nps_score"] == pytest.approx(6) and other["share"] == pytest.approx(30 / 550)
+    assert bool(other["nps_readable"]) and not bool(other["csat_readable"])
+    assert product.top_themes(themes.iloc[:8]).equals(themes.iloc[:8])
