@@ -31,7 +31,7 @@ def download_labels(at) -> list[str]:
 
 def test_the_portfolio_page_and_its_excel_download_work(monkeypatch, control_store):
     path, project_id = control_store
-    at = open_page(monkeypatch, path, "pages/portfolio.py")
+    at = open_page(monkeypatch, path, "pages/portfolio.py", query={"tab": "Health and money"})
     assert problems(at) == []
     assert "Download Excel" in download_labels(at)
     at = open_page(monkeypatch, path, "pages/portfolio.py", query={"project": project_id})

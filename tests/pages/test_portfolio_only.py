@@ -82,5 +82,5 @@ def test_the_what_if_page_optimises_the_sheet(monkeypatch, portfolio_only_store)
     at = open_page(monkeypatch, portfolio_only_store, "pages/what-if.py")
     assert not problems(at), problems(at)
     tiles = metric_values(at)
-    assert tiles["rNPV"] != "–" and int(tiles["Projects"]) >= 1, tiles
+    assert tiles["rNPV (USD)"] != "–" and int(tiles["Projects"]) >= 1, tiles
     assert {s.label for s in at.slider} >= {"Budget, % of plan", "Capacity flex"}
