@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analytics import charts, formatting, scenarios, text
-from ui import data, layout, shell, whatif
+from ui import auth, data, layout, shell, whatif
 
 shell.ensure_framed()
 
@@ -126,16 +126,19 @@ with open_column, st.container(border=True):
             st.caption(text.markdown(scenario.note))
 with delete_column, st.container(border=True):
     st.markdown("**Delete a scenario**")
+    if not auth.may("editor"):
+        st.caption("Deleting a scenario needs the editor role.")
     doomed = st.selectbox(
         "Scenario",
         list(every_name),
         format_func=every_name.get,
         key="delete_scenario",
+        disabled=not auth.may("editor"),
         index=None,
         placeholder="Pick one to delete",
     )
     if doomed and st.button(
         f"Delete “{text.markdown(every_name[doomed])}”", icon=":material/delete:", key="confirm_delete"
     ):
-        data.write(scenarios.delete_scenario, doomed)
+        whatif.delete_scenario(doomed)
         st.rerun()
