@@ -84,16 +84,22 @@ def grant(con: duckdb.DuckDBPyConnection, principal: str, role: str, granted_by:
     GrantError
         The principal is neither an email nor ``group:NAME``, or the role is not one of ``ROLES``.
     """
-    who = principal_of(principal)
-    what = role_named(role)
+    grant_each(con, [(principal, role)], granted_by)
+    return principal_of(principal)
+
+
+def grant_each(con: duckdb.DuckDBPyConnection, grants: Iterable[tuple[str, str]], granted_by: str | None) -> int:
+    """Make every ``(principal, role)`` grant in one transaction (all or none); return how many."""
+    rows = [[principal_of(principal), role_named(role), granted_by] for principal, role in grants]
     with transaction(con):
-        con.execute(
-            "INSERT INTO user_roles (principal, role, granted_at, granted_by) VALUES (?, ?, current_timestamp, ?) "
-            "ON CONFLICT (principal) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at, "
-            "granted_by = excluded.granted_by",
-            [who, what, granted_by],
-        )
-    return who
+        for row in rows:
+            con.execute(
+                "INSERT INTO user_roles (principal, role, granted_at, granted_by) VALUES (?, ?, current_timestamp, ?) "
+                "ON CONFLICT (principal) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at, "
+                "granted_by = excluded.granted_by",
+                row,
+            )
+    return len(rows)
 
 
 def revoke(con: duckdb.DuckDBPyConnection, principal: str) -> bool:

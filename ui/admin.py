@@ -169,9 +169,17 @@ def open_store(path: Path) -> None:
 
 def create_and_open_store(folder: Path, name: str) -> Path:
     """Create an empty store called ``name`` in ``folder`` and serve it (admin only); ``StoreError`` for a bad
-    name or a refusal."""
+    name or a refusal.
+
+    The open store's role grants are carried into it: the same people use it, and an admin who started it must
+    not be locked out of it (grants live in each store).
+    """
     identity = auth.require("admin", "Starting an empty store")
+    carried = data.query(users.list_grants)
     path = store.create_empty_store(store.new_store_path(folder, name))
+    if not carried.empty:
+        with store.connect(path) as con:
+            users.grant_each(con, zip(carried["principal"], carried["role"], strict=True), granted_by=identity.name)
     data.switch_store(str(path))
     data.announce(f"{identity.name} started the empty store {path.name} for everyone")
     return path

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import store, users
+from analytics import store, text, users
 from ui import data
 
 #: What a write records as its author when sign-in is off: the one person at this machine.
@@ -185,7 +185,8 @@ def gate() -> Identity:
             st.login()
     else:
         st.info(
-            f"You are signed in as {identity.name}, who has no access to this Quarterdeck: {whom_to_ask()}.",
+            f"You are signed in as {text.markdown(identity.name)}, who has no access to this Quarterdeck: "
+            f"{whom_to_ask()}.",
             icon=":material/lock:",
         )
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
@@ -196,7 +197,7 @@ def gate() -> Identity:
 def show_identity(identity: Identity) -> None:
     """The sidebar's line on who is signed in with which role, and the sign-out button; or that sign-in is off."""
     if identity.signed_in:
-        st.caption(f"Signed in as **{identity.name}** · {identity.role}")
+        st.caption(f"Signed in as **{text.markdown(identity.name)}** · {identity.role}")
         if st.button("Sign out", icon=":material/logout:", key="sign_out", type="tertiary"):
             st.logout()
     elif served_beyond_this_machine():

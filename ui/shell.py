@@ -158,7 +158,10 @@ def ensure_framed() -> None:
     global _ROUTED_TO_APP
     # Once per process is enough: the app never returns to the folder mode. AppTest, though, starts every run in
     # it, and a rerun on each would swallow every form submission (the trigger is spent on the first run).
-    if getattr(_FRAME, "active", False) or _ROUTED_TO_APP:
+    if getattr(_FRAME, "active", False):
+        return
+    if _ROUTED_TO_APP:
+        auth.gate()  # a page run bare all the same still shows nothing to someone without a role
         return
     _ROUTED_TO_APP = True
     # In app.py's order: the page config first, or the browser fetches the page's material icon as the tab's icon.
