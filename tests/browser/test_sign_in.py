@@ -118,7 +118,7 @@ def test_a_viewer_an_editor_an_admin_and_a_stranger_sign_in_and_each_may_do_what
 
         sign_in(editor, url, EDITOR)
         open_page(editor, url + "/scenarios")
-        editor.locator(".st-key-delete_scenario [data-baseweb='select']").click()
+        editor.get_by_text("Pick one to delete").click()
         editor.get_by_role("option", name=DOOMED).click()
         editor.get_by_role("button", name=f"Delete “{DOOMED}”").click()
         editor.get_by_text("No scenario has been saved in this store yet.").wait_for()
