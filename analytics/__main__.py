@@ -1,4 +1,4 @@
-"""The command line: ``python -m analytics demo | import | export | review`` (see CONTRACT.md).
+"""The command line: ``python -m analytics demo | import | export | review | users`` (see CONTRACT.md).
 
 Exit codes: 0 done; 2 rejected input or a store that cannot be opened (missing, damaged, held by another process),
 with the reason on stderr in one sentence. Only ``demo`` makes a store where there is none; the others need
@@ -8,6 +8,7 @@ with the reason on stderr in one sentence. Only ``demo`` makes a store where the
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -55,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--out", required=True, type=Path, help="FILE.pptx or FILE.pdf")
     review.add_argument("--scenario", action="append", default=[], help="a saved scenario's name; 2-4 to compare")
     review.add_argument("--product", help="add the slide of this product (its id)")
+
+    users = commands.add_parser("users", help="who may sign in, and with which role: grant, revoke, list")
+    actions = users.add_subparsers(dest="action", required=True)
+    grant = actions.add_parser("grant", help="give PRINCIPAL a role (replacing the one it had)")
+    grant.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    grant.add_argument("--create", action="store_true", help=CREATE_HELP)
+    grant.add_argument("principal", help="an email address, or group:NAME for a group claim of the identity provider")
+    grant.add_argument("role", help="viewer, editor or admin")
+    revoke = actions.add_parser("revoke", help="remove PRINCIPAL's grant")
+    revoke.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
+    revoke.add_argument("principal")
+    listing = actions.add_parser("list", help="every grant, admins first")
+    listing.add_argument("--db", help="store path (default: $QUARTERDECK_DB or data/demo.duckdb)")
     return parser
 
 
@@ -87,6 +101,8 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         return EXIT_OK
     if args.command == "review":
         return _review(store, args)
+    if args.command == "users":
+        return _users(store, args)
     if args.command == "import" and args.table == PORTFOLIO:
         return _import_portfolio(store, args)
     if args.command == "import" and (args.dry_run or args.day_first):
@@ -126,6 +142,34 @@ def _review(store: Path, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_REJECTED
     print(f"wrote {args.out}: {pages} slides")  # noqa: T201
+    return EXIT_OK
+
+
+def _users(store: Path, args: argparse.Namespace) -> int:
+    """Grant, revoke or list roles; a bad role or principal is a sentence on stderr and exit 2."""
+    from analytics import users
+    from analytics.store import connect
+
+    with connect(store) as con:
+        try:
+            if args.action == "grant":
+                who = users.grant(con, args.principal, args.role, granted_by=f"command line ({getpass.getuser()})")
+                print(f"granted {users.role_named(args.role)} to {who} in {store}")  # noqa: T201
+            elif args.action == "revoke":
+                who = users.principal_of(args.principal)
+                if not users.revoke(con, who):
+                    print(f"error: {who} has no grant in {store}; nothing was revoked", file=sys.stderr)  # noqa: T201
+                    return EXIT_REJECTED
+                print(f"revoked the grant of {who} in {store}")  # noqa: T201
+            else:
+                grants = users.list_grants(con)
+                if grants.empty:
+                    print(f"no grants in {store}: nobody can sign in until one is made (users grant ... admin)")  # noqa: T201
+                for row in grants.itertuples(index=False):
+                    print(f"{row.principal}\t{row.role}\t{row.granted_at:%Y-%m-%d %H:%M}\t{row.granted_by or ''}")  # noqa: T201
+        except users.GrantError as exc:
+            print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+            return EXIT_REJECTED
     return EXIT_OK
 
 

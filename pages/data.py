@@ -3,12 +3,14 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import text as store_text
-from ui import admin, data, layout, portfolio_sheet, shell
+from ui import admin, auth, data, layout, portfolio_sheet, shell
 
 shell.ensure_framed()
 
 present = shell.presentation_mode()
 open_path = Path(data.store_path())
+# Imports, store actions and roles are the admin's; the server checks again in every one of them (ui.auth.require).
+is_admin = auth.may("admin")
 upload_limit_mb = st.get_option("server.maxUploadSize")  # set in .streamlit/config.toml
 
 PROBLEM_COLUMNS = {"row": st.column_config.NumberColumn("line", format="%d")}
@@ -30,7 +32,11 @@ filled = overview[overview["rows"] > 0]
 latest = overview.dropna(subset=["last_import"]).sort_values("last_import").tail(1)
 layout.tile_row(
     [
-        layout.Tile("Open store", open_path.name, f"The DuckDB file the app serves: {open_path}"),
+        layout.Tile(
+            "Open store",
+            open_path.name,
+            f"The DuckDB file the app serves: {open_path if is_admin else open_path.name}",
+        ),
         layout.Tile("Rows", f"{overview['rows'].sum():,}", "Rows in every table of the store, import log included."),
         layout.Tile("Tables with data", f"{len(filled)} of {len(overview)}", "Tables that hold at least one row."),
         layout.Tile(
@@ -67,12 +73,15 @@ with upload_col:
         f"CSV or Excel file, up to {upload_limit_mb} MB",
         type=["csv", "txt", "tsv", "xlsx"],
         key="upload",
+        disabled=not is_admin,
         help="CSV separated by , ; tab or |, in UTF-8 or Latin-1; or .xlsx (the sheet named after the table, "
         "else the first). The first row names the columns.",
     )
     st.caption(
         f"Uploads are limited to {upload_limit_mb} MB (server.maxUploadSize in .streamlit/config.toml). "
         "Nothing is written unless every row passes every check."
+        if is_admin
+        else "Importing needs the admin role; templates and exports are open to everyone."
     )
 with template_col:
     st.markdown(f"**Template for {table}**")
@@ -124,7 +133,6 @@ else:
         result = admin.import_upload(
             pending[1],
             upload,
-            imported_by="Data page",
             progress=lambda done, text: bar.progress(done, text=store_text.markdown(text)),
         )
         st.session_state["_import_outcome"] = (upload.file_id, result)
@@ -270,8 +278,25 @@ def rebuild_demo(demo_path: Path) -> None:
     st.session_state["confirm_rebuild"] = False
 
 
-# Store actions are callbacks: they run before the page is drawn, so the page shows the store they opened.
-if not present:
+def grant_role() -> None:
+    try:
+        admin.grant_role(st.session_state.get("grant_principal", ""), st.session_state.get("grant_role", "viewer"))
+    except (admin.StoreError, admin.GrantError) as exc:
+        st.session_state["_roles_error"] = str(exc)
+        return
+    st.session_state["grant_principal"] = ""
+
+
+def revoke_role(principal: str) -> None:
+    try:
+        admin.revoke_role(principal)
+    except (admin.StoreError, admin.GrantError) as exc:
+        st.session_state["_roles_error"] = str(exc)
+
+
+# Store actions are callbacks: they run before the page is drawn, so the page shows the store they opened. They
+# and the roles below are the admin's alone (and every one checks that again on the server).
+if not present and is_admin:
     st.subheader("Stores", anchor=False)
     folder = open_path.parent
     st.caption(
@@ -324,3 +349,34 @@ if not present:
             on_click=rebuild_demo,
             args=(demo_path,),
         )
+
+    st.subheader("Who may sign in", anchor=False)
+    st.caption(
+        "Viewers see every page and move every lever; editors also save and delete scenarios and record decisions; "
+        "admins also import, manage stores and grant roles. A person's role is the highest of the grants for "
+        "their email and their groups; without one they see no data."
+    )
+    if error := st.session_state.pop("_roles_error", None):
+        st.error(store_text.markdown(error), icon=":material/error:")
+    roles_col, grant_col = layout.side_by_side([3, 2], present)
+    with roles_col:
+        granted = admin.grants()
+        if granted.empty:
+            st.caption("No grants yet. With sign-in on, nobody gets in until an admin is granted.")
+        else:
+            st.dataframe(granted, hide_index=True, width="stretch", key="grants")
+            revoked = st.selectbox(
+                "Revoke the grant of", granted["principal"], index=None, placeholder="Pick one", key="revoke_principal"
+            )
+            st.button(
+                "Revoke",
+                key="revoke",
+                icon=":material/person_remove:",
+                disabled=revoked is None,
+                on_click=revoke_role,
+                args=(revoked,),
+            )
+    with grant_col:
+        st.text_input("Email, or group:NAME", key="grant_principal", placeholder="e.g. ana@example.com")
+        st.selectbox("Role", admin.ROLES, key="grant_role")
+        st.button("Grant", key="grant", icon=":material/person_add:", on_click=grant_role)

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analytics import charts, formatting, scenarios, text
-from ui import data, decisions, layout, review, shell, state, whatif
+from ui import auth, data, decisions, layout, review, shell, state, whatif
 
 shell.ensure_framed()
 
@@ -127,11 +127,14 @@ with open_column, st.container(border=True):
             st.caption(text.markdown(scenario.note))
 with delete_column, st.container(border=True):
     st.markdown("**Delete a scenario**")
+    if not auth.may("editor"):
+        st.caption("Deleting a scenario needs the editor role.")
     doomed = st.selectbox(
         "Scenario",
         list(every_name),
         format_func=every_name.get,
         key="delete_scenario",
+        disabled=not auth.may("editor"),
         index=None,
         placeholder="Pick one to delete",
     )
@@ -139,7 +142,7 @@ with delete_column, st.container(border=True):
         f"Delete “{text.markdown(every_name[doomed])}”", icon=":material/delete:", key="confirm_delete"
     ):
         try:
-            data.write(scenarios.delete_scenario, doomed)
+            whatif.delete_scenario(doomed)
         except scenarios.ScenarioError as exc:
             st.error(text.markdown(str(exc)), icon=":material/gavel:")
         else:
@@ -150,23 +153,27 @@ st.caption(
     "What the room decided: the latest decision is the plan the What-if page compares against. "
     "Decisions are never edited or deleted; a new decision replaces the plan."
 )
-with st.form("record_decision", border=True, clear_on_submit=True):
-    st.markdown("**Mark a scenario as decided**")
-    decided_id = st.selectbox("Scenario decided", list(names), format_func=names.get, key="decided_scenario")
-    rationale = st.text_area(
-        "Rationale",
-        max_chars=scenarios.MAX_RATIONALE_LENGTH,
-        placeholder="Why the room chose it, as the minutes will say.",
-        key="decision_rationale",
-    )
-    st.caption(f"Recorded as {text.markdown(decisions.current_identity())}, with today's date and time.")
-    if st.form_submit_button("Record the decision", icon=":material/gavel:") and decided_id:
-        try:
-            decisions.record(decided_id, rationale)
-        except scenarios.ScenarioError as exc:
-            st.error(text.markdown(str(exc)), icon=":material/gavel:")
-        else:
-            st.toast(f"Recorded: “{text.markdown(names[decided_id])}” is the plan.", icon=":material/gavel:")
+
+if not auth.may("editor"):
+    st.caption("Recording a decision needs the editor role.")
+else:
+    with st.form("record_decision", border=True, clear_on_submit=True):
+        st.markdown("**Mark a scenario as decided**")
+        decided_id = st.selectbox("Scenario decided", list(names), format_func=names.get, key="decided_scenario")
+        rationale = st.text_area(
+            "Rationale",
+            max_chars=scenarios.MAX_RATIONALE_LENGTH,
+            placeholder="Why the room chose it, as the minutes will say.",
+            key="decision_rationale",
+        )
+        st.caption(f"Recorded as {text.markdown(decisions.current_identity())}, with today's date and time.")
+        if st.form_submit_button("Record the decision", icon=":material/gavel:") and decided_id:
+            try:
+                decisions.record(decided_id, rationale)
+            except scenarios.ScenarioError as exc:
+                st.error(text.markdown(str(exc)), icon=":material/gavel:")
+            else:
+                st.toast(f"Recorded: “{text.markdown(names[decided_id])}” is the plan.", icon=":material/gavel:")
 
 log = data.query(scenarios.decision_log)
 if log.empty:

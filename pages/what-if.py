@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from analytics import charts, finance, formatting, optimize, scenarios, simulate, text
-from ui import data, layout, review, shell, state, whatif
+from ui import auth, data, layout, review, shell, state, whatif
 
 shell.ensure_framed()
 
@@ -257,22 +257,20 @@ SAVED_KEY = "_whatif_saved"
 
 
 def save_form(params, chosen) -> None:
+    if not auth.may("editor"):
+        st.info(
+            "Saving a scenario needs the editor role: every lever and answer here is yours to explore, and a link "
+            "to this page keeps these settings.",
+            icon=":material/lock:",
+        )
+        return
     with st.form("save_scenario", border=True):
         st.markdown("**Keep these settings and this selection as a scenario**")
         name = st.text_input("Name", max_chars=scenarios.MAX_NAME_LENGTH, placeholder="e.g. Budget −10 %, hire 2 DEs")
         note = st.text_area("Note", placeholder="Why this scenario matters (optional)", height=80)
-        author = st.text_input("Saved by", placeholder="Your name (optional)")
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             try:
-                # Through data.write, which confirms the save only if the store's file is still the one written.
-                data.write(
-                    scenarios.save_scenario,
-                    name,
-                    params.to_dict(),
-                    list(model.project_ids[chosen]),
-                    created_by=author or None,
-                    note=note or None,
-                )
+                whatif.save_scenario(name, params, model.project_ids[chosen], note)
             except (scenarios.ScenarioError, data.StoreError) as problem:
                 st.error(text.markdown(str(problem)), icon=":material/error:")
             else:

@@ -1,7 +1,9 @@
 """The Data page's reads, writes and store administration, so that the page imports no store layer and opens no cursor.
 
 Reads go through ``ui.data.query`` (cached by store version); an import runs through ``ui.data.write`` on a cursor
-of its own; store actions (open, create, rebuild the demo) switch the store every session serves.
+of its own; store actions (open, create, rebuild the demo) switch the store every session serves, and tell every
+other session so on its next rerun. Every write here is the admin's: each helper calls ``auth.require("admin", ...)``
+before it writes, and records the identity it returns (a refusal is ``auth.Refused``, a ``StoreError`` sentence).
 
 An upload stays in memory (Streamlit holds it) for its preview; only an import writes it to a file, in a
 ``quarterdeck-upload-*`` folder of its own that is deleted when the import ends, accepted or not. Folders left by
@@ -19,18 +21,22 @@ from typing import Protocol
 
 import pandas as pd
 
-from analytics import demo, ingest, store
+from analytics import demo, ingest, store, users
 from analytics.spreadsheets import EXCEL_MAX_ROWS
-from ui import data
+from ui import auth, data
 
 __all__ = [
     "EXCEL_MAX_ROWS",
     "IMPORTABLE_TABLES",
+    "ROLES",
+    "GrantError",
     "StoreError",
     "counted",
     "create_and_open_store",
     "describe",
     "export_download",
+    "grant_role",
+    "grants",
     "import_file",
     "import_upload",
     "open_store",
@@ -38,6 +44,7 @@ __all__ = [
     "preview_upload",
     "rebuild_demo",
     "recent_imports",
+    "revoke_role",
     "store_overview",
     "sweep_stale_uploads",
     "template_csv",
@@ -48,6 +55,8 @@ __all__ = [
 IMPORTABLE_TABLES = ingest.IMPORTABLE_TABLES
 StoreError = store.StoreError
 counted = ingest.counted
+ROLES = users.ROLES
+GrantError = users.GrantError
 describe = ingest.describe
 template_csv = ingest.template_csv
 template_xlsx = ingest.template_xlsx
@@ -63,14 +72,15 @@ def recent_imports(limit: int = 10) -> pd.DataFrame:
     return data.query(store.recent_imports, limit)
 
 
-def import_file(
-    table: str, path: Path, *, file_name: str, imported_by: str, progress: ingest.Progress
-) -> ingest.ImportResult:
-    """Import the file at ``path`` into ``table`` of the open store: all rows or none.
+def import_file(table: str, path: Path, *, file_name: str, progress: ingest.Progress) -> ingest.ImportResult:
+    """Import the file at ``path`` into ``table`` of the open store as the signed-in admin: all rows or none.
 
     The import's transaction bumps the store version, so every cached read shows it on the next rerun.
     """
-    return data.write(ingest.import_into, table, path, file_name=file_name, imported_by=imported_by, progress=progress)
+    identity = auth.require("admin", f"Importing into {table}")
+    return data.write(
+        ingest.import_into, table, path, file_name=file_name, imported_by=identity.name, progress=progress
+    )
 
 
 #: The folders an import writes its upload into, in the system's temporary folder.
@@ -109,8 +119,9 @@ def preview_upload(upload: Upload, table: str) -> pd.DataFrame:
     return ingest.preview(upload, table, name=upload.name)  # type: ignore[arg-type]
 
 
-def import_upload(table: str, upload: Upload, *, imported_by: str, progress: ingest.Progress) -> ingest.ImportResult:
+def import_upload(table: str, upload: Upload, *, progress: ingest.Progress) -> ingest.ImportResult:
     """Import an upload into ``table``: written to a folder of its own for the import, deleted when it ends."""
+    auth.require("admin", f"Importing into {table}")  # before the upload touches the disk
     sweep_stale_uploads()
     folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     try:
@@ -120,7 +131,7 @@ def import_upload(table: str, upload: Upload, *, imported_by: str, progress: ing
         with open(path, "wb") as saved:
             shutil.copyfileobj(upload, saved, 1 << 22)  # type: ignore[arg-type]
         upload.seek(0)
-        return import_file(table, path, file_name=upload.name, imported_by=imported_by, progress=progress)
+        return import_file(table, path, file_name=upload.name, progress=progress)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -129,10 +140,10 @@ def export_download(fmt: str) -> Callable[[], bytes]:
     """The whole store as one download, built only when its button is pressed."""
     # The download is built on another thread, where the session's cached connection cannot be looked up: the
     # connection is taken now and the builder opens a cursor of its own on it.
-    con = data.connection()
+    cursor = data.reader()
 
     def build() -> bytes:
-        with con.cursor() as cur:
+        with cursor() as cur:
             return ingest.export_bytes(cur, fmt)
 
     return build
@@ -144,30 +155,70 @@ def other_stores(open_path: Path) -> list[Path]:
 
 
 def open_store(path: Path) -> None:
-    """Serve the store at ``path`` in every session, once it opens as a Quarterdeck store.
+    """Serve the store at ``path`` in every session, once it opens as a Quarterdeck store (admin only).
 
-    Raises ``StoreError`` (a sentence: not a Quarterdeck store, damaged, held by another process, gone) and then
-    switches nothing, so every session keeps the store it had.
+    Raises ``StoreError`` (a sentence: not a Quarterdeck store, damaged, held by another process, gone; or
+    ``auth.Refused``) and then switches nothing, so every session keeps the store it had. The store served before
+    stays open for the queries still running on it.
     """
+    identity = auth.require("admin", "Opening another store")
     data.check_store(str(path))
     data.switch_store(str(path))
+    data.announce(f"{identity.name} opened the store {path.name} for everyone")
 
 
 def create_and_open_store(folder: Path, name: str) -> Path:
-    """Create an empty store called ``name`` in ``folder`` and serve it; raises ``StoreError`` for a bad name."""
+    """Create an empty store called ``name`` in ``folder`` and serve it (admin only); ``StoreError`` for a bad
+    name or a refusal.
+
+    The open store's role grants are carried into it: the same people use it, and an admin who started it must
+    not be locked out of it (grants live in each store).
+    """
+    identity = auth.require("admin", "Starting an empty store")
+    carried = data.query(users.list_grants)
     path = store.create_empty_store(store.new_store_path(folder, name))
+    if not carried.empty:
+        with store.connect(path) as con:
+            users.grant_each(con, zip(carried["principal"], carried["role"], strict=True), granted_by=identity.name)
     data.switch_store(str(path))
+    data.announce(f"{identity.name} started the empty store {path.name} for everyone")
     return path
 
 
 def rebuild_demo(demo_path: Path) -> None:
-    """Build the demo store afresh at ``demo_path`` and serve it.
+    """Build the demo store afresh at ``demo_path`` and serve it (admin only).
 
-    Raises ``StoreError`` when another process holds the demo store; it is then left as it was.
+    Raises ``StoreError`` when another process holds the demo store, or a query on it runs on and on; it is then
+    left as it was. Queries running on the old file finish first; sessions opening it meanwhile wait for the new one.
     """
-    # The app's connection to the demo store is closed first: the new file is renamed over it. Closed again after,
-    # in case a session reopened the old file meanwhile.
-    data.release(str(demo_path))
-    demo.build_demo(demo_path)
-    data.release(str(demo_path))
+    identity = auth.require("admin", "Rebuilding the demo store")
+    with data.maintaining(str(demo_path)):
+        demo.build_demo(demo_path)
     data.switch_store(str(demo_path))
+    data.announce(f"{identity.name} rebuilt the demo store {demo_path.name}")
+
+
+def grants() -> pd.DataFrame:
+    """Every role grant of the open store (admins first)."""
+    return data.query(users.list_grants)
+
+
+def grant_role(principal: str, role: str) -> str:
+    """Give ``principal`` (an email or ``group:NAME``) ``role``, as the signed-in admin; return it as stored.
+
+    Raises ``users.GrantError`` for a bad principal or role, ``auth.Refused`` for anyone but an admin.
+    """
+    identity = auth.require("admin", "Granting a role")
+    return data.write(users.grant, principal, role, granted_by=identity.name)
+
+
+def revoke_role(principal: str) -> bool:
+    """Remove ``principal``'s grant, as the signed-in admin; return whether it had one.
+
+    An admin may not revoke their own grant when it is the last admin one: nobody could manage roles after.
+    """
+    identity = auth.require("admin", "Revoking a role")
+    who = users.principal_of(principal)
+    if identity.email == who and data.query(users.admin_emails) == [who]:
+        raise users.GrantError(f"{who} is the only admin: grant admin to someone else before revoking it.")
+    return data.write(users.revoke, who)

@@ -1,32 +1,28 @@
 """Recording decisions from a page, and checking one against the store as it is now.
 
-Who records a decision is :func:`current_identity`, one function, so that sign-in replaces it in one place.
+Who records a decision is the session's identity (``ui.auth``): an editor's signed-in email, or the one local user
+with sign-in off; the role is checked on the server before the write.
 """
 
 from __future__ import annotations
 
 from analytics import scenarios
-from ui import data, whatif
-
-#: Who is at the keyboard while Quarterdeck has no sign-in: the one local user (DESIGN.md, "Who may do what").
-LOCAL_USER = "local user"
+from ui import auth, data, whatif
 
 
 def current_identity() -> str:
-    """Return who records a decision from this session.
-
-    Sign-in (``st.login``, being built) replaces this with the signed-in person's identity; until then every
-    session is the one local user.
-    """
-    return LOCAL_USER
+    """Return whom a decision recorded from this session names as ``decided_by``."""
+    return auth.current_identity().name
 
 
 def record(scenario_id: str, rationale: str) -> str:
-    """Record the decision on ``scenario_id`` as :func:`current_identity`; return its id.
+    """Record the decision on ``scenario_id`` as the signed-in editor (or the local user); return its id.
 
-    ``ScenarioError`` with the sentence when it is refused (no rationale, a scenario that cannot be opened).
+    ``auth.Refused`` when this session may not record decisions; ``ScenarioError`` with the sentence when the
+    decision is refused (no rationale, a scenario that cannot be opened).
     """
-    return data.write(scenarios.record_decision, scenario_id, current_identity(), rationale)
+    identity = auth.require("editor", "Recording a decision")
+    return data.write(scenarios.record_decision, scenario_id, identity.name, rationale)
 
 
 def against_now(decision_id: str) -> scenarios.DecisionCheck:

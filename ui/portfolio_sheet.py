@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import portfolio_sheet, text
-from ui import data, layout
+from ui import auth, data, layout
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAPPING_COLUMNS = {"column": "file column", "field": "Quarterdeck field", "alias": "alias matched", "tools": "from"}
@@ -26,18 +26,20 @@ def dry_run(path: str, file_name: str, day_first: bool) -> portfolio_sheet.Sheet
 
 
 def run_import(path: str, file_name: str, day_first: bool) -> portfolio_sheet.SheetResult:
-    """Import the sheet into the open store in one transaction (which bumps the store version)."""
+    """Import the sheet into the open store in one transaction (which bumps the store version), as the signed-in
+    admin; ``auth.Refused`` for anyone else."""
+    identity = auth.require("admin", "Importing a portfolio sheet")
     return data.write(
-        portfolio_sheet.import_sheet, path, day_first=day_first, file_name=file_name, imported_by="Data page"
+        portfolio_sheet.import_sheet, path, day_first=day_first, file_name=file_name, imported_by=identity.name
     )
 
 
 def export_download() -> Callable[[], bytes]:
     """The open store's portfolio sheet, built only when its button is pressed (on another thread: own cursor)."""
-    con = data.connection()
+    cursor = data.reader()
 
     def build() -> bytes:
-        with con.cursor() as cur:
+        with cursor() as cur:
             return portfolio_sheet.portfolio_xlsx(cur)
 
     return build
@@ -86,7 +88,10 @@ def section(present: bool, store_stem: str) -> None:
             "Portfolio sheet (CSV or Excel)",
             type=["csv", "txt", "xlsx"],
             key="sheet_upload",
-            help="Headers are matched ignoring case, spaces and punctuation, and through other tools' names.",
+            disabled=not auth.may("admin"),
+            help="Headers are matched ignoring case, spaces and punctuation, and through other tools' names."
+            if auth.may("admin")
+            else "Importing needs the admin role.",
         )
         day_first = st.toggle("Numeric dates are day first (1/3/2026 is 1 March)", key="sheet_day_first")
     with side_col:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from analytics import charts, formatting, text
 from analytics.store import StoreError
-from ui import data, kiosk, nav, review, state
+from ui import auth, data, kiosk, nav, review, state
 
 log = logging.getLogger("quarterdeck")
 
@@ -75,8 +75,12 @@ def sidebar() -> None:
     """The sidebar shared by every page: which company and store, the valuation date, presentation mode.
 
     A stored setting that cannot be read is said here as a sentence, and the page still runs: the Data page must
-    stay usable to import the settings that fix it.
+    stay usable to import the settings that fix it. First of all the sign-in guard (``auth.gate``): without a
+    role nothing of the store is read or shown, not even here.
     """
+    identity = auth.gate()
+    for change in data.unseen_changes():
+        st.toast(text.markdown(change), icon=":material/sync:", duration="long")
     with st.sidebar:
         try:
             settings = data.settings()
@@ -92,7 +96,8 @@ def sidebar() -> None:
             review.sidebar_line()
         if data.opened_new_store():
             st.warning(
-                f"There was no store at `{data.store_path()}`, so a new, empty one was created there. If you meant "
+                f"There was no store at `{auth.shown_path(data.store_path())}`, so a new, empty one was created "
+                "there. If you meant "
                 "another store, set QUARTERDECK_DB to its path and restart; or import your data on the Data page.",
                 icon=":material/new_releases:",
             )
@@ -103,7 +108,8 @@ def sidebar() -> None:
             help="Bigger type and thicker lines for a projector. Share it as a link with `?present=1`.",
         )
         _sync_present_to_url()
-        st.caption(f"Store: `{Path(data.store_path()).name}`", help=data.store_path())
+        st.caption(f"Store: `{Path(data.store_path()).name}`", help=auth.shown_path(data.store_path()))
+        auth.show_identity(identity)
 
 
 @contextmanager
@@ -112,8 +118,8 @@ def errors_as_sentences() -> Iterator[None]:
     try:
         yield
     except StoreError as exc:
-        # The sentence names paths and stored values, which are text, never Markdown.
-        st.error(text.markdown(str(exc)), icon=":material/database:")
+        # The sentence names paths (the server's folders only for an admin) and stored values: text, never Markdown.
+        st.error(text.markdown(auth.shown_paths_in(str(exc))), icon=":material/database:")
     except Exception:
         log.exception("page failed")
         st.error(
@@ -155,7 +161,10 @@ def ensure_framed() -> None:
     global _ROUTED_TO_APP
     # Once per process is enough: the app never returns to the folder mode. AppTest, though, starts every run in
     # it, and a rerun on each would swallow every form submission (the trigger is spent on the first run).
-    if getattr(_FRAME, "active", False) or _ROUTED_TO_APP:
+    if getattr(_FRAME, "active", False):
+        return
+    if _ROUTED_TO_APP:
+        auth.gate()  # a page run bare all the same still shows nothing to someone without a role
         return
     _ROUTED_TO_APP = True
     # In app.py's order: the page config first, or the browser fetches the page's material icon as the tab's icon.

@@ -21,9 +21,9 @@ from threading import Lock
 
 import streamlit as st
 
-from analytics import finance, optimize, text
+from analytics import finance, optimize, scenarios, text
 from analytics.rules import DEFAULT_ALPHA
-from ui import data, state
+from ui import auth, data, state
 
 #: Seconds a settings change waits for the exact optimum before showing the fast answer (most small stores
 #: are proven well within it; at 2,000 candidates the fast answer shows and the proof follows).
@@ -429,3 +429,22 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
         if on:
             query[key] = "true"
     return query
+
+
+def save_scenario(name: str, params: optimize.WhatIf, project_ids, note: str | None) -> str:
+    """Save these settings and this selection as a scenario by the signed-in editor; return its id.
+
+    Raises ``auth.Refused`` for a viewer or a person without access, ``scenarios.ScenarioError`` for a bad name,
+    and the store's sentences (through ``data.write``, which confirms the save only if the file is still the one
+    written).
+    """
+    identity = auth.require("editor", "Saving a scenario")
+    return data.write(
+        scenarios.save_scenario, name, params.to_dict(), list(project_ids), created_by=identity.name, note=note or None
+    )
+
+
+def delete_scenario(scenario_id: str) -> None:
+    """Delete a saved scenario as the signed-in editor; ``auth.Refused`` for anyone else."""
+    auth.require("editor", "Deleting a scenario")
+    data.write(scenarios.delete_scenario, scenario_id)

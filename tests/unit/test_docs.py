@@ -55,7 +55,7 @@ def test_makefile_has_the_targets_the_readme_names():
 def test_every_cli_line_in_the_readme_parses(line):
     args = shlex.split(line)[3:]
     parsed = _parser().parse_args(args)
-    assert parsed.command in ("demo", "import", "export", "review")
+    assert parsed.command in ("demo", "import", "export", "review", "users")
 
 
 def test_the_readme_demo_command_builds_a_store(tmp_path):
