@@ -150,7 +150,7 @@ def changes_against_plan(what_if, chosen) -> None:
         shown[["change", "project_id", "name", "rnpv_change", "stop_cost"]],
         hide_index=True,
         width="stretch",
-        height=400 if not present else 480,
+        height=400 if not present else 320,
         column_config={
             "change": st.column_config.TextColumn("", width="small"),
             "project_id": "Project",

@@ -90,7 +90,8 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
         # Until the sweep arrives, the point alone sits on the sweep's own scale (40-160 % of the budget), not on
         # an axis a thousandth wide.
         fig.update_xaxes(range=[0.35 * current["budget"], 1.65 * current["budget"]])
-    return styled(fig, present=present, title=title, height=440)
+    # Shorter in a room: the plan line and the tiles above it leave the frontier about 420 px of a 1080 px screen.
+    return styled(fig, present=present, title=title, height=330 if present else 440)
 
 
 def budget_by_year(use, *, currency: str, present: bool):

@@ -41,7 +41,8 @@ def test_from_an_empty_store_a_sheet_imported_on_data_shows_on_what_if(empty_app
         page.wait_for_selector(READY)
         page.screenshot(path=str(tmp_path / "data-sheet-imported.png"), full_page=True)
 
-        open_and_wait(page, empty_app + "/what-if")
+        # 100 % is the plan's money (the one approved project's); a budget above it funds the proposed ones.
+        open_and_wait(page, empty_app + "/what-if?budget_pct=160")
         page.wait_for_function(WHAT_IF_POINT_JS, timeout=90_000)
         page.get_by_text("Proven optimal").wait_for(timeout=90_000)
         page.screenshot(path=str(tmp_path / "what-if-from-sheet.png"), full_page=True)
