@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from analytics import ingest, rules, spreadsheets, store
 from analytics.__main__ import main
 from analytics.ingest import export, reading
+from tests.ingest_files import load, write
 
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success"
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
@@ -47,24 +48,6 @@ def small_store_file(tmp_path_factory) -> Path:
     con.execute("INSERT INTO scenarios (scenario_id, name, params) VALUES ('S-1', 'Base', '{}')")
     con.close()
     return path
-
-
-@pytest.fixture
-def small_store(small_store_file, tmp_path) -> Path:
-    """A fresh copy of the small store for one test to change (copying costs less than building it)."""
-    path = tmp_path / "small.duckdb"
-    shutil.copyfile(small_store_file, path)
-    return path
-
-
-def write(folder: Path, text: str, name: str = "f.csv", encoding: str = "utf-8") -> Path:
-    path = folder / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def load(store_path: Path, table: str, path: Path) -> ingest.ImportResult:
-    return ingest.import_file(store_path, table, path, imported_by="test")
 
 
 def snapshot(store_path: Path) -> dict[str, bytes]:

@@ -4,7 +4,6 @@ that grows with every rejection, a write lock held while a big file is checked, 
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 import zipfile
@@ -18,6 +17,7 @@ from analytics import ingest, scenarios, store
 from analytics.__main__ import main
 from analytics.ingest import reading
 from analytics.spreadsheets import EXCEL_MAX_ROWS
+from tests.ingest_files import load, write
 
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success"
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
@@ -35,24 +35,6 @@ def small_store_file(tmp_path_factory) -> Path:
     )
     con.close()
     return path
-
-
-@pytest.fixture
-def small_store(small_store_file, tmp_path) -> Path:
-    """A fresh copy of the small store for one test to change (copying costs less than building it)."""
-    path = tmp_path / "small.duckdb"
-    shutil.copyfile(small_store_file, path)
-    return path
-
-
-def write(folder: Path, text: str, name: str = "f.csv", encoding: str = "utf-8") -> Path:
-    path = folder / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def load(store_path: Path, table: str, path: Path) -> ingest.ImportResult:
-    return ingest.import_file(store_path, table, path, imported_by="test")
 
 
 def project_rows(store_path: Path) -> list[tuple]:
