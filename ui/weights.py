@@ -73,7 +73,7 @@ def decode(value: str | None, pairs: int) -> list[int] | None:
 
 def _intensity_label(intensity: int) -> str:
     strength = abs(intensity)
-    words = VERBAL.get(strength, f"{VERBAL[strength - 1]}–{VERBAL[strength + 1]}")
+    words = VERBAL[strength] if strength in VERBAL else f"{VERBAL[strength - 1]}–{VERBAL[strength + 1]}"
     if intensity == 1:
         return "equal (1)"
     return f"◀ {words} ({strength})" if intensity > 0 else f"{words} ({strength}) ▶"
@@ -188,9 +188,7 @@ def _here_solver() -> optimize.BackgroundSolver:
 
 def fragility_panel(what_if: optimize.WhatIfProblem, selection: optimize.Selection) -> None:
     """Draw "how far can α and the weights move" for the settings on screen, worked out in the background."""
-    panel = st.expander(
-        "How far can α and the weights move?", key="fragility", on_change="rerun", bind="query-params"
-    )
+    panel = st.expander("How far can α and the weights move?", key="fragility", on_change="rerun", bind="query-params")
     if not panel.open:
         return
     with panel:

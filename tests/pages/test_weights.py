@@ -103,11 +103,11 @@ def test_inconsistent_judgements_are_flagged_with_the_pair_most_out_of_line(monk
     i, j, implied = finance.ahp_most_inconsistent_pair(matrix)
     [warning] = [w.value for w in at.warning]
     assert warning == text.markdown(weights.inconsistency_sentence(names, matrix, cr, i, j, implied))
-    assert "Most out of line: Run leaner vs Earn trust." in warning
+    assert "Most out of line: Run leaner vs Earn trust." in warning.replace("\\", "")
 
     # One judgement moved: the link follows. Back to the plan: no pairwise comparison, and the link forgets it.
     at.select_slider(key=weights.pair_keys(model.objective_ids)[3]).set_value(-9).run()
-    assert at.query_params["ahp"] == [weights.encode([*INCONSISTENT[:3], -9, *INCONSISTENT[4:]])]
+    assert at.query_params["ahp"] == weights.encode([*INCONSISTENT[:3], -9, *INCONSISTENT[4:]])
     at.button(key="whatif_reset").click().run()
     assert problems(at) == []
     assert not at.toggle(key=weights.TOGGLE_KEY).value and "ahp" not in at.query_params
