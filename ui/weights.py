@@ -34,10 +34,8 @@ SCALE_HELP = (
 )
 
 FRAGILITY_PENDING_KEY = "_whatif_fragility_pending"
-#: Candidates up to which every side of every lever gets ``optimize.MAX_SOLVES_PER_SIDE`` exact solves; above it
-#: (the bench store's 1,446, at 0.2–2 s a solve) a side gets ``LARGE_MODEL_SOLVES`` and may be stated as a range.
+#: Candidates up to which opening the panel waits ``FRAGILITY_WAIT_S`` for the answer (as for the proof).
 SMALL_MODEL = 500
-LARGE_MODEL_SOLVES = 3
 FRAGILITY_WAIT_S = 0.05
 #: Height of the fragility sentences' own scroll box.
 SENTENCES_PX = 260
@@ -199,12 +197,11 @@ def fragility_panel(what_if: optimize.WhatIfProblem, selection: optimize.Selecti
         key = ("fragility", what_if.params)
         found = solver.result(key)
         if found is None:
-            solves = optimize.MAX_SOLVES_PER_SIDE if what_if.model.n <= SMALL_MODEL else LARGE_MODEL_SOLVES
             base = selection if selection.proven else None
             start = selection.chosen
 
             def work(token):
-                return optimize.fragility(what_if, base, start=start, max_solves=solves, token=token)
+                return optimize.fragility(what_if, base, start=start, token=token)
 
             solver.submit(key, work)
             found = solver.wait(key, FRAGILITY_WAIT_S if what_if.model.n <= SMALL_MODEL else 0.0)

@@ -19,7 +19,7 @@ method for combinatorial problems): solve at ``p_end``; if A is still optimal th
 nearer ``p0`` and the step repeats. Each step finds a new piece of ``V``, so the count is small (1–4 solves a side
 on the demo store). Should the crossings creep, a bisection step halves the bracket instead; when the bracket is
 narrower than ``RESOLUTION`` or a side has used its solves (``max_solves``, which bounds the bench store's work),
-the side is stated as a bound: the set holds at least to ``low`` and has changed by ``high``. Every solve is
+the side is stated as a bound: the set holds at least to ``holds_to`` and has changed by ``changed_by``. Every solve is
 HiGHS to the proven optimum (relative gap 1e-6), warm-started from the best selection known at that point.
 """
 
@@ -44,6 +44,10 @@ ALPHA = "alpha"
 RESOLUTION = 0.005
 #: Exact re-solves allowed per side of a lever (up, down): enough to be exact on the demo store.
 MAX_SOLVES_PER_SIDE = 8
+#: Candidates above which a side gets only ``LARGE_MODEL_SOLVES``: at 0.2–2 s a solve (the bench store's 1,446),
+#: twelve sides of eight solves would take minutes; with three, the limits they do not settle are stated as ranges.
+LARGE_MODEL = 500
+LARGE_MODEL_SOLVES = 3
 #: Relative margin by which a selection must beat the current one to count as a change (the solves' own gap).
 _BETTER_BY = 1e-6
 
@@ -172,7 +176,7 @@ def fragility(
     *,
     start: np.ndarray | None = None,
     resolution: float = RESOLUTION,
-    max_solves: int = MAX_SOLVES_PER_SIDE,
+    max_solves: int | None = None,
     time_limit: float | None = 60.0,
     token: CancelToken | None = None,
 ) -> Fragility:
@@ -189,7 +193,8 @@ def fragility(
     resolution
         Stop refining a side once its bracket is this narrow (in α, or in the objective's share of the weight).
     max_solves
-        Exact re-solves per side; a side that needs more is stated as a bound.
+        Exact re-solves per side; a side that needs more is stated as a bound. None: ``MAX_SOLVES_PER_SIDE`` up to
+        ``LARGE_MODEL`` candidates, ``LARGE_MODEL_SOLVES`` above.
     time_limit
         Seconds per exact solve.
     token
@@ -203,6 +208,8 @@ def fragility(
     """
     started = time.perf_counter()
     problem = what_if.problem
+    if max_solves is None:
+        max_solves = MAX_SOLVES_PER_SIDE if problem.n <= LARGE_MODEL else LARGE_MODEL_SOLVES
     solves = 0
     if base is None or base.status != STATUS_OPTIMAL:
         base = solve_exact(problem, start=start, time_limit=time_limit, token=token)
