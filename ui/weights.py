@@ -143,9 +143,9 @@ def strategy_weights(model: optimize.PortfolioModel) -> dict[str, float]:
         hide_index=True,
         width="stretch",
         column_config={
-            "objective": st.column_config.TextColumn("Objective"),
-            "share": st.column_config.NumberColumn("Share", format="percent"),
-            "weight": st.column_config.NumberColumn("Weight", format="%.3f"),
+            "objective": st.column_config.TextColumn("Objective", width=150),
+            "share": st.column_config.NumberColumn("Share", format="percent", width=70),
+            "weight": st.column_config.NumberColumn("Weight", format="%.3f", width=60),
         },
         key="ahp_weights",
     )
