@@ -370,3 +370,144 @@ def project_financials(
             "payback_months_forward": payback_months(ahead),
         }
     )
+
+
+#: Saaty's random index ``RI_k``: the mean consistency index ``(λ_max − k) / (k − 1)`` of random reciprocal
+#: k × k matrices on the 1–9 scale, for k = 1..15 (Saaty, *The Analytic Hierarchy Process*, 1980; the table every
+#: AHP tool quotes). No index is published beyond 15 objectives.
+SAATY_RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
+#: A consistency ratio above this is inconsistent (Saaty): the judgements contradict each other too much to trust.
+AHP_CONSISTENT_CR = 0.1
+#: How far ``a_ij · a_ji`` may be from 1 (round-off of a typed 1/3) before a matrix is not reciprocal.
+_RECIPROCAL_TOLERANCE = 1e-6
+
+
+def _pairwise(matrix) -> np.ndarray:
+    """Return ``matrix`` as a float array after checking it is square, positive and reciprocal (naming the cell)."""
+    array = np.asarray(matrix, dtype=float)
+    if array.ndim != 2 or array.shape[0] != array.shape[1]:
+        raise ValueError(f"a pairwise comparison matrix must be square (k × k), not of shape {array.shape}")
+    k = array.shape[0]
+    if k == 0:
+        raise ValueError("a pairwise comparison matrix needs at least one row")
+    if k > len(SAATY_RANDOM_INDEX):
+        raise ValueError(f"Saaty's random index is published for at most {len(SAATY_RANDOM_INDEX)} objectives, not {k}")
+    bad = ~np.isfinite(array) | (array <= 0)
+    if bad.any():
+        i, j = (int(x) for x in np.argwhere(bad)[0])
+        raise ValueError(f"matrix[{i}, {j}] is {array[i, j]:g}: every pairwise comparison must be a positive number")
+    off = np.abs(array * array.T - 1.0) > _RECIPROCAL_TOLERANCE
+    if off.any():
+        i, j = (int(x) for x in np.argwhere(off)[0])
+        if i == j:
+            raise ValueError(f"matrix[{i}, {i}] is {array[i, i]:g}: an objective compared with itself is 1")
+        raise ValueError(
+            f"matrix[{i}, {j}] is {array[i, j]:g} but matrix[{j}, {i}] is {array[j, i]:g}: a reciprocal matrix "
+            f"needs 1 / {array[i, j]:g} = {1.0 / array[i, j]:g} there"
+        )
+    return array
+
+
+def _principal_eigenpair(array: np.ndarray) -> tuple[float, np.ndarray]:
+    """Return ``λ_max`` and its eigenvector normalised to sum 1 (Perron: real, positive for a positive matrix)."""
+    values, vectors = np.linalg.eig(array)
+    top = int(np.argmax(values.real))
+    vector = np.abs(vectors[:, top].real)
+    return float(values[top].real), vector / vector.sum()
+
+
+def ahp_weights(matrix) -> tuple[np.ndarray, float]:
+    """Return the AHP weights of a pairwise comparison matrix and its consistency ratio.
+
+    ``matrix[i, j]`` says how much more important objective i is than objective j on Saaty's 1–9 scale (1 equal,
+    3 moderately, 5 strongly, 7 very strongly, 9 extremely more; ``1/3`` the other way round), with
+    ``matrix[j, i] = 1 / matrix[i, j]``. The weights are the principal eigenvector, normalised to sum 1; the
+    consistency ratio is ``CR = ((λ_max − k) / (k − 1)) / RI_k`` with Saaty's random index
+    (``SAATY_RANDOM_INDEX``), 0 for k ≤ 2 (two judgements cannot contradict each other). CR above
+    ``AHP_CONSISTENT_CR`` (0.1) is inconsistent; :func:`ahp_most_inconsistent_pair` says where.
+
+    Parameters
+    ----------
+    matrix
+        ``(k, k)`` positive reciprocal comparisons, 1 ≤ k ≤ 15.
+
+    Returns
+    -------
+    tuple of numpy.ndarray and float
+        ``(k,)`` weights summing to 1, and the consistency ratio (≥ 0).
+
+    Raises
+    ------
+    ValueError
+        When the matrix is not square, holds a cell that is not a positive number, is not reciprocal (the cell is
+        named), or has more objectives than Saaty's random index covers.
+
+    Examples
+    --------
+    >>> weights, cr = ahp_weights([[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]])
+    >>> weights.round(4).tolist(), round(cr, 6)
+    ([0.5714, 0.2857, 0.1429], 0.0)
+    """
+    array = _pairwise(matrix)
+    k = array.shape[0]
+    lambda_max, weights = _principal_eigenpair(array)
+    if k <= 2:
+        return weights, 0.0
+    consistency_index = (lambda_max - k) / (k - 1)
+    # λ_max ≥ k for every positive reciprocal matrix; a consistent one can round to k − 1e-15.
+    return weights, max(0.0, consistency_index / SAATY_RANDOM_INDEX[k - 1])
+
+
+def ahp_most_inconsistent_pair(matrix) -> tuple[int, int, float]:
+    """Return ``(i, j, implied)``: the judgement that departs most from the weights the whole matrix gives.
+
+    The departure of judgement ``a_ij`` is ``|ln(a_ij · w_j / w_i)|``: how many times too large or too small it
+    is against the ratio ``w_i / w_j`` of the AHP weights (:func:`ahp_weights`), which is ``implied``. Revising
+    that judgement towards ``implied`` lowers the consistency ratio most directly. ``i < j``; ties go to the
+    first pair in row order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`ahp_weights`, and for a matrix with fewer than two objectives (no pair).
+    """
+    array = _pairwise(matrix)
+    k = array.shape[0]
+    if k < 2:
+        raise ValueError("a pairwise comparison needs at least two objectives")
+    _, weights = _principal_eigenpair(array)
+    implied = weights[:, None] / weights[None, :]
+    departure = np.abs(np.log(array / implied))
+    rows, columns = np.triu_indices(k, 1)
+    worst = int(np.argmax(departure[rows, columns]))
+    i, j = int(rows[worst]), int(columns[worst])
+    return i, j, float(implied[i, j])
+
+
+def pairwise_matrix(judgements, k: int) -> np.ndarray:
+    """Return the ``(k, k)`` reciprocal matrix of the judgements of every pair ``i < j``, in row order.
+
+    ``judgements[p]`` is ``a_ij`` for the p-th pair of ``(0, 1), (0, 2), …, (0, k−1), (1, 2), …``; the cell below
+    the diagonal is its reciprocal and the diagonal is 1.
+
+    Raises
+    ------
+    ValueError
+        When there is not one judgement per pair, or one is not a positive number.
+
+    Examples
+    --------
+    >>> pairwise_matrix([3, 1 / 2, 1], 3).round(3).tolist()
+    [[1.0, 3.0, 0.5], [0.333, 1.0, 1.0], [2.0, 1.0, 1.0]]
+    """
+    values = np.asarray(judgements, dtype=float).reshape(-1)
+    pairs = k * (k - 1) // 2
+    if len(values) != pairs:
+        raise ValueError(f"{k} objectives make {pairs} pairs, so {pairs} judgements are needed, not {len(values)}")
+    if not (np.isfinite(values) & (values > 0)).all():
+        raise ValueError("every pairwise judgement must be a positive number")
+    matrix = np.ones((k, k))
+    rows, columns = np.triu_indices(k, 1)
+    matrix[rows, columns] = values
+    matrix[columns, rows] = 1.0 / values
+    return matrix

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from analytics import charts, finance, formatting, optimize, scenarios, simulate, text
-from ui import auth, data, layout, review, shell, state, whatif
+from ui import auth, data, layout, review, shell, state, weights, whatif
 
 shell.ensure_framed()
 
@@ -295,6 +295,7 @@ def needs_an_answer(conflict: str) -> None:
 @st.fragment
 def what_if_answer() -> None:
     whatif.clear_waiting()
+    weights.clear_waiting()
     levers, answer_column = st.columns([1, 3.2], gap="large")
     # A compact lever panel that scrolls on its own: the headline beside it stays in view while a lever moves.
     with levers, st.container(height=LEVER_PANEL_PX, border=False, key="whatif_levers"):
@@ -312,6 +313,8 @@ def what_if_answer() -> None:
     what_if = whatif.problem(params)
     answer = whatif.best_selection(what_if)
     selection = answer.selection
+    with levers:
+        weights.fragility_panel(what_if, selection)
     feasible = selection.feasible
     # Infeasible settings still draw every tab: budget and capacity show the plan against the settings' limits.
     chosen = selection.chosen if feasible else model.in_plan
@@ -379,7 +382,7 @@ def what_if_answer() -> None:
                 needs_an_answer(conflict)
             else:
                 save_form(params, chosen)
-    if whatif.waiting():
+    if whatif.waiting() or weights.waiting():
         await_proof()
 
 
@@ -388,7 +391,7 @@ def await_proof() -> None:
     # Drawn inside the answer, and only while this session waits for a proof or a frontier: an idle page has no
     # timer, so it never reruns by itself, and a timer never outlives what it waits for (the next redraw of the
     # answer, or any full run, drops it). When the answer arrives the page redraws once, as a whole.
-    if whatif.arrived():
+    if whatif.arrived() or weights.arrived():
         st.rerun()
 
 

@@ -24,6 +24,7 @@ import streamlit as st
 from analytics import finance, optimize, scenarios, text
 from analytics.rules import DEFAULT_ALPHA
 from ui import auth, data, state
+from ui import weights as strategy
 
 #: Seconds a settings change waits for the exact optimum before showing the fast answer (most small stores
 #: are proven well within it; at 2,000 candidates the fast answer shows and the proof follows).
@@ -284,17 +285,7 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
             "run rate (its largest whole-year spend, pro rata), so money freed as current work ends funds new work.",
         )
     with st.expander("Strategy weights"):
-        weights = {
-            objective: float(
-                st.slider(text.markdown(name), 0.0, 5.0, float(weight), 0.05, key=f"w_{objective}", bind="query-params")
-            )
-            for objective, name, weight in zip(
-                portfolio_model.objective_ids,
-                portfolio_model.objective_names,
-                portfolio_model.objective_weights,
-                strict=True,
-            )
-        }
+        weights = strategy.strategy_weights(portfolio_model)
     with st.expander("Team capacity (± FTE)"):
         fte = {
             team: float(
@@ -359,6 +350,7 @@ def lever_defaults(portfolio_model: optimize.PortfolioModel, discount_rate: floa
         defaults[f"w_{objective}"] = float(weight)
     for team in portfolio_model.teams:
         defaults[f"fte_{team}"] = 0.0
+    defaults.update(strategy.pairwise_defaults(portfolio_model))
     return defaults
 
 
@@ -366,11 +358,12 @@ def reset(defaults: dict) -> None:
     """Put every lever back to its default and take every lever out of the URL (a button callback).
 
     A widget bound to the URL owns its parameter (Streamlit refuses to delete it), so it is set to its default,
-    which drops the parameter; the force lists are kept in the URL by hand and are removed by hand.
+    which drops the parameter; the force lists and the pairwise judgements are kept in the URL by hand and are
+    removed by hand.
     """
     for key, value in defaults.items():
         st.session_state[key] = value
-    for key in ("force_in", "force_out"):
+    for key in ("force_in", "force_out", strategy.AHP_PARAM):
         st.query_params.pop(key, None)
 
 
@@ -388,6 +381,7 @@ LEVER_KEYS = (
     "allow_drop",
     "force_in",
     "force_out",
+    strategy.AHP_PARAM,
 )
 LEVER_PREFIXES = ("w_", "fte_")
 

@@ -33,7 +33,9 @@ sets, :func:`is_feasible`, the facts of a :class:`Conflict`); ``highs`` (the onl
 :func:`solve_greedy`); ``model`` (the only module with SQL: :func:`prepare_model`); ``whatif`` (:class:`WhatIf`,
 :func:`apply_what_if`); ``frontier`` (:func:`efficient_frontier`, :func:`ranking_curve`); ``explain``
 (:func:`why_not`, :func:`marginal_fte`, :func:`marginal_budget`); ``report`` (the page's numbers and every
-sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`).
+sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`);
+``fragility`` (:func:`fragility`: how far α and each weight can move before the chosen set changes, by exact
+parametric re-solves).
 The solvers and explanations return facts (amounts, ids, kinds); ``report`` words them.
 
 For the what-if page (``ui/whatif.py``)
@@ -74,6 +76,7 @@ the first five.
 from analytics.optimize.background import BackgroundSolver, CancelToken
 from analytics.optimize.explain import Binding, Marginal, WhyNot, marginal_budget, marginal_fte, why_not
 from analytics.optimize.feasibility import Conflict, find_conflict, forced_sets, is_feasible
+from analytics.optimize.fragility import MAX_SOLVES_PER_SIDE, RESOLUTION, Fragility, Side, fragility
 from analytics.optimize.frontier import DEFAULT_FRONTIER_PCTS, efficient_frontier, ranking_curve, with_limits
 from analytics.optimize.heuristics import greedy_fill, solve_fast, solve_greedy, value_cost_order
 from analytics.optimize.highs import lp_relaxation, select_portfolio, solve_exact
@@ -99,6 +102,9 @@ from analytics.optimize.report import (
     budget_use,
     capacity_use,
     conflict_sentence,
+    fragility_rows,
+    fragility_sentence,
+    fragility_summary,
     objective_definition,
     plan_sentence,
     selection_summary,
@@ -117,6 +123,8 @@ from analytics.optimize.whatif import (
 
 __all__ = [
     "DEFAULT_FRONTIER_PCTS",
+    "MAX_SOLVES_PER_SIDE",
+    "RESOLUTION",
     "OPTIMAL_GAP",
     "STATUS_CANCELLED",
     "STATUS_ERROR",
@@ -130,10 +138,12 @@ __all__ = [
     "Binding",
     "CancelToken",
     "Conflict",
+    "Fragility",
     "Marginal",
     "PortfolioModel",
     "Problem",
     "Selection",
+    "Side",
     "WhatIf",
     "WhatIfProblem",
     "WhyNot",
@@ -153,6 +163,10 @@ __all__ = [
     "fiscal_year_of",
     "forced_sets",
     "forward_value_parts",
+    "fragility",
+    "fragility_rows",
+    "fragility_sentence",
+    "fragility_summary",
     "greedy_fill",
     "is_feasible",
     "lp_relaxation",

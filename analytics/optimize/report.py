@@ -19,6 +19,7 @@ from analytics.optimize.feasibility import (
     CONFLICT_OVERRUN,
     Conflict,
 )
+from analytics.optimize.fragility import ALPHA, Fragility, Side
 from analytics.optimize.model import PLAN_DECISION
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
 from analytics.optimize.whatif import WhatIfProblem, selection_totals
@@ -281,4 +282,106 @@ def objective_definition(what_if: WhatIfProblem) -> str:
         f"+ α · strategic score, with α = {alpha:.2f} and {money(scale)} the largest |rNPV| of any candidate; "
         "a stopped project's stop cost counts against it like rNPV. It has no unit: compare it only between "
         "settings with the same α."
+    )
+
+
+def _lever_name(what_if: WhatIfProblem, lever: str) -> str:
+    """Return ``"α"`` or ``"the weight of Grow recurring revenue"``."""
+    model = what_if.model
+    if lever == ALPHA:
+        return "α"
+    names = dict(zip((str(o) for o in model.objective_ids), model.objective_names, strict=True))
+    return f"the weight of {names.get(lever, lever)}"
+
+
+def _lever_number(value: float, beside: float | None = None) -> str:
+    """Return a lever value with two decimals, more when two would read as ``beside``; the ends 0 and 1 bare."""
+    if not np.isfinite(value):
+        return "no limit"
+    if value in (0.0, 1.0):
+        return f"{value:g}"
+    for digits in (2, 3, 4):
+        text = f"{value:.{digits}f}"
+        if beside is None or text != f"{beside:.{digits}f}":
+            break
+    return text
+
+
+def _change_words(side: Side) -> str:
+    """Return ``"P-023 leaves"`` / ``"P-011 comes in and P-023 leaves"``: what the first change does."""
+    parts = []
+    if side.entering:
+        parts.append(f"{_list_names(side.entering)} {'comes' if len(side.entering) == 1 else 'come'} in")
+    if side.leaving:
+        parts.append(f"{_list_names(side.leaving)} {'leaves' if len(side.leaving) == 1 else 'leave'}")
+    return " and ".join(parts)
+
+
+def fragility_sentence(what_if: WhatIfProblem, side: Side) -> str:
+    """Return one side of a lever in words: ``"α can move from 0.30 up to 0.41 before P-023 leaves."``."""
+    name = _lever_name(what_if, side.lever)
+    lever = name.replace("the", "The", 1) if name.startswith("the") else name
+    now = _lever_number(side.current)
+    way = "up" if side.direction > 0 else "down"
+    if side.holds:
+        limit = "any value" if not np.isfinite(side.holds_to) else _lever_number(side.holds_to)
+        return f"{lever} can move from {now} {way} to {limit} and the selection stays the same."
+    if side.exact:
+        limit = _lever_number(side.changed_by, side.current)
+        return f"{lever} can move from {now} {way} to {limit} before {_change_words(side)}."
+    solves = f"{side.solves} exact solve{'s' if side.solves != 1 else ''}"
+    holds_to = _lever_number(side.holds_to, side.current)
+    if not (side.entering or side.leaving):
+        return f"{lever} can move from {now} {way} to at least {holds_to}; {solves} did not settle what happens beyond."
+    changed_by = _lever_number(side.changed_by, side.holds_to)
+    narrowed = f"{_change_words(side)}; {solves} did not narrow it further"
+    if side.holds_to == side.current:
+        return f"Moving {name} {way} from {now} changes the selection by {changed_by} at the latest ({narrowed})."
+    return (
+        f"{lever} can move from {now} {way} to at least {holds_to}, and changes the selection by {changed_by} at "
+        f"the latest ({narrowed})."
+    )
+
+
+def _range_end(side: Side | None) -> str:
+    """Return where the chosen set stops holding on one side: the breakpoint, the end, or ``low…high``."""
+    if side is None:
+        return "?"
+    if side.holds:
+        return _lever_number(side.holds_to) if np.isfinite(side.holds_to) else "∞"
+    if side.exact:
+        return _lever_number(side.changed_by, side.current)
+    low, high = sorted((side.holds_to, side.changed_by))
+    return f"{_lever_number(low)}…{_lever_number(high, low) if np.isfinite(high) else '∞'}"
+
+
+def fragility_rows(what_if: WhatIfProblem, found: Fragility) -> list[dict]:
+    """Return one row per lever: ``lever``, ``now``, ``same answer`` (the range that keeps the chosen set).
+
+    A range end is the exact breakpoint, the lever's end (0, 1, ∞) when the set holds all the way, ``low…high``
+    where only a bound is known, or ``?`` when that side was not worked out.
+    """
+    model = what_if.model
+    names = dict(zip((str(o) for o in model.objective_ids), model.objective_names, strict=True))
+    rows = []
+    for lever in dict.fromkeys(s.lever for s in found.sides):
+        down, up = found.side(lever, -1), found.side(lever, 1)
+        rows.append(
+            {
+                "lever": "α (money ↔ strategy)" if lever == ALPHA else str(names.get(lever, lever)),
+                "now": _lever_number((down or up).current),
+                "same answer": f"{_range_end(down)} to {_range_end(up)}",
+            }
+        )
+    return rows
+
+
+def fragility_summary(found: Fragility) -> str:
+    """Return how the fragility was worked out: solves, seconds, and what exact means here."""
+    bounds = sum(not (s.exact or s.holds) for s in found.sides)
+    how = "every limit exact" if not bounds else f"{bounds} limit{'s' if bounds != 1 else ''} known only as a range"
+    return (
+        f"One lever at a time, the others as set: {found.solves} exact solves in {found.seconds:.1f} s, {how} "
+        f"(a range is narrowed to {found.resolution:g} of α or of a weight's share of the total weight, with at most "
+        f"{found.max_solves} solves a side)."
     )

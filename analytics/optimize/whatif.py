@@ -265,6 +265,18 @@ def forward_value_parts(
     return pv_benefit, pv_cost
 
 
+def objective_weights(model: PortfolioModel, params: WhatIf) -> np.ndarray:
+    """Return ``(O,)`` the weight of each of ``model.objective_ids`` under ``params`` (the store's, unless named)."""
+    changed = dict(params.objective_weights)
+    return np.asarray(
+        [
+            changed.get(objective_id, weight)
+            for objective_id, weight in zip(model.objective_ids, model.objective_weights, strict=True)
+        ],
+        dtype=float,
+    )
+
+
 def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIfProblem:
     """Apply what-if settings to a prepared model: values, budgets and capacities, no SQL.
 
@@ -292,11 +304,7 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
     pv_cost = pv_cost * overrun
     pos = model.probability_of_success * (1.0 - params.pos_haircut)
     rnpv = pos * pv_benefit - pv_cost
-    weights = model.objective_weights.copy()
-    changed = dict(params.objective_weights)
-    for k, objective_id in enumerate(model.objective_ids):
-        weights[k] = changed.get(objective_id, weights[k])
-    strategic = finance.strategic_scores_from_alignment(model.alignment, weights)
+    strategic = finance.strategic_scores_from_alignment(model.alignment, objective_weights(model, params))
     scale = float(np.abs(rnpv).max()) if model.n and np.abs(rnpv).max() > 0 else 1.0
     stop_cost = model.stop_costs
     stop_value = (1.0 - params.alpha) * stop_cost / scale
