@@ -33,7 +33,9 @@ sets, :func:`is_feasible`, the facts of a :class:`Conflict`); ``highs`` (the onl
 :func:`solve_greedy`); ``model`` (the only module with SQL: :func:`prepare_model`); ``whatif`` (:class:`WhatIf`,
 :func:`apply_what_if`); ``frontier`` (:func:`efficient_frontier`, :func:`ranking_curve`); ``explain``
 (:func:`why_not`, :func:`marginal_fte`, :func:`marginal_budget`); ``report`` (the page's numbers and every
-sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`).
+sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`);
+``schedule`` (which projects *and when*: :class:`ScheduleProblem`, :class:`Schedule`, :func:`select_schedule`,
+:func:`solve_schedule_fast`, :func:`solve_schedule_exact`).
 The solvers and explanations return facts (amounts, ids, kinds); ``report`` words them.
 
 For the what-if page (``ui/whatif.py``)
@@ -60,6 +62,27 @@ For the what-if page (``ui/whatif.py``)
     model.quarter_starts()                               # the fiscal quarters a price tag can start in
     optimize.marginal_fte(what_if, shown, "T-DATA", "2027-01-01", months=3, fte=2)   # the price of hiring
     optimize.marginal_budget(what_if, shown, 1e6, fiscal_year=2027)
+
+With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None and all of the above is unchanged)::
+
+    schedule = what_if.schedule                          # optimize.ScheduleProblem: one column per allowed start
+    fast = optimize.solve_schedule_fast(schedule)        # a Schedule (a Selection plus .option), gap to the LP bound
+    proofs.submit_schedule(("schedule", settings), schedule, start=fast.option)   # the proof, keyed by settings
+    shown = proofs.wait(("schedule", settings), 0.05) or fast
+    shown.option                                         # (n,) the chosen option per candidate, -1 = not chosen;
+                                                         # option s starts s - N months from the planned start
+    shown.chosen                                         # (n,) bool, as for a Selection: every function above
+                                                         # that takes ``chosen`` still takes it (planned starts)
+    optimize.moved_projects(what_if, shown.option)       # project_id, name, planned_start, start, months,
+                                                         # rnpv_planned, rnpv, rnpv_change, value_change
+    optimize.schedule_capacity_use(what_if, shown.option)    # as capacity_use, demand at the chosen starts, and
+                                                         # planned_demand_fte: the same projects at planned starts
+    optimize.schedule_budget_use(what_if, shown.option)  # as budget_use, spend at the chosen starts
+    optimize.schedule_totals(what_if, shown.option)      # as selection_totals, rNPV at the chosen starts
+    optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
+                                                         # for scenarios.save_scenario(..., starts=...)
+
+``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves.
 
 Statuses
 --------
@@ -99,19 +122,35 @@ from analytics.optimize.report import (
     budget_use,
     capacity_use,
     conflict_sentence,
+    moved_projects,
     objective_definition,
     plan_sentence,
+    schedule_budget_use,
+    schedule_capacity_use,
     selection_summary,
     selection_table,
     why_not_sentence,
 )
+from analytics.optimize.schedule import (
+    Schedule,
+    ScheduleProblem,
+    greedy_schedule,
+    make_schedule,
+    schedule_lp,
+    select_schedule,
+    solve_schedule_exact,
+    solve_schedule_fast,
+)
 from analytics.optimize.whatif import (
+    StartOptions,
     WhatIf,
     WhatIfProblem,
     apply_what_if,
     base_budget,
     budget_limits,
     forward_value_parts,
+    schedule_starts,
+    schedule_totals,
     selection_totals,
 )
 
@@ -133,7 +172,10 @@ __all__ = [
     "Marginal",
     "PortfolioModel",
     "Problem",
+    "Schedule",
+    "ScheduleProblem",
     "Selection",
+    "StartOptions",
     "WhatIf",
     "WhatIfProblem",
     "WhyNot",
@@ -153,6 +195,17 @@ __all__ = [
     "fiscal_year_of",
     "forced_sets",
     "forward_value_parts",
+    "greedy_schedule",
+    "make_schedule",
+    "moved_projects",
+    "schedule_budget_use",
+    "schedule_capacity_use",
+    "schedule_lp",
+    "schedule_starts",
+    "schedule_totals",
+    "select_schedule",
+    "solve_schedule_exact",
+    "solve_schedule_fast",
     "greedy_fill",
     "is_feasible",
     "lp_relaxation",
