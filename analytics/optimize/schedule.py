@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from analytics.optimize.feasibility import CONFLICT_UNEXPLAINED, Conflict, allowance, find_conflict
+from analytics.optimize.feasibility import CONFLICT_UNEXPLAINED, Conflict, allowance, closure, find_conflict
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import relative_gap, solve_exact, solve_milp
 from analytics.optimize.problem import (
@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 WHOLE_AT = 1.0 - 1e-7
 #: A dual price below this is no price: the option uses only rows with slack.
 PRICED_AT = 1e-12
+#: Gap to the LP bound above which the fast answer tries a second greedy order (as ``solve_fast``).
+SECOND_PASS_GAP = 0.005
+#: How many levels of requirements the greedy brings in with a project (deeper chains wait for their turn).
+BUNDLE_DEPTH = 3
 #: Seconds the fast answer may spend on an exact solve when its greedy cannot place the forced-in candidates.
 FALLBACK_SECONDS = 1.0
 
@@ -443,6 +447,9 @@ def solve_schedule_exact(
         )
     if _forced_impossible(schedule):
         return _nothing(schedule, STATUS_INFEASIBLE, started, "milp", conflict=_conflict(schedule))
+    if _schedule_lp(schedule)[0] == STATUS_INFEASIBLE:
+        # HiGHS's branch and bound takes seconds to prove what the LP says at once: no fractional schedule.
+        return _nothing(schedule, STATUS_INFEASIBLE, started, "milp", conflict=_conflict(schedule))
     objective, matrix, row_lower, row_upper, col_lower, col_upper = schedule.milp()
     first = None
     for candidate in (schedule.preferred, start):
@@ -479,87 +486,157 @@ def _chosen(option: np.ndarray | None) -> np.ndarray | None:
 
 
 def schedule_lp(schedule: ScheduleProblem) -> tuple[float, np.ndarray, np.ndarray]:
-    """Return the LP relaxation's optimum, its ``(C,)`` column values and each resource row's dual price (≥ 0)."""
+    """Return the LP relaxation's optimum, its ``(C,)`` column values and each resource row's dual price (≥ 0).
+
+    The optimum is NaN (and the rest zeros) when the LP has none.
+    """
+    return _schedule_lp(schedule)[1:]
+
+
+def _schedule_lp(schedule: ScheduleProblem) -> tuple[str, float, np.ndarray, np.ndarray]:
     objective, matrix, row_lower, row_upper, col_lower, col_upper = schedule.milp()
     status, x, value, _, duals = solve_milp(
         objective, matrix, row_lower, row_upper, col_lower, col_upper, integer=False
     )
     if status != STATUS_OPTIMAL or x is None:
-        return float("nan"), np.zeros(schedule.columns), np.zeros(schedule.m)
-    return value, np.clip(x, 0.0, 1.0), np.abs(duals[: schedule.m])
+        return status, float("nan"), np.zeros(schedule.columns), np.zeros(schedule.m)
+    return status, value, np.clip(x, 0.0, 1.0), np.abs(duals[: schedule.m])
 
 
 def _needs(schedule: ScheduleProblem) -> list[list[tuple[int, bool]]]:
-    needs: list[list[tuple[int, bool]]] = [[] for _ in range(schedule.n)]
-    for (i, j), timed in zip(schedule.requires, schedule.timed, strict=True):
-        needs[int(i)].append((int(j), bool(timed)))
-    return needs
+    """Return, per candidate, what it needs: ``(j, timed)`` pairs (cached on the problem)."""
+    cached = schedule._model.get("needs")
+    if cached is None:
+        cached = [[] for _ in range(schedule.n)]
+        for (i, j), timed in zip(schedule.requires.tolist(), schedule.timed.tolist(), strict=True):
+            cached[i].append((j, timed))
+        schedule._model["needs"] = cached
+    return cached
 
 
 def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndarray | None = None) -> np.ndarray | None:
     """Return a feasible schedule: the forced-in candidates first, then columns in ``order`` while they fit.
 
-    A column comes in when its candidate has no option yet, is not forced out, is worth more than 0 (forced-in
-    ones regardless), every resource row still holds and every project it needs is in and (for a dependency in
-    time) finishes by its start. Passes repeat while something comes in, so a candidate whose requirement came
-    in later gets its turn. Returns None when the forced-in candidates cannot all be placed this way.
+    The forced-in candidates and everything they need (transitively) are placed first, each at the first column
+    in ``order`` that fits. Then a column comes in when its candidate has no option yet, is not forced out, is
+    worth more than 0, every resource row still holds and every project it needs is in and (for a dependency in
+    time) finishes by its start. A column that waits only for a requirement is tried again after the pass that
+    brought requirements in, until nothing more comes in. Returns None when the forced-in candidates cannot all
+    be placed this way (the caller then asks the exact solver).
     """
     n = schedule.n
     option = np.full(n, -1, dtype=np.int64)
     finish = np.zeros(n, dtype=np.int64)
     limit = schedule.limit + allowance(schedule.limit)
     used = np.zeros(schedule.m)
-    usage = schedule.usage
-    indptr, indices, data = usage.indptr, usage.indices, usage.data
+    indptr, indices, data = schedule.usage.indptr, schedule.usage.indices, schedule.usage.data
+    owner, begins = schedule.owner, schedule.start
     needs = _needs(schedule)
     order = np.asarray(order, dtype=np.int64)
 
-    def fits(c: int) -> bool:
-        i = schedule.owner[c]
-        for j, timed in needs[i]:
-            if option[j] < 0 or (timed and finish[j] > schedule.start[c]):
-                return False
-        rows, amounts = indices[indptr[c] : indptr[c + 1]], data[indptr[c] : indptr[c + 1]]
-        return bool((used[rows] + amounts <= limit[rows]).all())
+    def ready(c: int) -> bool:
+        return all(option[j] >= 0 and (not timed or finish[j] <= begins[c]) for j, timed in needs[owner[c]])
+
+    def room(c: int) -> bool:
+        rows = indices[indptr[c] : indptr[c + 1]]
+        return bool((used[rows] + data[indptr[c] : indptr[c + 1]] <= limit[rows]).all())
 
     def take(c: int) -> None:
-        i = schedule.owner[c]
+        i = owner[c]
         option[i] = schedule.slot[c]
         finish[i] = schedule.finish[c]
-        rows, amounts = indices[indptr[c] : indptr[c + 1]], data[indptr[c] : indptr[c + 1]]
-        used[rows] += amounts
+        used[indices[indptr[c] : indptr[c + 1]]] += data[indptr[c] : indptr[c + 1]]
+
+    def give_back(columns: list[int]) -> None:
+        for c in columns:
+            option[owner[c]] = -1
+            used[indices[indptr[c] : indptr[c + 1]]] -= data[indptr[c] : indptr[c + 1]]
+
+    cannot: set = set()  # (project, latest allowed finish) that found no room since the last take
+
+    def with_needs(c: int, depth: int) -> list[int] | None:
+        """Take column c and, first, a column of each project it needs that is not in yet; None if it cannot."""
+        taken: list[int] = []
+        for j, timed in needs[owner[c]]:
+            if option[j] >= 0:
+                if timed and finish[j] > begins[c]:
+                    give_back(taken)
+                    return None
+                continue
+            latest = int(begins[c]) if timed else None
+            if forced_out[j] or depth == 0 or (j, latest) in cannot:
+                give_back(taken)
+                return None
+            for t in by_rank[j]:
+                if latest is not None and schedule.finish[t] > latest:
+                    continue
+                placed = with_needs(t, depth - 1)
+                if placed is not None:
+                    taken += placed
+                    break
+            else:
+                cannot.add((j, latest))
+                give_back(taken)
+                return None
+        if room(c):
+            take(c)
+            return [*taken, c]
+        give_back(taken)
+        return None
 
     if start is not None:
         for c in np.flatnonzero(schedule.column_of(start)):
             take(int(c))
         if (used > limit).any():
             return None
-    forced = schedule.forced_in & (option < 0)
+    edges = schedule.requires
+    pending = closure(schedule.forced_in, edges[:, 0], edges[:, 1], n) & (option < 0)
+    forced_out = schedule.forced_out
+    if (pending & forced_out).any():
+        return None
     rank = np.empty(schedule.columns, dtype=np.int64)
     rank[order] = np.arange(len(order))
-    pending = forced.copy()
+    by_rank = [
+        (schedule.first[i] + np.argsort(rank[schedule.first[i] : schedule.first[i + 1]], kind="stable")).tolist()
+        for i in range(n)
+    ]
     while pending.any():
         placed = False
         for i in np.flatnonzero(pending):
-            columns = np.arange(schedule.first[i], schedule.first[i + 1])
-            for c in columns[np.argsort(rank[columns], kind="stable")]:
-                if fits(int(c)):
-                    take(int(c))
+            for c in by_rank[i]:
+                if ready(c) and room(c):
+                    take(c)
                     pending[i] = False
                     placed = True
                     break
         if not placed:
             return None
-    candidates = order[~schedule.forced_out[schedule.owner[order]] & (schedule.value[order] > 0)]
-    while True:
-        added = False
-        for c in candidates:
-            c = int(c)
-            if option[schedule.owner[c]] < 0 and fits(c):
-                take(c)
+    waiting = order[~schedule.forced_out[owner[order]] & (schedule.value[order] > 0)].tolist()
+    while waiting:
+        later, added = [], False
+        for c in waiting:
+            if option[owner[c]] >= 0:
+                continue
+            if ready(c):
+                if room(c):
+                    take(c)
+                    cannot.clear()
+                    added = True
+                continue
+            # Bring in what it needs with it (as ``greedy_fill``'s bundles) when the whole is worth having.
+            placed = with_needs(c, BUNDLE_DEPTH)
+            if placed is None:
+                later.append(c)
+            elif schedule.value[placed].sum() <= 0:
+                give_back(placed)
+                later.append(c)
+            else:
+                cannot.clear()
                 added = True
         if not added:
             return option
+        waiting = later
+    return option
 
 
 def solve_schedule_fast(schedule: ScheduleProblem) -> Schedule:
@@ -577,25 +654,28 @@ def solve_schedule_fast(schedule: ScheduleProblem) -> Schedule:
         return _as_schedule(solve_fast(single), schedule)
     if _forced_impossible(schedule):
         return _nothing(schedule, STATUS_INFEASIBLE, started, "dual_greedy", conflict=_conflict(schedule))
-    bound, x, duals = schedule_lp(schedule)
+    status, bound, x, duals = _schedule_lp(schedule)
+    if status == STATUS_INFEASIBLE:
+        # No fractional schedule exists, so no schedule does.
+        return _nothing(schedule, STATUS_INFEASIBLE, started, "dual_greedy", conflict=_conflict(schedule))
     if not np.isfinite(bound):
-        exact = solve_schedule_exact(schedule, time_limit=FALLBACK_SECONDS)
-        return exact
+        return solve_schedule_exact(schedule, time_limit=FALLBACK_SECONDS)
     price = schedule.usage.T @ duals
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(price > PRICED_AT, schedule.value / price, np.where(schedule.value > 0, np.inf, -np.inf))
     whole = x >= WHOLE_AT
-    tries = [
-        (np.lexsort((-ratio, -x, ~whole)), None),
-        (np.argsort(-schedule.value, kind="stable"), None),
-    ]
+    priced = np.lexsort((-ratio, -x, ~whole))
+    best = greedy_schedule(schedule, priced)
+    if best is None or relative_gap(schedule.objective_of(best), bound) > SECOND_PASS_GAP:
+        # Rounding the LP left much on the table (small portfolios): try value first too, and keep the best.
+        other = greedy_schedule(schedule, np.argsort(-schedule.value, kind="stable"))
+        if other is not None and (best is None or schedule.objective_of(other) > schedule.objective_of(best)):
+            best = other
     if schedule.preferred is not None and schedule.is_feasible(schedule.preferred):
-        tries.append((np.lexsort((-ratio, -x, ~whole)), schedule.preferred))
-    best = None
-    for order, first in tries:
-        option = greedy_schedule(schedule, order, first)
-        if option is not None and (best is None or schedule.objective_of(option) > schedule.objective_of(best)):
-            best = option
+        # From the plan: what fits beside it. Never worse than the plan, so the plan's settings show the plan.
+        other = greedy_schedule(schedule, priced, schedule.preferred)
+        if other is not None and (best is None or schedule.objective_of(other) > schedule.objective_of(best)):
+            best = other
     if best is None:
         return solve_schedule_exact(schedule, time_limit=FALLBACK_SECONDS)
     best = _prefer_plan(schedule, best)
