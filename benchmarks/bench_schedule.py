@@ -21,6 +21,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from analytics import optimize, store
@@ -111,12 +112,26 @@ def cases():
         )
 
     gains = [g for g in gains if g == g]  # a setting where the baseline finds no schedule has no gain to quote
+
+    def unshifted_move(settings):
+        what_if = optimize.apply_what_if(model, replace(settings, shift=0))
+        fast = optimize.solve_fast(what_if.problem)
+        return (
+            fast.gap,
+            optimize.budget_use(what_if, fast.chosen),
+            optimize.capacity_use(what_if, fast.chosen),
+        )
+
     columns = statistics.median(w.schedule.columns for w in problems.values())
     return [
         (
             f"shift-lever move server-side: apply + solve_schedule_fast + moved, budget and capacity tables "
             f"({model.n:,} candidates, median {columns:,.0f} start options)",
             cycling(shift_move),
+        ),
+        (
+            "the same moves at shift 0 (today's what-if: apply + solve_fast + tables), for scale on this machine",
+            cycling(unshifted_move),
         ),
         ("apply_what_if with start shifts (the options built)", cycling(lambda s: optimize.apply_what_if(model, s))),
         (
