@@ -82,7 +82,15 @@ With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None
     optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
                                                          # for scenarios.save_scenario(..., starts=...)
 
-``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves.
+    optimize.efficient_frontier(what_if, ...)            # with shifts: each level a schedule, plus an option column
+    optimize.why_not(what_if, shown, "P-0042")           # with shifts: the flip re-solves the schedule (a Schedule)
+    optimize.marginal_fte(...), optimize.marginal_budget(...)   # likewise
+
+``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves;
+``solve_schedule_by_priority`` is Microsoft Project's resourcing (priority order, delay, else drop), the baseline.
+Starts: option ``s`` of a candidate is ``s − shift`` months from its planned start; the planned start is always
+an option; an earlier start needs a window reaching before it (``WhatIf.shift``'s docstring); a
+``finish_to_start`` dependency the planned dates already break stays one in choice, so the plan stays feasible.
 
 Statuses
 --------
