@@ -362,18 +362,22 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     ``projects``: one row per project chosen by at least one scenario: project_id, name, in_all (chosen by every
     one) and a bool column per scenario keyed :func:`scenario_column` (never its name, which could be
     ``project_id``), sorted with the disagreements first;
-    ``budget``: fiscal_year, scenario, spend, budget.
+    ``budget``: fiscal_year, scenario, spend, budget;
+    ``starts``: scenario_id, name, project_id, start: each chosen project a scenario saved with shifts starts away
+    from its planned start (money, budget and capacity above are at those starts).
     """
     ids = list(dict.fromkeys(scenario_ids))
     if not 2 <= len(ids) <= COMPARE_AT_MOST:
         raise ScenarioError(f"Pick two to {COMPARE_AT_MOST} scenarios to compare; {len(ids)} picked.")
-    rows, membership, budgets = [], {}, []
+    rows, membership, budgets, starts = [], {}, [], []
     for scenario_id in ids:
         scenario = load_scenario(con, scenario_id)
         what_if = optimize.apply_what_if(model, scenario.what_if)
         chosen = _chosen_mask(model, scenario.chosen)
-        summary = optimize.selection_summary(what_if, chosen)
-        cells = optimize.capacity_use(what_if, chosen)
+        option = optimize.option_of_starts(what_if, chosen, scenario.starts)
+        # Saved with shifts: the money and the load at the starts it chose.
+        summary = optimize.schedule_summary(what_if, option)
+        cells = optimize.schedule_capacity_use(what_if, option)
         limited = cells[cells["capacity_fte"] > 0]
         spend = float(summary["spend"])
         rows.append(
@@ -394,7 +398,11 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
             }
         )
         membership[scenario_column(scenario.scenario_id)] = set(scenario.chosen)
-        use = optimize.budget_use(what_if, chosen)
+        for project_id, start in sorted(scenario.starts.items()):
+            starts.append(
+                {"scenario_id": scenario.scenario_id, "name": scenario.name, "project_id": project_id, "start": start}
+            )
+        use = optimize.schedule_budget_use(what_if, option)
         budgets.append(use.assign(scenario=scenario.name)[["fiscal_year", "scenario", "spend", "budget"]])
     every = sorted(set().union(*membership.values()))
     names = dict(zip(model.project_ids.astype(str), model.names.astype(str), strict=True))
@@ -402,7 +410,12 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     chosen_by = pd.DataFrame({column: [p in members for p in every] for column, members in membership.items()})
     projects = projects.assign(in_all=chosen_by.all(axis=1).to_numpy()).join(chosen_by)
     projects = projects.sort_values(["in_all", "project_id"], ignore_index=True)
-    return {"summary": pd.DataFrame(rows), "projects": projects, "budget": pd.concat(budgets, ignore_index=True)}
+    return {
+        "summary": pd.DataFrame(rows),
+        "projects": projects,
+        "budget": pd.concat(budgets, ignore_index=True),
+        "starts": pd.DataFrame(starts, columns=["scenario_id", "name", "project_id", "start"]),
+    }
 
 
 # --- Decisions -------------------------------------------------------------------------------------------------

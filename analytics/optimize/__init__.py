@@ -79,8 +79,10 @@ With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None
                                                          # planned_demand_fte: the same projects at planned starts
     optimize.schedule_budget_use(what_if, shown.option)  # as budget_use, spend at the chosen starts
     optimize.schedule_totals(what_if, shown.option)      # as selection_totals, rNPV at the chosen starts
+    optimize.schedule_summary(what_if, shown.option)     # as selection_summary (the tiles), at the chosen starts
     optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
                                                          # for scenarios.save_scenario(..., starts=...)
+    optimize.option_of_starts(what_if, chosen, scenario.starts)   # a saved scenario's schedule back
 
     optimize.efficient_frontier(what_if, ...)            # with shifts: each level a schedule, plus an option column
     optimize.why_not(what_if, shown, "P-0042")           # with shifts: the flip re-solves the schedule (a Schedule)
@@ -135,6 +137,7 @@ from analytics.optimize.report import (
     plan_sentence,
     schedule_budget_use,
     schedule_capacity_use,
+    schedule_summary,
     selection_summary,
     selection_table,
     why_not_sentence,
@@ -158,6 +161,7 @@ from analytics.optimize.whatif import (
     base_budget,
     budget_limits,
     forward_value_parts,
+    option_of_starts,
     schedule_starts,
     schedule_totals,
     selection_totals,
@@ -207,10 +211,12 @@ __all__ = [
     "greedy_schedule",
     "make_schedule",
     "moved_projects",
+    "option_of_starts",
     "schedule_budget_use",
     "schedule_capacity_use",
     "schedule_lp",
     "schedule_starts",
+    "schedule_summary",
     "schedule_totals",
     "select_schedule",
     "solve_schedule_by_priority",
