@@ -89,7 +89,7 @@ def brute_force(problem: dict) -> float | None:
 def test_select_schedule_matches_brute_force_on_many_small_random_problems():
     rng = np.random.default_rng(20261201)
     seen = {"infeasible": 0, "in time": 0, "in choice": 0, "capacity": 0, "include": 0, "exclude": 0, "windows": 0}
-    for _ in range(250):
+    for _ in range(200):
         problem = random_schedule(rng)
         expected = brute_force(problem)
         result = select_schedule(**problem)
@@ -114,7 +114,7 @@ def test_select_schedule_matches_brute_force_on_many_small_random_problems():
 def test_the_fast_schedule_is_feasible_and_its_gap_bounds_the_optimum():
     rng = np.random.default_rng(7)
     checked = 0
-    for _ in range(150):
+    for _ in range(100):
         problem = random_schedule(rng)
         expected = brute_force(problem)
         fast = optimize.solve_schedule_fast(optimize.make_schedule(**problem))
@@ -127,7 +127,7 @@ def test_the_fast_schedule_is_feasible_and_its_gap_bounds_the_optimum():
         assert fast.bound >= expected - 1e-6
         assert fast.objective >= fast.bound - fast.gap * max(abs(fast.bound), 1e-9) - 1e-6
         checked += 1
-    assert checked > 80
+    assert checked > 50
 
 
 def test_a_dependency_in_time_moves_the_dependent_project_after_the_one_it_needs():
