@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
@@ -50,6 +50,9 @@ class Scenario:
     params: dict
     chosen: tuple[str, ...]
     candidates: tuple[str, ...]
+    #: The start month of each chosen project the scenario was saved with (saved with start shifts); a chosen
+    #: project not named here starts as planned.
+    starts: dict[str, date] = field(default_factory=dict)
 
     @property
     def what_if(self) -> optimize.WhatIf:
@@ -76,6 +79,7 @@ PARAM_KINDS = {
     "run_rate_floor": "true or false",
     "allow_stop": "true or false",
     "allow_drop": "true or false",
+    "shift": "whole number",
 }
 _KIND_WORDS = {
     "number": "a number",
@@ -177,6 +181,8 @@ def save_scenario(
     chosen: Iterable[str],
     created_by: str | None = None,
     note: str | None = None,
+    *,
+    starts: Mapping[str, date] | None = None,
 ) -> str:
     """Save settings and a selection under a name; return the new scenario's id.
 
@@ -192,14 +198,19 @@ def save_scenario(
         Ids of the projects the scenario selects; each must be a project in the store.
     created_by, note
         Who saved it and why, free text.
+    starts
+        A scenario saved with start shifts: ``{project_id: first day of its start month}`` for chosen projects
+        (``scenario_projects.start``); a chosen project left out starts as planned.
 
     Raises
     ------
     ScenarioError
-        The name is empty, too long or taken, or a chosen id is not a project.
+        The name is empty, too long or taken, a chosen id is not a project, or a start is not the first day of a
+        month or names a project the scenario does not choose.
     """
     cleaned = _clean_name(name)
     chosen_ids = sorted({str(p) for p in chosen})
+    start_of = _clean_starts(starts, chosen_ids)
     params_json = json.dumps(params, sort_keys=True, allow_nan=False)
     scenario_id = f"S-{secrets.token_hex(6)}"
     try:
@@ -226,10 +237,30 @@ def save_scenario(
                 """,
                 [scenario_id, chosen_ids, list(CANDIDATE_STAGES), chosen_ids],
             )
+            if start_of:
+                con.executemany(
+                    "UPDATE scenario_projects SET start = ? WHERE scenario_id = ? AND project_id = ?",
+                    [[month, scenario_id, project_id] for project_id, month in start_of.items()],
+                )
     except duckdb.ConstraintException as exc:
         # Another session saved the same name between our check and our insert.
         raise ScenarioError(f"A scenario named “{cleaned}” already exists: choose another name.") from exc
     return scenario_id
+
+
+def _clean_starts(starts: Mapping[str, date] | None, chosen_ids: Sequence[str]) -> dict[str, date]:
+    """Return the starts as ``{project_id: date}``, checked: month starts of chosen projects only."""
+    cleaned: dict[str, date] = {}
+    chosen = set(chosen_ids)
+    for project_id, start in (starts or {}).items():
+        project_id = str(project_id)
+        if project_id not in chosen:
+            raise ScenarioError(f"The start given for {project_id} belongs to no project the scenario chooses.")
+        start = start.date() if isinstance(start, datetime) else start
+        if not isinstance(start, date) or start.day != 1:
+            raise ScenarioError(f"The start of {project_id} must be the first day of a month, not {start}.")
+        cleaned[project_id] = start
+    return cleaned
 
 
 def _problem_of(params) -> str | None:
@@ -267,7 +298,8 @@ def load_scenario(con: duckdb.DuckDBPyConnection, scenario_id: str) -> Scenario:
     if row is None:
         raise ScenarioError(f"There is no scenario {scenario_id!r} in this store; it may have been deleted.")
     members = con.execute(
-        "SELECT project_id, chosen FROM scenario_projects WHERE scenario_id = ? ORDER BY project_id", [scenario_id]
+        "SELECT project_id, chosen, start FROM scenario_projects WHERE scenario_id = ? ORDER BY project_id",
+        [scenario_id],
     ).fetchall()
     try:
         check_params(row[5])
@@ -281,8 +313,9 @@ def load_scenario(con: duckdb.DuckDBPyConnection, scenario_id: str) -> Scenario:
         created_by=row[3],
         note=row[4],
         params=params,
-        chosen=tuple(p for p, chosen in members if chosen),
-        candidates=tuple(p for p, _ in members),
+        chosen=tuple(p for p, chosen, _ in members if chosen),
+        candidates=tuple(p for p, _, _ in members),
+        starts={p: start for p, chosen, start in members if chosen and start is not None},
     )
 
 
@@ -329,18 +362,22 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     ``projects``: one row per project chosen by at least one scenario: project_id, name, in_all (chosen by every
     one) and a bool column per scenario keyed :func:`scenario_column` (never its name, which could be
     ``project_id``), sorted with the disagreements first;
-    ``budget``: fiscal_year, scenario, spend, budget.
+    ``budget``: fiscal_year, scenario, spend, budget;
+    ``starts``: scenario_id, name, project_id, start: each chosen project a scenario saved with shifts starts away
+    from its planned start (money, budget and capacity above are at those starts).
     """
     ids = list(dict.fromkeys(scenario_ids))
     if not 2 <= len(ids) <= COMPARE_AT_MOST:
         raise ScenarioError(f"Pick two to {COMPARE_AT_MOST} scenarios to compare; {len(ids)} picked.")
-    rows, membership, budgets = [], {}, []
+    rows, membership, budgets, starts = [], {}, [], []
     for scenario_id in ids:
         scenario = load_scenario(con, scenario_id)
         what_if = optimize.apply_what_if(model, scenario.what_if)
         chosen = _chosen_mask(model, scenario.chosen)
-        summary = optimize.selection_summary(what_if, chosen)
-        cells = optimize.capacity_use(what_if, chosen)
+        option = optimize.option_of_starts(what_if, chosen, scenario.starts)
+        # Saved with shifts: the money and the load at the starts it chose.
+        summary = optimize.schedule_summary(what_if, option)
+        cells = optimize.schedule_capacity_use(what_if, option)
         limited = cells[cells["capacity_fte"] > 0]
         spend = float(summary["spend"])
         rows.append(
@@ -361,7 +398,11 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
             }
         )
         membership[scenario_column(scenario.scenario_id)] = set(scenario.chosen)
-        use = optimize.budget_use(what_if, chosen)
+        for project_id, start in sorted(scenario.starts.items()):
+            starts.append(
+                {"scenario_id": scenario.scenario_id, "name": scenario.name, "project_id": project_id, "start": start}
+            )
+        use = optimize.schedule_budget_use(what_if, option)
         budgets.append(use.assign(scenario=scenario.name)[["fiscal_year", "scenario", "spend", "budget"]])
     every = sorted(set().union(*membership.values()))
     names = dict(zip(model.project_ids.astype(str), model.names.astype(str), strict=True))
@@ -369,7 +410,12 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     chosen_by = pd.DataFrame({column: [p in members for p in every] for column, members in membership.items()})
     projects = projects.assign(in_all=chosen_by.all(axis=1).to_numpy()).join(chosen_by)
     projects = projects.sort_values(["in_all", "project_id"], ignore_index=True)
-    return {"summary": pd.DataFrame(rows), "projects": projects, "budget": pd.concat(budgets, ignore_index=True)}
+    return {
+        "summary": pd.DataFrame(rows),
+        "projects": projects,
+        "budget": pd.concat(budgets, ignore_index=True),
+        "starts": pd.DataFrame(starts, columns=["scenario_id", "name", "project_id", "start"]),
+    }
 
 
 # --- Decisions -------------------------------------------------------------------------------------------------

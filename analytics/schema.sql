@@ -243,3 +243,7 @@ CREATE TABLE IF NOT EXISTS decision_baselines (
 -- stated default of analytics.finance.stop_costs. DuckDB cannot add a column with a CHECK, so the importers hold
 -- stop_cost >= 0 (analytics.ingest.catalogue.ADDED_CHECKS).
 ALTER TABLE projects ADD COLUMN IF NOT EXISTS stop_cost DOUBLE;
+
+-- Schema version 6: the chosen start of each chosen project in a scenario saved with start shifts (a month start;
+-- null = its planned start). DuckDB cannot add a column with a CHECK; analytics.scenarios.save_scenario writes it.
+ALTER TABLE scenario_projects ADD COLUMN IF NOT EXISTS start DATE;

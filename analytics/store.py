@@ -158,6 +158,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "project start windows", _create_contract_tables),
     Migration(4, "what each decision expected (decision_baselines)", _create_contract_tables),
     Migration(5, "the cost of stopping a project", _create_contract_tables),
+    Migration(6, "each chosen project's start in a scenario (scenario_projects.start)", _create_contract_tables),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 _CURRENT_SCHEMA = Migration(SCHEMA_VERSION, "the current schema, for a new store", _create_contract_tables)

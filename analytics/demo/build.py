@@ -17,7 +17,13 @@ from analytics.demo.company import (
     TEAM_POOL,
     Scale,
 )
-from analytics.demo.portfolio import generate_progress, generate_projects, generate_risks, generate_team_capacity
+from analytics.demo.portfolio import (
+    generate_progress,
+    generate_projects,
+    generate_risks,
+    generate_start_windows,
+    generate_team_capacity,
+)
 from analytics.demo.product import (
     generate_features,
     generate_feedback,
@@ -53,6 +59,25 @@ def build_demo(path: str | os.PathLike, scale: str = "demo", seed: int = 7) -> s
         tables = generate(size, seed)
         _write_tables(building, tables)
     return ", ".join(f"{len(tables[t]):,} {t}" for t in ("projects", "kpi_history", "feedback", "features"))
+
+
+def add_start_windows(con, seed: int = 7) -> int:
+    """Give a demo store built before start windows existed the windows a new build would have; return how many.
+
+    The windows come from their own random stream (``generate_start_windows``), so the store then holds exactly
+    what ``build_demo`` with the same seed builds today, without rebuilding it (the bench store takes minutes).
+    One transaction; a project's window is replaced.
+    """
+    projects = con.execute("SELECT project_id, stage, start_date FROM projects ORDER BY project_id").df()
+    windows = generate_start_windows(seed, projects)
+    with store.transaction(con):
+        con.register("windows", windows)
+        con.execute(
+            "UPDATE projects SET earliest_start = w.earliest_start, latest_start = w.latest_start "
+            "FROM windows w WHERE projects.project_id = w.project_id"
+        )
+        con.unregister("windows")
+    return int(windows["latest_start"].notna().sum())
 
 
 def _write_tables(path: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -91,7 +116,11 @@ def generate(size: Scale, seed: int) -> dict[str, pd.DataFrame]:
     tables["teams"] = teams
 
     projects, cashflows, demand, alignment, dependencies = generate_projects(size, seed, as_of, products, teams)
-    tables["projects"] = projects
+    windows = generate_start_windows(seed, projects).set_index("project_id")
+    tables["projects"] = projects.assign(
+        earliest_start=windows["earliest_start"].reindex(projects["project_id"]).to_numpy(),
+        latest_start=windows["latest_start"].reindex(projects["project_id"]).to_numpy(),
+    )
     tables["project_cashflows"] = cashflows
     tables["project_demand"] = demand
     tables["project_alignment"] = alignment

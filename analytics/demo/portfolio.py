@@ -179,6 +179,29 @@ def generate_projects(size: Scale, seed: int, as_of: np.datetime64, products: pd
     return projects, cashflows, demand, alignment, dependencies
 
 
+#: The most months a demo project not yet started may slip past its planned start (its window's slack).
+MAX_START_SLACK = 6
+
+
+def generate_start_windows(seed: int, projects: pd.DataFrame) -> pd.DataFrame:
+    """Start windows (stream 10): a proposed or approved project may start 0 to 6 months after its planned start.
+
+    Columns ``project_id``, ``earliest_start`` (the planned start's month), ``latest_start``; other stages get
+    nulls (the planned start, no shift). A stream of its own, so every other table is the same with or without
+    windows, and a store built before windows existed can be given the same ones (``add_start_windows``).
+    """
+    rng = random_stream(seed, 10)
+    ordered = projects.sort_values("project_id")
+    slack = rng.integers(0, MAX_START_SLACK + 1, len(ordered))
+    movable = ordered["stage"].isin(("proposed", "approved")).to_numpy()
+    planned = ordered["start_date"].to_numpy().astype("datetime64[M]")
+    earliest = np.where(movable, planned, np.datetime64("NaT")).astype("datetime64[D]")
+    latest = np.where(movable, planned + slack, np.datetime64("NaT")).astype("datetime64[D]")
+    return pd.DataFrame(
+        {"project_id": ordered["project_id"].to_numpy(), "earliest_start": earliest, "latest_start": latest}
+    )
+
+
 def generate_team_capacity(seed, as_of, teams, demand, projects) -> pd.DataFrame:
     """Monthly FTE per team: above committed demand, except the overbooked teams (stream 3)."""
     rng = random_stream(seed, 3)

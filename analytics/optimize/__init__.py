@@ -35,7 +35,9 @@ sets, :func:`is_feasible`, the facts of a :class:`Conflict`); ``highs`` (the onl
 (:func:`why_not`, :func:`marginal_fte`, :func:`marginal_budget`); ``report`` (the page's numbers and every
 sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`);
 ``fragility`` (:func:`fragility`: how far α and each weight can move before the chosen set changes, by exact
-parametric re-solves).
+parametric re-solves);
+``schedule`` (which projects *and when*: :class:`ScheduleProblem`, :class:`Schedule`, :func:`select_schedule`,
+:func:`solve_schedule_fast`, :func:`solve_schedule_exact`).
 The solvers and explanations return facts (amounts, ids, kinds); ``report`` words them.
 
 For the what-if page (``ui/whatif.py``)
@@ -62,6 +64,37 @@ For the what-if page (``ui/whatif.py``)
     model.quarter_starts()                               # the fiscal quarters a price tag can start in
     optimize.marginal_fte(what_if, shown, "T-DATA", "2027-01-01", months=3, fte=2)   # the price of hiring
     optimize.marginal_budget(what_if, shown, 1e6, fiscal_year=2027)
+
+With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None and all of the above is unchanged)::
+
+    schedule = what_if.schedule                          # optimize.ScheduleProblem: one column per allowed start
+    fast = optimize.solve_schedule_fast(schedule)        # a Schedule (a Selection plus .option), gap to the LP bound
+    proofs.submit_schedule(("schedule", settings), schedule, start=fast.option)   # the proof, keyed by settings
+    shown = proofs.wait(("schedule", settings), 0.05) or fast
+    shown.option                                         # (n,) the chosen option per candidate, -1 = not chosen;
+                                                         # option s starts s - N months from the planned start
+    shown.chosen                                         # (n,) bool, as for a Selection: every function above
+                                                         # that takes ``chosen`` still takes it (planned starts)
+    optimize.moved_projects(what_if, shown.option)       # project_id, name, planned_start, start, months,
+                                                         # rnpv_planned, rnpv, rnpv_change, value_change
+    optimize.schedule_capacity_use(what_if, shown.option)    # as capacity_use, demand at the chosen starts, and
+                                                         # planned_demand_fte: the same projects at planned starts
+    optimize.schedule_budget_use(what_if, shown.option)  # as budget_use, spend at the chosen starts
+    optimize.schedule_totals(what_if, shown.option)      # as selection_totals, rNPV at the chosen starts
+    optimize.schedule_summary(what_if, shown.option)     # as selection_summary (the tiles), at the chosen starts
+    optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
+                                                         # for scenarios.save_scenario(..., starts=...)
+    optimize.option_of_starts(what_if, chosen, scenario.starts)   # a saved scenario's schedule back
+
+    optimize.efficient_frontier(what_if, ...)            # with shifts: each level a schedule, plus an option column
+    optimize.why_not(what_if, shown, "P-0042")           # with shifts: the flip re-solves the schedule (a Schedule)
+    optimize.marginal_fte(...), optimize.marginal_budget(...)   # likewise
+
+``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves;
+``solve_schedule_by_priority`` is Microsoft Project's resourcing (priority order, delay, else drop), the baseline.
+Starts: option ``s`` of a candidate is ``s − shift`` months from its planned start; the planned start is always
+an option; an earlier start needs a window reaching before it (``WhatIf.shift``'s docstring); a
+``finish_to_start`` dependency the planned dates already break stays one in choice, so the plan stays feasible.
 
 Statuses
 --------
@@ -105,19 +138,38 @@ from analytics.optimize.report import (
     fragility_rows,
     fragility_sentence,
     fragility_summary,
+    moved_projects,
     objective_definition,
     plan_sentence,
+    schedule_budget_use,
+    schedule_capacity_use,
+    schedule_summary,
     selection_summary,
     selection_table,
     why_not_sentence,
 )
+from analytics.optimize.schedule import (
+    Schedule,
+    ScheduleProblem,
+    greedy_schedule,
+    make_schedule,
+    schedule_lp,
+    select_schedule,
+    solve_schedule_by_priority,
+    solve_schedule_exact,
+    solve_schedule_fast,
+)
 from analytics.optimize.whatif import (
+    StartOptions,
     WhatIf,
     WhatIfProblem,
     apply_what_if,
     base_budget,
     budget_limits,
     forward_value_parts,
+    option_of_starts,
+    schedule_starts,
+    schedule_totals,
     selection_totals,
 )
 
@@ -142,8 +194,11 @@ __all__ = [
     "Marginal",
     "PortfolioModel",
     "Problem",
+    "Schedule",
+    "ScheduleProblem",
     "Selection",
     "Side",
+    "StartOptions",
     "WhatIf",
     "WhatIfProblem",
     "WhyNot",
@@ -167,6 +222,20 @@ __all__ = [
     "fragility_rows",
     "fragility_sentence",
     "fragility_summary",
+    "greedy_schedule",
+    "make_schedule",
+    "moved_projects",
+    "option_of_starts",
+    "schedule_budget_use",
+    "schedule_capacity_use",
+    "schedule_lp",
+    "schedule_starts",
+    "schedule_summary",
+    "schedule_totals",
+    "select_schedule",
+    "solve_schedule_by_priority",
+    "solve_schedule_exact",
+    "solve_schedule_fast",
     "greedy_fill",
     "is_feasible",
     "lp_relaxation",

@@ -20,6 +20,7 @@ import numpy as np
 
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import Problem
+from analytics.optimize.schedule import ScheduleProblem, solve_schedule_exact
 
 #: Niceness of a background solver thread: proofs and frontier sweeps yield the CPU to the threads drawing pages.
 BACKGROUND_NICENESS = 10
@@ -170,6 +171,15 @@ class BackgroundSolver:
     def submit_exact(self, key, problem: Problem, start: np.ndarray | None = None, time_limit: float = 60.0) -> None:
         """Queue ``solve_exact(problem, start=start, time_limit=time_limit)`` under ``key``."""
         self.submit(key, lambda token: solve_exact(problem, start=start, time_limit=time_limit, token=token))
+
+    def submit_schedule(
+        self, key, schedule: ScheduleProblem, start: np.ndarray | None = None, time_limit: float = 60.0
+    ) -> None:
+        """Queue ``solve_schedule_exact(schedule, start=start, time_limit=time_limit)`` under ``key``.
+
+        ``start`` is a schedule (one option or -1 per candidate), e.g. ``solve_schedule_fast``'s ``option``.
+        """
+        self.submit(key, lambda token: solve_schedule_exact(schedule, start=start, time_limit=time_limit, token=token))
 
     def result(self, key):
         """Return the job's result, or None while it is queued, running, dropped or unknown.

@@ -16,6 +16,7 @@ from analytics.optimize.frontier import with_limits
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, Problem, Selection
+from analytics.optimize.schedule import solve_schedule_exact, solve_schedule_fast
 from analytics.optimize.whatif import WhatIfProblem
 from analytics.rules import TINY
 
@@ -97,8 +98,28 @@ class WhyNot:
     binding: tuple[Binding, ...]
 
 
-def _resolve(problem: Problem, time_limit: float | None, token: CancelToken | None, start=None) -> Selection:
-    """Return the exact optimum of ``problem``, warm-started from the fast answer (or ``start``)."""
+def _resolve(
+    what_if: WhatIfProblem, problem: Problem, time_limit: float | None, token: CancelToken | None, start=None
+) -> Selection:
+    """Return the exact optimum of ``problem``, warm-started from the fast answer (or ``start``).
+
+    With start shifts on (``what_if.schedule``), the schedule with ``problem``'s limits and forced sets is solved
+    instead, and the answer is a :class:`~analytics.optimize.schedule.Schedule` (its starts chosen too).
+    """
+    if what_if.schedule is not None:
+        schedule = replace(
+            what_if.schedule,
+            limit=problem.limit,
+            forced_in=problem.forced_in,
+            forced_out=problem.forced_out,
+            base=problem,
+            _model={},
+        )
+        fast = solve_schedule_fast(schedule)
+        if fast.status == STATUS_INFEASIBLE:
+            return fast
+        exact = solve_schedule_exact(schedule, time_limit=time_limit, start=fast.option, token=token)
+        return exact if exact.feasible else fast
     fast = solve_fast(problem)
     if fast.status == STATUS_INFEASIBLE:
         return fast
@@ -113,9 +134,19 @@ def _resolve(problem: Problem, time_limit: float | None, token: CancelToken | No
 def _changes(what_if: WhatIfProblem, base: Selection, other: Selection) -> tuple[float, float, tuple, tuple]:
     """Return the value and rNPV change from ``base`` to ``other`` and the ids entering and leaving."""
     ids = what_if.model.project_ids
+    if what_if.options is not None:
+        # rNPV at each answer's own starts (a selection without starts starts as planned).
+        def rnpv_of(answer: Selection) -> float:
+            option = getattr(answer, "option", None)
+            option = what_if.options.planned(answer.chosen) if option is None else option
+            return float(what_if.options.rnpv[what_if.options.columns(option)].sum())
+
+        rnpv_change = rnpv_of(other) - rnpv_of(base)
+    else:
+        rnpv_change = float(what_if.rnpv[other.chosen].sum() - what_if.rnpv[base.chosen].sum())
     return (
         other.objective - base.objective,
-        float(what_if.rnpv[other.chosen].sum() - what_if.rnpv[base.chosen].sum()),
+        rnpv_change,
         tuple(str(p) for p in ids[other.chosen & ~base.chosen]),
         tuple(str(p) for p in ids[base.chosen & ~other.chosen]),
     )
@@ -186,7 +217,7 @@ def why_not(
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, in_reason=in_reason)
         binding = _blocking(flipped_problem, base.chosen, i)
         start = None
-    flipped = _resolve(flipped_problem, time_limit, token, start)
+    flipped = _resolve(what_if, flipped_problem, time_limit, token, start)
     if flipped.status == STATUS_INFEASIBLE:
         return WhyNot(project_id, chosen, None, base.objective, nan, nan, flipped, (), (), tuple(binding))
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, flipped)
@@ -237,7 +268,7 @@ def _marginal(what_if: WhatIfProblem, base: Selection, rows: np.ndarray, amount:
     limit = what_if.problem.limit.copy()
     limit[rows] += amount
     raised = with_limits(what_if.problem, limit)
-    selection = _resolve(raised, time_limit, token, base.chosen if base.feasible else None)
+    selection = _resolve(what_if, raised, time_limit, token, base.chosen if base.feasible else None)
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, selection)
     return Marginal(value_change, rnpv_change, selection, entering, leaving)
 

@@ -13,7 +13,8 @@ from analytics.optimize.feasibility import allowance, bundle, forced_sets, requi
 from analytics.optimize.heuristics import solve_fast, solve_greedy
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import STATUS_INFEASIBLE, Problem
-from analytics.optimize.whatif import WhatIfProblem, base_budget, budget_limits, selection_totals
+from analytics.optimize.schedule import solve_schedule_exact, solve_schedule_fast
+from analytics.optimize.whatif import WhatIfProblem, base_budget, budget_limits, schedule_totals, selection_totals
 
 if TYPE_CHECKING:
     from analytics.optimize.background import CancelToken
@@ -62,7 +63,9 @@ def efficient_frontier(
         One row per level: ``budget_pct``, ``budget`` (total over the fiscal years, money), ``value``,
         ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``, ``projects``, ``stopped``, ``stop_cost``
         (``selection_totals``), ``status``, ``gap``, ``ranking_value`` and ``ranking_rnpv`` (the value/cost
-        greedy's), ``chosen`` (bool array per level).
+        greedy's), ``chosen`` (bool array per level). With start shifts on (``what_if.schedule``), each level is
+        the best *schedule* (``solve_schedule_exact``), its totals at the chosen starts, plus ``option`` (the
+        chosen start option per candidate); the ranking stays the plain one at planned starts.
     """
     problem, at_100 = what_if.problem, base_budget(what_if.model, what_if.params)
     rows, previous = [], None
@@ -71,6 +74,27 @@ def efficient_frontier(
             break
         budget = at_100 * pct / 100.0
         level = with_limits(problem, np.r_[budget_limits(what_if, budget), problem.limit[problem.budget_rows :]])
+        if what_if.schedule is not None:
+            selection = _schedule_level(what_if, level, exact, time_limit, token, previous)
+            if token is not None and token.cancelled:
+                break
+            if selection.feasible:
+                previous = selection.option
+            ranking = solve_greedy(level)
+            rows.append(
+                {
+                    "budget_pct": float(pct),
+                    "budget": float(budget.sum()),
+                    **schedule_totals(what_if, selection.option, selection.feasible),
+                    "status": selection.status,
+                    "gap": selection.gap,
+                    "ranking_value": selection_totals(what_if, ranking.chosen, ranking.feasible)["value"],
+                    "ranking_rnpv": selection_totals(what_if, ranking.chosen, ranking.feasible)["rnpv"],
+                    "chosen": selection.chosen,
+                    "option": selection.option,
+                }
+            )
+            continue
         fast = solve_fast(level)
         selection = fast
         if exact and fast.status != STATUS_INFEASIBLE:
@@ -99,7 +123,20 @@ def efficient_frontier(
     return _frontier_frame(rows)
 
 
+def _schedule_level(what_if: WhatIfProblem, level: Problem, exact: bool, time_limit, token, previous):
+    """Return the best schedule at one frontier level (start shifts on), warm-started like a selection level."""
+    schedule = replace(what_if.schedule, limit=level.limit, base=level, _model={})
+    fast = solve_schedule_fast(schedule)
+    if not exact or fast.status == STATUS_INFEASIBLE:
+        return fast
+    start = fast.option
+    if previous is not None and schedule.is_feasible(previous) and schedule.objective_of(previous) > fast.objective:
+        start = previous
+    return solve_schedule_exact(schedule, time_limit=time_limit, start=start, token=token)
+
+
 def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
+    starts = ["option"] if rows and "option" in rows[0] else []
     return pd.DataFrame(
         rows,
         columns=[
@@ -117,6 +154,7 @@ def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
             "ranking_value",
             "ranking_rnpv",
             "chosen",
+            *starts,
         ],
     )
 

@@ -281,3 +281,106 @@ def select_portfolio(
         capacity_labels=capacity_labels,
     )
     return solve_exact(problem, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+
+
+def solve_milp(
+    objective: np.ndarray,
+    matrix: sp.csc_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    *,
+    integer: bool = True,
+    time_limit: float | None = None,
+    mip_rel_gap: float = OPTIMAL_GAP,
+    start: np.ndarray | None = None,
+    token: CancelToken | None = None,
+) -> tuple[str, np.ndarray | None, float, float, np.ndarray | None]:
+    """Maximise ``objective · x`` over ``row_lower ≤ matrix · x ≤ row_upper``, ``col_lower ≤ x ≤ col_upper``.
+
+    The generic call behind :func:`analytics.optimize.schedule.select_schedule`: binary columns when ``integer``
+    (0/1 bounds), else the LP. ``±inf`` bounds are free. ``start`` is a feasible point to start from; ``token``
+    lets another thread stop the run.
+
+    Returns
+    -------
+    tuple
+        ``(status, x, objective, bound, row_duals)``: a status of :mod:`analytics.optimize.problem` as for
+        :func:`solve_exact` (``"infeasible"`` without a conflict: the caller explains it), ``x`` (None without a
+        feasible point), its objective, the proven bound (the LP optimum for an LP), and for an LP the row duals
+        (each ``≥ 0`` for a row at its upper limit).
+    """
+    n, m = len(objective), len(row_upper)
+    matrix = sp.csc_matrix(matrix, dtype=float)
+    matrix.sum_duplicates()
+    inf = highspy.kHighsInf
+
+    def bounded(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.clip(np.asarray(values, dtype=np.float64), -inf, inf))
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(
+        n,
+        m,
+        matrix.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMaximize),
+        0.0,
+        np.ascontiguousarray(objective, dtype=np.float64),
+        bounded(col_lower),
+        bounded(col_upper),
+        bounded(row_lower),
+        bounded(row_upper),
+        matrix.indptr.astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data.astype(np.float64),
+        np.full(n, int(highspy.HighsVarType.kInteger) if integer else 0, dtype=np.int32),
+    )
+    if integer:
+        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    else:
+        # The schedule's LP (one column per start, bench scale) solves in half the time without presolve: it has
+        # little to remove, and the fast answer waits for it.
+        h.setOptionValue("presolve", "off")
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if start is not None and integer:
+        h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    if token is not None:
+        if not token.attach(h):
+            return STATUS_NO_SOLUTION, None, float("nan"), float("nan"), None
+        try:
+            h.run()
+        finally:
+            token.detach()
+    else:
+        h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    status_names = highspy.HighsModelStatus
+    if model_status in (status_names.kInfeasible, status_names.kUnboundedOrInfeasible):
+        return STATUS_INFEASIBLE, None, float("nan"), float("nan"), None
+    if not integer:
+        if model_status != status_names.kOptimal:
+            return STATUS_ERROR, None, float("nan"), float("nan"), None
+        solution = h.getSolution()
+        value = float(info.objective_function_value)
+        return STATUS_OPTIMAL, np.asarray(solution.col_value), value, value, np.asarray(solution.row_dual)
+    bound = float(info.mip_dual_bound) + 0.0
+    if info.primal_solution_status != _SOLUTION_FEASIBLE:
+        status = STATUS_NO_SOLUTION if model_status in _STOPPED else STATUS_ERROR
+        return status, None, float("nan"), bound, None
+    x = np.asarray(h.getSolution().col_value)
+    value = float(info.objective_function_value)
+    if model_status == status_names.kOptimal:
+        gap = relative_gap(value, bound)
+        status = STATUS_OPTIMAL if mip_rel_gap <= OPTIMAL_GAP or gap <= OPTIMAL_GAP else STATUS_GAP_LIMIT
+    elif model_status == status_names.kInterrupt:
+        status = STATUS_CANCELLED
+    elif model_status in _STOPPED:
+        status = STATUS_TIME_LIMIT
+    else:
+        status = STATUS_ERROR
+    return status, x, value, bound, None

@@ -16,11 +16,14 @@ from analytics import finance
 from analytics.rules import ACTIVE_STAGE, CANDIDATE_SQL, COMMITTED_STAGES, DONE_STAGE, PROPOSED_STAGE
 from analytics.store import read_settings
 
+#: The dependency kind that orders projects in time (``project_dependencies.kind``).
+FINISH_TO_START = "finish_to_start"
 #: Months in a quarter: the price tags hire people a quarter at a time.
 QUARTER_MONTHS = 3
 
 _CANDIDATES_SQL = f"""
-SELECT project_id, name, stage, mandatory, probability_of_success, coalesce(stop_cost, 'NaN') AS stop_cost
+SELECT project_id, name, stage, mandatory, probability_of_success, coalesce(stop_cost, 'NaN') AS stop_cost,
+       start_date, end_date, earliest_start, latest_start
 FROM projects WHERE stage IN ({CANDIDATE_SQL}) ORDER BY project_id
 """  # noqa: S608 -- only rules' stage constants are pasted in
 _CANDIDATE_IDS_SQL = f"SELECT project_id FROM projects WHERE stage IN ({CANDIDATE_SQL})"  # noqa: S608 -- rules' constants
@@ -40,7 +43,7 @@ WHERE d.period >= ? AND d.fte > 0
   AND d.project_id IN ({_CANDIDATE_IDS_SQL})
 """  # noqa: S608 -- only rules' stage constants are pasted in
 _DEPENDENCIES_SQL = f"""
-SELECT d.project_id, d.depends_on, coalesce(q.stage, 'missing') AS depends_on_stage
+SELECT d.project_id, d.depends_on, coalesce(q.stage, 'missing') AS depends_on_stage, d.kind
 FROM project_dependencies d LEFT JOIN projects q ON q.project_id = d.depends_on
 WHERE d.project_id IN ({_CANDIDATE_IDS_SQL})
 ORDER BY d.project_id, d.depends_on
@@ -138,6 +141,17 @@ class PortfolioModel:
         ``(n,)`` bool: the store holds the active candidate's own figure (else it is the default share).
     plan_source
         Where ``in_plan`` comes from.
+    planned_start, finish_month
+        ``(n,)`` ``datetime64[M]``: the month of each candidate's ``start_date``, and the month after its
+        ``end_date``'s (a dependency in time: the needed project's ``finish_month`` ≤ the other's start).
+    earliest_start, latest_start
+        ``(n,)`` ``datetime64[M]``: its start window from the store, the planned start where the store has none.
+    requires_timed
+        ``(d,)`` bool, one per ``requires`` pair: the dependency is ``finish_to_start`` (the needed project must
+        finish before the other starts), not only ``requires`` (both chosen).
+    demand_project, demand_team, demand_month, demand_value
+        The candidates' forward demand on teams of the capacity grid, flat (month as ``datetime64[M]``, any month,
+        on the grid or after it): what a start shift moves. ``demand_fte`` is the same at the planned starts.
     """
 
     project_ids: np.ndarray
@@ -172,6 +186,15 @@ class PortfolioModel:
     stop_cost: np.ndarray | None = None
     stop_cost_stored: np.ndarray | None = None
     plan_source: PlanSource = field(default_factory=PlanSource)
+    planned_start: np.ndarray | None = None
+    finish_month: np.ndarray | None = None
+    earliest_start: np.ndarray | None = None
+    latest_start: np.ndarray | None = None
+    requires_timed: np.ndarray | None = None
+    demand_project: np.ndarray | None = None
+    demand_team: np.ndarray | None = None
+    demand_month: np.ndarray | None = None
+    demand_value: np.ndarray | None = None
     _index: dict = field(repr=False, compare=False, default_factory=dict)
     _cache: dict = field(repr=False, compare=False, default_factory=dict)
 
@@ -352,13 +375,18 @@ def prepare_model(con) -> PortfolioModel:
     )
 
     deps = con.execute(_DEPENDENCIES_SQL).fetchall()
-    pairs, unmet = [], {}
-    for project_id, depends_on, stage in deps:
+    pairs, timed, unmet = [], [], {}
+    for project_id, depends_on, stage, kind in deps:
         if depends_on in index:
             pairs.append((index[project_id], index[depends_on]))
+            timed.append(kind == FINISH_TO_START)
         elif stage != DONE_STAGE:
             unmet.setdefault(index[project_id], (depends_on, stage))
     requires = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    planned_start = _months(projects["start_date"])
+    earliest = _months(projects["earliest_start"])
+    latest = _months(projects["latest_start"])
+    demand_team_flat = d_team >= 0
     unmet_dependency = np.full(n, None, dtype=object)
     unmet_stage = np.full(n, None, dtype=object)
     for i, (missing, stage) in unmet.items():
@@ -415,8 +443,23 @@ def prepare_model(con) -> PortfolioModel:
         stop_cost=stop_cost,
         stop_cost_stored=active & ~np.isnan(stored_stop),
         plan_source=plan_source,
+        planned_start=planned_start,
+        finish_month=_months(projects["end_date"]) + 1,
+        earliest_start=np.where(np.isnat(earliest), planned_start, earliest),
+        latest_start=np.where(np.isnat(latest), planned_start, latest),
+        requires_timed=np.asarray(timed, dtype=bool),
+        demand_project=d_project[demand_team_flat],
+        demand_team=d_team[demand_team_flat],
+        demand_month=demand_months[demand_team_flat],
+        demand_value=np.asarray(demand["fte"], dtype=float)[demand_team_flat],
         _index=index,
     )
+
+
+def _months(dates) -> np.ndarray:
+    """Return a fetched DATE column as ``datetime64[M]`` (NaT where null)."""
+    column = np.ma.filled(dates, np.datetime64("NaT")) if np.ma.isMaskedArray(dates) else dates
+    return np.asarray(column, dtype="datetime64[D]").astype("datetime64[M]")
 
 
 def _plan(con, stages: np.ndarray, mandatory: np.ndarray, index: dict) -> tuple[np.ndarray, PlanSource]:

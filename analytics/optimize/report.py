@@ -22,7 +22,7 @@ from analytics.optimize.feasibility import (
 from analytics.optimize.fragility import ALPHA, Fragility, Side
 from analytics.optimize.model import PLAN_DECISION
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
-from analytics.optimize.whatif import WhatIfProblem, selection_totals
+from analytics.optimize.whatif import WhatIfProblem, schedule_totals, selection_totals
 
 #: How many names a sentence lists before it says "and N more".
 NAMES_SHOWN = 4
@@ -240,6 +240,102 @@ def capacity_use(what_if: WhatIfProblem, chosen: np.ndarray) -> pd.DataFrame:
             "utilisation": utilisation,
         }
     )
+
+
+def _columns(what_if: WhatIfProblem, option: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    option = np.asarray(option, dtype=np.int64)
+    return option >= 0, (None if what_if.options is None else what_if.options.columns(option))
+
+
+def moved_projects(what_if: WhatIfProblem, option: np.ndarray) -> pd.DataFrame:
+    """Return the chosen projects a schedule starts away from their planned start, the largest value change first.
+
+    Columns: ``project_id``, ``name``, ``planned_start``, ``start`` (first days of months), ``months`` (+ later,
+    − earlier), ``rnpv_planned``, ``rnpv`` (money at each start: a later start is worth less at the valuation
+    date), ``rnpv_change``, ``value_change`` (in the blended objective's units). Empty at shift 0.
+    """
+    columns = [
+        "project_id",
+        "name",
+        "planned_start",
+        "start",
+        "months",
+        "rnpv_planned",
+        "rnpv",
+        "rnpv_change",
+        "value_change",
+    ]
+    _, chosen_columns = _columns(what_if, option)
+    if chosen_columns is None:
+        return pd.DataFrame(columns=columns)
+    options = what_if.options
+    moved = np.flatnonzero(chosen_columns & (options.offset != 0))
+    owner = options.schedule.owner[moved]
+    model = what_if.model
+    table = pd.DataFrame(
+        {
+            "project_id": model.project_ids[owner].astype(str),
+            "name": model.names[owner].astype(str),
+            "planned_start": (options.start_month[moved] - options.offset[moved]).astype("datetime64[D]"),
+            "start": options.start_month[moved].astype("datetime64[D]"),
+            "months": options.offset[moved].astype(int),
+            "rnpv_planned": what_if.rnpv[owner],
+            "rnpv": options.rnpv[moved],
+            "rnpv_change": options.rnpv[moved] - what_if.rnpv[owner],
+            "value_change": options.schedule.value[moved] - what_if.value[owner],
+        },
+        columns=columns,
+    )
+    order = np.lexsort((table["project_id"].to_numpy(), -table["rnpv_change"].abs().to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def schedule_summary(what_if: WhatIfProblem, option: np.ndarray) -> dict:
+    """Return :func:`selection_summary` of a schedule: ``value``, ``rnpv``, ``spend`` and ``budget_use`` at its starts.
+
+    The plan's figures (``plan_*``) stay at the planned starts; at shift 0 this is ``selection_summary``.
+    """
+    option = np.asarray(option, dtype=np.int64)
+    summary = selection_summary(what_if, option >= 0)
+    totals = schedule_totals(what_if, option)
+    summary.update(value=totals["value"], rnpv=totals["rnpv"], spend=totals["spend"])
+    budget = summary["budget"]
+    summary["budget_use"] = totals["spend"] / budget if budget > 0 else float("nan")
+    return summary
+
+
+def schedule_budget_use(what_if: WhatIfProblem, option: np.ndarray) -> pd.DataFrame:
+    """Return :func:`budget_use` of a schedule: ``spend`` at the chosen starts (``plan_spend`` stays the plan's)."""
+    chosen, columns = _columns(what_if, option)
+    table = budget_use(what_if, chosen)
+    if columns is None:
+        return table
+    spend = what_if.options.cost_by_year[columns].sum(axis=0)
+    if len(spend):
+        spend[0] += what_if.stop_cost[what_if.stopped(chosen)].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(what_if.budget > 0, spend / what_if.budget, np.nan)
+    return table.assign(spend=spend, utilisation=utilisation)
+
+
+def schedule_capacity_use(what_if: WhatIfProblem, option: np.ndarray) -> pd.DataFrame:
+    """Return :func:`capacity_use` of a schedule, before and after the shifts: the heatmap's two states.
+
+    ``demand_fte`` is the chosen projects' demand at their chosen starts, ``planned_demand_fte`` the same projects
+    at their planned starts (before), ``plan_demand_fte`` the plan's; ``utilisation`` is ``demand_fte`` over
+    capacity.
+    """
+    chosen, columns = _columns(what_if, option)
+    table = capacity_use(what_if, chosen)
+    table["planned_demand_fte"] = table["demand_fte"].to_numpy()
+    if columns is None:
+        return table
+    schedule = what_if.options.schedule
+    demand = np.asarray(schedule.usage[schedule.budget_rows :] @ columns.astype(float)).ravel()
+    capacity = table["capacity_fte"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, demand / capacity, np.where(demand > 0, np.inf, np.nan))
+    return table.assign(demand_fte=demand, utilisation=utilisation)
 
 
 def plan_sentence(model) -> str:

@@ -122,7 +122,7 @@ def test_the_latest_decision_is_the_plan_and_is_named(demo_store_path, tmp_path)
         con.execute("INSERT INTO scenarios (scenario_id, name, params) VALUES ('S-1', 'Board pick', '{}')")
         con.execute("INSERT INTO scenarios (scenario_id, name, params) VALUES ('S-0', 'Older', '{}')")
         con.executemany(
-            "INSERT INTO scenario_projects VALUES ('S-1', ?, ?)",
+            "INSERT INTO scenario_projects (scenario_id, project_id, chosen) VALUES ('S-1', ?, ?)",
             [(str(p), str(p) in set(chosen)) for p in model.project_ids],
         )
         con.execute(

@@ -136,7 +136,9 @@ def primary_key_of(con, table):
 
 
 #: Columns Quarterdeck adds after the contract's ("anything not named here is free to design"), each by a migration.
-OWN_COLUMNS = {"projects": ["stop_cost"]}
+# Quarterdeck's own columns beside the contract's: what stopping costs, and each chosen project's start in a
+# scenario saved with start shifts (schema 6).
+OWN_COLUMNS = {"projects": ["stop_cost"], "scenario_projects": ["start"]}
 
 
 def test_every_contract_table_exists_with_its_columns_in_order(empty_con):
@@ -293,6 +295,24 @@ def test_an_older_store_is_migrated_in_place_keeping_its_rows(tmp_path):
     assert con.execute("SELECT team_id, colour FROM teams").fetchall() == [("T-1", "blue")]
     # Applying again is a no-op: each migration runs once per store.
     assert store.migrate(con, newer) == store.SCHEMA_VERSION + 1
+    con.close()
+
+
+def test_a_version_5_store_gains_a_nullable_scenario_start_keeping_its_scenarios(tmp_path):
+    path = tmp_path / "v5.duckdb"
+    con = store.connect(path)
+    con.execute(
+        "INSERT INTO scenarios (scenario_id, name, created_at, params) VALUES ('S-1', 'Kept', current_timestamp, '{}')"
+    )
+    con.execute("INSERT INTO scenario_projects VALUES ('S-1', 'P-1', true, NULL)")
+    # Back to what version 5 held: no start column on a scenario's projects.
+    con.execute("ALTER TABLE scenario_projects DROP COLUMN start")
+    con.execute("UPDATE store_meta SET value = 5 WHERE key = 'schema_version'")
+    con.close()
+    con = store.connect(path)
+    assert store.schema_version(con) == store.SCHEMA_VERSION == 6
+    rows = con.execute("SELECT scenario_id, project_id, chosen, start FROM scenario_projects").fetchall()
+    assert rows == [("S-1", "P-1", True, None)]
     con.close()
 
 
