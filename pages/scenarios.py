@@ -178,7 +178,8 @@ else:
 log = data.query(scenarios.decision_log)
 if log.empty:
     layout.empty_state(
-        "No decision has been recorded yet, so the plan is the approved and active projects plus the mandatory ones.",
+        "No decision has been recorded yet, so the plan is the approved and active projects, the mandatory ones "
+        "and what they need.",
         "Mark the scenario the room chooses as decided above.",
     )
     st.stop()

@@ -99,8 +99,10 @@ class PortfolioModel:
         ``(n,)`` the store's mandatory flag.
     in_plan
         ``(n,)`` **the current plan** (``plan_source`` says which): the latest decision's chosen candidates, or,
-        before any decision, the committed ones (stage approved or active); plus every mandatory candidate. It
-        is the reference the what-if page compares against, and its forward spend is the 100 % of the budget.
+        before any decision, the committed ones (stage approved or active); plus every mandatory candidate; plus
+        what those need (the closure over ``requires``: a committed project that needs a proposed one commits to
+        it too, else the plan would break its own dependencies and the defaults could not reproduce it). It is
+        the reference the what-if page compares against, and its forward spend is the 100 % of the budget.
     probability_of_success
         ``(n,)`` from the store.
     flow_project, flow_month, flow_cost, flow_benefit
@@ -400,6 +402,7 @@ def prepare_model(con) -> PortfolioModel:
     stop_cost = np.where(active, finance.stop_costs(stored_stop, next_months_cost), 0.0)
 
     in_plan, plan_source = _plan(con, stages, mandatory, index)
+    in_plan = _with_what_it_needs(in_plan, requires)
 
     objectives = con.execute(_OBJECTIVES_SQL).fetchnumpy()
     objective_ids = np.asarray(objectives["objective_id"], dtype=object)
@@ -460,6 +463,17 @@ def _months(dates) -> np.ndarray:
     """Return a fetched DATE column as ``datetime64[M]`` (NaT where null)."""
     column = np.ma.filled(dates, np.datetime64("NaT")) if np.ma.isMaskedArray(dates) else dates
     return np.asarray(column, dtype="datetime64[D]").astype("datetime64[M]")
+
+
+def _with_what_it_needs(chosen: np.ndarray, requires: np.ndarray) -> np.ndarray:
+    """``chosen`` plus every candidate it needs, directly or through others (``requires`` pairs (i, j): i needs j)."""
+    closed = chosen.copy()
+    while len(requires):
+        missing = requires[closed[requires[:, 0]] & ~closed[requires[:, 1]], 1]
+        if not len(missing):
+            return closed
+        closed[missing] = True
+    return closed
 
 
 def _plan(con, stages: np.ndarray, mandatory: np.ndarray, index: dict) -> tuple[np.ndarray, PlanSource]:

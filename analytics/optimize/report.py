@@ -344,7 +344,10 @@ def plan_sentence(model) -> str:
     if source.kind == PLAN_DECISION:
         when = source.decided_at.date().isoformat() if hasattr(source.decided_at, "date") else str(source.decided_at)
         return f"vs plan: {source.scenario_name}, decided {when} by {source.decided_by} (and the mandatory projects)"
-    return "vs plan: the committed projects (approved and active) and the mandatory ones; no decision is recorded yet"
+    return (
+        "vs plan: the committed projects (approved and active), the mandatory ones and what they need; "
+        "no decision is recorded yet"
+    )
 
 
 def baseline_sentence(what_if: WhatIfProblem) -> str:

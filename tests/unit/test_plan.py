@@ -136,3 +136,30 @@ def test_the_latest_decision_is_the_plan_and_is_named(demo_store_path, tmp_path)
     what_if = optimize.apply_what_if(decided)
     answer = optimize.solve_exact(what_if.problem)
     assert set(decided.project_ids[answer.chosen]) == {str(p) for p in chosen}
+
+
+def test_a_committed_project_that_needs_a_proposed_one_brings_it_into_the_plan(demo_store_path, tmp_path):
+    # The bench store's shape: approved projects needing proposed ones made its defaults infeasible (the plan's
+    # own money could not pay for what the plan needs). The plan is closed over what it needs, and reproduced.
+    import shutil
+
+    path = tmp_path / "needs.duckdb"
+    shutil.copyfile(demo_store_path, path)
+    with store.connect(path) as con:
+        model = optimize.prepare_model(con)
+        free = (model.stages == "proposed") & ~model.blocked & ~model.in_plan
+        free[model.requires[:, 0]] = False  # needs nothing itself
+        needed, further = model.project_ids[free][:2]
+        committed = model.project_ids[(model.stages == "approved") & ~model.mandatory][0]
+        con.execute(
+            "INSERT INTO project_dependencies VALUES (?, ?, 'requires'), (?, ?, 'requires')",
+            [committed, needed, needed, further],
+        )
+        closed = optimize.prepare_model(con)
+    plan_ids = set(closed.project_ids[closed.in_plan])
+    assert plan_ids == set(model.project_ids[model.in_plan]) | {needed, further}  # directly and through another
+    assert (closed.plan_budget > model.plan_budget).any()  # their money is the plan's money
+    what_if = optimize.apply_what_if(closed)
+    answer = optimize.solve_exact(what_if.problem)
+    assert answer.feasible
+    assert set(closed.project_ids[answer.chosen]) == plan_ids
