@@ -141,6 +141,26 @@ def selection_capacity(cells, *, present: bool):
     return capacity_heatmap(cells, present=present, title=title)
 
 
+def capacity_before_after(before, after, *, present: bool):
+    """Two team × month heatmaps of ``capacity_heatmap``: the plan at its planned starts, then the schedule.
+
+    ``before`` and ``after`` are ``optimize.capacity_before_after``'s frames; each title counts its team-months
+    over the limit, so the room reads what the start shifts did to the over-booking.
+    """
+
+    def over(cells) -> int:
+        return int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
+
+    def worded(cells) -> str:
+        count = over(cells)
+        return "every team fits" if not count else f"{count} team-month{'' if count == 1 else 's'} over the limit"
+
+    return (
+        capacity_heatmap(before, present=present, title=f"Before, the plan as planned: {worded(before)}"),
+        capacity_heatmap(after, present=present, title=f"After, this schedule's starts: {worded(after)}"),
+    )
+
+
 def npv_distribution(simulation, *, currency: str, present: bool):
     """Histogram of the portfolio's simulated NPV with P10, P50 and P90 marked and losses in vermillion."""
     counts, edges = simulation.histogram(bins=50)

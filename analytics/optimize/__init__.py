@@ -81,6 +81,12 @@ With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None
     optimize.schedule_totals(what_if, shown.option)      # as selection_totals, rNPV at the chosen starts
     optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
                                                          # for scenarios.save_scenario(..., starts=...)
+    optimize.schedule_summary(what_if, shown.option)     # selection_summary's keys at the chosen starts (tiles)
+    optimize.capacity_before_after(what_if, shown.option)    # (the plan's use, the schedule's use): the heatmaps
+    optimize.option_from_starts(what_if, chosen, scenario.starts)  # a saved scenario's schedule, read back
+    optimize.answer_status(what_if, shown, proving)      # (kind, sentence): how sure the answer is, either kind
+    # efficient_frontier, why_not, marginal_fte and marginal_budget take the Schedule as they take a Selection,
+    # and answer over schedules (the best projects and starts for each budget, flip or raised limit).
 
 ``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves.
 
@@ -116,13 +122,21 @@ from analytics.optimize.problem import (
     make_problem,
 )
 from analytics.optimize.report import (
+    ANSWER_FIXED,
+    ANSWER_INFEASIBLE,
+    ANSWER_PROVEN,
+    ANSWER_PROVING,
+    ANSWER_STOPPED,
     amount_text,
+    answer_status,
     baseline_sentence,
     binding_rows,
     budget_use,
     capacity_use,
     conflict_sentence,
     moved_projects,
+    moved_rows,
+    moved_sentence,
     objective_definition,
     plan_sentence,
     schedule_budget_use,
@@ -141,6 +155,7 @@ from analytics.optimize.schedule import (
     solve_schedule_exact,
     solve_schedule_fast,
 )
+from analytics.optimize.shifts import capacity_before_after, option_from_starts, schedule_summary
 from analytics.optimize.whatif import (
     StartOptions,
     WhatIf,
@@ -155,6 +170,17 @@ from analytics.optimize.whatif import (
 )
 
 __all__ = [
+    "ANSWER_FIXED",
+    "ANSWER_INFEASIBLE",
+    "ANSWER_PROVEN",
+    "ANSWER_PROVING",
+    "ANSWER_STOPPED",
+    "answer_status",
+    "capacity_before_after",
+    "moved_rows",
+    "moved_sentence",
+    "option_from_starts",
+    "schedule_summary",
     "DEFAULT_FRONTIER_PCTS",
     "OPTIMAL_GAP",
     "STATUS_CANCELLED",

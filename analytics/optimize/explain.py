@@ -16,6 +16,7 @@ from analytics.optimize.frontier import with_limits
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, Problem, Selection
+from analytics.optimize.schedule import Schedule, ScheduleProblem, solve_schedule_exact, solve_schedule_fast
 from analytics.optimize.whatif import WhatIfProblem
 from analytics.rules import TINY
 
@@ -110,12 +111,32 @@ def _resolve(problem: Problem, time_limit: float | None, token: CancelToken | No
     return exact if exact.feasible else fast
 
 
+def _resolve_schedule(
+    schedule: ScheduleProblem, time_limit: float | None, token: CancelToken | None, start=None
+) -> Schedule:
+    """Return the exact optimum of a schedule problem, warm-started from its fast answer (or ``start``)."""
+    fast = solve_schedule_fast(schedule)
+    if fast.status == STATUS_INFEASIBLE:
+        return fast
+    if start is None or not schedule.is_feasible(start) or fast.objective > schedule.objective_of(start):
+        start = fast.option
+    exact = solve_schedule_exact(schedule, time_limit=time_limit, start=start, token=token)
+    return exact if exact.feasible else fast
+
+
+def _rnpv_of(what_if: WhatIfProblem, answer: Selection) -> float:
+    """Return the chosen projects' rNPV: at their chosen starts for a schedule, at the planned ones otherwise."""
+    if what_if.options is not None and isinstance(answer, Schedule):
+        return float(what_if.options.rnpv[what_if.options.columns(answer.option)].sum())
+    return float(what_if.rnpv[answer.chosen].sum())
+
+
 def _changes(what_if: WhatIfProblem, base: Selection, other: Selection) -> tuple[float, float, tuple, tuple]:
     """Return the value and rNPV change from ``base`` to ``other`` and the ids entering and leaving."""
     ids = what_if.model.project_ids
     return (
         other.objective - base.objective,
-        float(what_if.rnpv[other.chosen].sum() - what_if.rnpv[base.chosen].sum()),
+        _rnpv_of(what_if, other) - _rnpv_of(what_if, base),
         tuple(str(p) for p in ids[other.chosen & ~base.chosen]),
         tuple(str(p) for p in ids[base.chosen & ~other.chosen]),
     )
@@ -130,6 +151,10 @@ def why_not(
     token: CancelToken | None = None,
 ) -> WhyNot:
     """Explain a candidate's place in ``base``: for one left out, the value lost by forcing it in and what binds.
+
+    With start shifts (``what_if.schedule``; ``base`` a ``Schedule``) the flipped answer is a schedule too: the
+    best projects and starts with the candidate forced in or out, and what binds is what adding it at its planned
+    start to ``base``'s starts would overrun.
 
     For a candidate that is out: the constraints that adding it to ``base`` would break (each budget year and
     team-month it would overrun, by how much, and the dependencies it would pull in), then the best selection
@@ -184,9 +209,20 @@ def why_not(
         in_reason = problem.in_reason.copy() if problem.in_reason is not None else np.full(problem.n, None)
         in_reason[i] = FORCED_IN
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, in_reason=in_reason)
-        binding = _blocking(flipped_problem, base.chosen, i)
+        binding = _blocking(flipped_problem, base.chosen, i, used=_use_of(what_if, base))
         start = None
-    flipped = _resolve(flipped_problem, time_limit, token, start)
+    schedule = what_if.schedule
+    if schedule is not None and isinstance(base, Schedule):
+        # The same flip on the schedule; its planned problem names the conflict if the flip cannot be met.
+        flipped_schedule = replace(
+            schedule, forced_in=forced_in, forced_out=forced_out, base=flipped_problem, _model={}
+        )
+        option = None
+        if start is not None:
+            option = np.where(start, base.option, -1).astype(np.int64)
+        flipped = _resolve_schedule(flipped_schedule, time_limit, token, option)
+    else:
+        flipped = _resolve(flipped_problem, time_limit, token, start)
     if flipped.status == STATUS_INFEASIBLE:
         return WhyNot(project_id, chosen, None, base.objective, nan, nan, flipped, (), (), tuple(binding))
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, flipped)
@@ -195,13 +231,24 @@ def why_not(
     )
 
 
-def _blocking(problem: Problem, chosen: np.ndarray, i: int) -> list[Binding]:
-    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first."""
+def _use_of(what_if: WhatIfProblem, answer: Selection) -> np.ndarray:
+    """Return each resource row's use by an answer: at its chosen starts for a schedule."""
+    if what_if.schedule is not None and isinstance(answer, Schedule):
+        return what_if.schedule.usage @ what_if.options.columns(answer.option).astype(float)
+    return what_if.problem.usage @ answer.chosen.astype(float)
+
+
+def _blocking(problem: Problem, chosen: np.ndarray, i: int, used: np.ndarray | None = None) -> list[Binding]:
+    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first.
+
+    ``used`` is each row's use by ``chosen`` when it is not ``problem.usage @ chosen`` (a schedule's starts); the
+    candidate and what it needs come in at their planned starts.
+    """
     group = bundle(i, requirement_lists(problem), chosen)
     found = [Binding(BINDING_DEPENDENCY, str(problem.names[j]), None, None) for j in group if j != i]
     add = np.zeros(problem.n)
     add[group] = 1.0
-    after = problem.usage @ (chosen.astype(float) + add)
+    after = (problem.usage @ chosen.astype(float) if used is None else used) + problem.usage @ add
     over = after - problem.limit
     rows = np.flatnonzero((over > allowance(problem.limit)) & (problem.usage @ add > 0))
     # Biggest relative overrun first: the constraint that binds hardest.
@@ -236,8 +283,13 @@ class Marginal:
 def _marginal(what_if: WhatIfProblem, base: Selection, rows: np.ndarray, amount: float, time_limit, token) -> Marginal:
     limit = what_if.problem.limit.copy()
     limit[rows] += amount
-    raised = with_limits(what_if.problem, limit)
-    selection = _resolve(raised, time_limit, token, base.chosen if base.feasible else None)
+    if what_if.schedule is not None and isinstance(base, Schedule):
+        # With start shifts the raised limit may buy a better schedule, not only more projects.
+        raised = with_limits(what_if.schedule, limit)
+        selection = _resolve_schedule(raised, time_limit, token, base.option if base.feasible else None)
+    else:
+        raised = with_limits(what_if.problem, limit)
+        selection = _resolve(raised, time_limit, token, base.chosen if base.feasible else None)
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, selection)
     return Marginal(value_change, rnpv_change, selection, entering, leaving)
 
