@@ -47,7 +47,18 @@ DEPENDENCY_GRAPHS: dict[str, tuple[str, str]] = {"project_dependencies": ("proje
 
 #: CHECKs of columns that a migration added with ``ALTER TABLE`` (DuckDB cannot add a column with a CHECK), in the
 #: schema's own expression syntax so they are worded and enforced like every other CHECK.
-ADDED_CHECKS: dict[str, tuple[str, ...]] = {"projects": ("(stop_cost >= 0)",)}
+#: A start window holds the planned start: the planned start is always one of a project's start options (the
+#: plan stays a feasible answer with shifts on), and a window is where it may move, earlier or later.
+ADDED_CHECKS: dict[str, tuple[str, ...]] = {
+    "projects": (
+        "(stop_cost >= 0)",
+        "(earliest_start = date_trunc('month', earliest_start))",
+        "(latest_start = date_trunc('month', latest_start))",
+        "(latest_start >= earliest_start)",
+        "(earliest_start <= start_date)",
+        "(latest_start >= date_trunc('month', start_date))",
+    )
+}
 
 #: What each setting must hold (CONTRACT.md): the store's own parsers, so that an import validates a setting
 #: exactly as ``store.read_settings`` reads it.
@@ -105,6 +116,7 @@ _ENUM = re.compile(r"^\((\w+) IN \((.+)\)\)$")
 _BETWEEN = re.compile(r"^\((\w+) BETWEEN (-?[\d.]+) AND (-?[\d.]+)\)$")
 _COMPARE = re.compile(r"^\((\w+) (>=|>|<=|<|<>|!=) (-?[\d.]+|\w+)\)$")
 _MONTH_START = re.compile(r"^\((\w+) = date_trunc\('month', \1\)\)$")
+_MONTH_OF = re.compile(r"^\((\w+) (>=|<=) date_trunc\('month', (\w+)\)\)$")
 _WORDS = {">=": "at least", ">": "more than", "<=": "at most", "<": "less than"}
 
 
@@ -118,6 +130,10 @@ def _rule(expression: str, columns: list[str], types: dict[str, str]) -> tuple[R
         return Rule((m.group(1),), sql, f"must be between {m.group(2)} and {m.group(3)}"), None
     if m := _MONTH_START.match(expression):
         return Rule((m.group(1),), sql, "must be the first day of a month, e.g. 2026-10-01"), None
+    if m := _MONTH_OF.match(expression):
+        left, op, right = m.groups()
+        wording = "on or after" if op == ">=" else "on or before"
+        return Rule((left, right), sql, f"must be {wording} the first day of {right}'s month"), None
     if m := _COMPARE.match(expression):
         left, op, right = m.groups()
         if right in types:  # a comparison between two columns of the row

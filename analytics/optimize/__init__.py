@@ -152,6 +152,7 @@ from analytics.optimize.schedule import (
     make_schedule,
     schedule_lp,
     select_schedule,
+    solve_schedule_by_priority,
     solve_schedule_exact,
     solve_schedule_fast,
 )
@@ -230,6 +231,7 @@ __all__ = [
     "schedule_starts",
     "schedule_totals",
     "select_schedule",
+    "solve_schedule_by_priority",
     "solve_schedule_exact",
     "solve_schedule_fast",
     "greedy_fill",

@@ -16,7 +16,7 @@ from analytics.optimize.frontier import with_limits
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, Problem, Selection
-from analytics.optimize.schedule import Schedule, ScheduleProblem, solve_schedule_exact, solve_schedule_fast
+from analytics.optimize.schedule import solve_schedule_exact, solve_schedule_fast
 from analytics.optimize.whatif import WhatIfProblem
 from analytics.rules import TINY
 
@@ -98,8 +98,28 @@ class WhyNot:
     binding: tuple[Binding, ...]
 
 
-def _resolve(problem: Problem, time_limit: float | None, token: CancelToken | None, start=None) -> Selection:
-    """Return the exact optimum of ``problem``, warm-started from the fast answer (or ``start``)."""
+def _resolve(
+    what_if: WhatIfProblem, problem: Problem, time_limit: float | None, token: CancelToken | None, start=None
+) -> Selection:
+    """Return the exact optimum of ``problem``, warm-started from the fast answer (or ``start``).
+
+    With start shifts on (``what_if.schedule``), the schedule with ``problem``'s limits and forced sets is solved
+    instead, and the answer is a :class:`~analytics.optimize.schedule.Schedule` (its starts chosen too).
+    """
+    if what_if.schedule is not None:
+        schedule = replace(
+            what_if.schedule,
+            limit=problem.limit,
+            forced_in=problem.forced_in,
+            forced_out=problem.forced_out,
+            base=problem,
+            _model={},
+        )
+        fast = solve_schedule_fast(schedule)
+        if fast.status == STATUS_INFEASIBLE:
+            return fast
+        exact = solve_schedule_exact(schedule, time_limit=time_limit, start=fast.option, token=token)
+        return exact if exact.feasible else fast
     fast = solve_fast(problem)
     if fast.status == STATUS_INFEASIBLE:
         return fast
@@ -111,32 +131,22 @@ def _resolve(problem: Problem, time_limit: float | None, token: CancelToken | No
     return exact if exact.feasible else fast
 
 
-def _resolve_schedule(
-    schedule: ScheduleProblem, time_limit: float | None, token: CancelToken | None, start=None
-) -> Schedule:
-    """Return the exact optimum of a schedule problem, warm-started from its fast answer (or ``start``)."""
-    fast = solve_schedule_fast(schedule)
-    if fast.status == STATUS_INFEASIBLE:
-        return fast
-    if start is None or not schedule.is_feasible(start) or fast.objective > schedule.objective_of(start):
-        start = fast.option
-    exact = solve_schedule_exact(schedule, time_limit=time_limit, start=start, token=token)
-    return exact if exact.feasible else fast
-
-
-def _rnpv_of(what_if: WhatIfProblem, answer: Selection) -> float:
-    """Return the chosen projects' rNPV: at their chosen starts for a schedule, at the planned ones otherwise."""
-    if what_if.options is not None and isinstance(answer, Schedule):
-        return float(what_if.options.rnpv[what_if.options.columns(answer.option)].sum())
-    return float(what_if.rnpv[answer.chosen].sum())
-
-
 def _changes(what_if: WhatIfProblem, base: Selection, other: Selection) -> tuple[float, float, tuple, tuple]:
     """Return the value and rNPV change from ``base`` to ``other`` and the ids entering and leaving."""
     ids = what_if.model.project_ids
+    if what_if.options is not None:
+        # rNPV at each answer's own starts (a selection without starts starts as planned).
+        def rnpv_of(answer: Selection) -> float:
+            option = getattr(answer, "option", None)
+            option = what_if.options.planned(answer.chosen) if option is None else option
+            return float(what_if.options.rnpv[what_if.options.columns(option)].sum())
+
+        rnpv_change = rnpv_of(other) - rnpv_of(base)
+    else:
+        rnpv_change = float(what_if.rnpv[other.chosen].sum() - what_if.rnpv[base.chosen].sum())
     return (
         other.objective - base.objective,
-        _rnpv_of(what_if, other) - _rnpv_of(what_if, base),
+        rnpv_change,
         tuple(str(p) for p in ids[other.chosen & ~base.chosen]),
         tuple(str(p) for p in ids[base.chosen & ~other.chosen]),
     )
@@ -151,10 +161,6 @@ def why_not(
     token: CancelToken | None = None,
 ) -> WhyNot:
     """Explain a candidate's place in ``base``: for one left out, the value lost by forcing it in and what binds.
-
-    With start shifts (``what_if.schedule``; ``base`` a ``Schedule``) the flipped answer is a schedule too: the
-    best projects and starts with the candidate forced in or out, and what binds is what adding it at its planned
-    start to ``base``'s starts would overrun.
 
     For a candidate that is out: the constraints that adding it to ``base`` would break (each budget year and
     team-month it would overrun, by how much, and the dependencies it would pull in), then the best selection
@@ -209,20 +215,9 @@ def why_not(
         in_reason = problem.in_reason.copy() if problem.in_reason is not None else np.full(problem.n, None)
         in_reason[i] = FORCED_IN
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, in_reason=in_reason)
-        binding = _blocking(flipped_problem, base.chosen, i, used=_use_of(what_if, base))
+        binding = _blocking(flipped_problem, base.chosen, i)
         start = None
-    schedule = what_if.schedule
-    if schedule is not None and isinstance(base, Schedule):
-        # The same flip on the schedule; its planned problem names the conflict if the flip cannot be met.
-        flipped_schedule = replace(
-            schedule, forced_in=forced_in, forced_out=forced_out, base=flipped_problem, _model={}
-        )
-        option = None
-        if start is not None:
-            option = np.where(start, base.option, -1).astype(np.int64)
-        flipped = _resolve_schedule(flipped_schedule, time_limit, token, option)
-    else:
-        flipped = _resolve(flipped_problem, time_limit, token, start)
+    flipped = _resolve(what_if, flipped_problem, time_limit, token, start)
     if flipped.status == STATUS_INFEASIBLE:
         return WhyNot(project_id, chosen, None, base.objective, nan, nan, flipped, (), (), tuple(binding))
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, flipped)
@@ -231,24 +226,13 @@ def why_not(
     )
 
 
-def _use_of(what_if: WhatIfProblem, answer: Selection) -> np.ndarray:
-    """Return each resource row's use by an answer: at its chosen starts for a schedule."""
-    if what_if.schedule is not None and isinstance(answer, Schedule):
-        return what_if.schedule.usage @ what_if.options.columns(answer.option).astype(float)
-    return what_if.problem.usage @ answer.chosen.astype(float)
-
-
-def _blocking(problem: Problem, chosen: np.ndarray, i: int, used: np.ndarray | None = None) -> list[Binding]:
-    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first.
-
-    ``used`` is each row's use by ``chosen`` when it is not ``problem.usage @ chosen`` (a schedule's starts); the
-    candidate and what it needs come in at their planned starts.
-    """
+def _blocking(problem: Problem, chosen: np.ndarray, i: int) -> list[Binding]:
+    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first."""
     group = bundle(i, requirement_lists(problem), chosen)
     found = [Binding(BINDING_DEPENDENCY, str(problem.names[j]), None, None) for j in group if j != i]
     add = np.zeros(problem.n)
     add[group] = 1.0
-    after = (problem.usage @ chosen.astype(float) if used is None else used) + problem.usage @ add
+    after = problem.usage @ (chosen.astype(float) + add)
     over = after - problem.limit
     rows = np.flatnonzero((over > allowance(problem.limit)) & (problem.usage @ add > 0))
     # Biggest relative overrun first: the constraint that binds hardest.
@@ -283,13 +267,8 @@ class Marginal:
 def _marginal(what_if: WhatIfProblem, base: Selection, rows: np.ndarray, amount: float, time_limit, token) -> Marginal:
     limit = what_if.problem.limit.copy()
     limit[rows] += amount
-    if what_if.schedule is not None and isinstance(base, Schedule):
-        # With start shifts the raised limit may buy a better schedule, not only more projects.
-        raised = with_limits(what_if.schedule, limit)
-        selection = _resolve_schedule(raised, time_limit, token, base.option if base.feasible else None)
-    else:
-        raised = with_limits(what_if.problem, limit)
-        selection = _resolve(raised, time_limit, token, base.chosen if base.feasible else None)
+    raised = with_limits(what_if.problem, limit)
+    selection = _resolve(what_if, raised, time_limit, token, base.chosen if base.feasible else None)
     value_change, rnpv_change, entering, leaving = _changes(what_if, base, selection)
     return Marginal(value_change, rnpv_change, selection, entering, leaving)
 

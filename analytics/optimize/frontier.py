@@ -13,7 +13,7 @@ from analytics.optimize.feasibility import allowance, bundle, forced_sets, requi
 from analytics.optimize.heuristics import solve_fast, solve_greedy
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import STATUS_INFEASIBLE, Problem
-from analytics.optimize.schedule import ScheduleProblem, solve_schedule_exact, solve_schedule_fast
+from analytics.optimize.schedule import solve_schedule_exact, solve_schedule_fast
 from analytics.optimize.whatif import WhatIfProblem, base_budget, budget_limits, schedule_totals, selection_totals
 
 if TYPE_CHECKING:
@@ -22,11 +22,8 @@ if TYPE_CHECKING:
 DEFAULT_FRONTIER_PCTS = tuple(range(40, 161, 10))
 
 
-def with_limits(problem: Problem | ScheduleProblem, limit: np.ndarray) -> Problem | ScheduleProblem:
-    """Return ``problem`` (a selection or a schedule problem) with other right-hand sides."""
-    if isinstance(problem, ScheduleProblem):
-        # A schedule problem keeps its built MILP, which holds the old limits: the copy builds its own.
-        return replace(problem, limit=np.asarray(limit, dtype=float), _model={})
+def with_limits(problem: Problem, limit: np.ndarray) -> Problem:
+    """Return ``problem`` with other right-hand sides."""
     return replace(problem, limit=np.asarray(limit, dtype=float))
 
 
@@ -66,12 +63,10 @@ def efficient_frontier(
         One row per level: ``budget_pct``, ``budget`` (total over the fiscal years, money), ``value``,
         ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``, ``projects``, ``stopped``, ``stop_cost``
         (``selection_totals``), ``status``, ``gap``, ``ranking_value`` and ``ranking_rnpv`` (the value/cost
-        greedy's), ``chosen`` (bool array per level). With start shifts (``what_if.schedule``) each level is a
-        schedule (which projects and when), its totals at the chosen starts (``schedule_totals``) and its
-        ``option`` per level; the ranked list beside it keeps the planned starts, as the PPM suites' does.
+        greedy's), ``chosen`` (bool array per level). With start shifts on (``what_if.schedule``), each level is
+        the best *schedule* (``solve_schedule_exact``), its totals at the chosen starts, plus ``option`` (the
+        chosen start option per candidate); the ranking stays the plain one at planned starts.
     """
-    if what_if.schedule is not None:
-        return _schedule_frontier(what_if, budget_pcts, exact=exact, time_limit=time_limit, token=token)
     problem, at_100 = what_if.problem, base_budget(what_if.model, what_if.params)
     rows, previous = [], None
     for pct in sorted(budget_pcts):
@@ -79,6 +74,27 @@ def efficient_frontier(
             break
         budget = at_100 * pct / 100.0
         level = with_limits(problem, np.r_[budget_limits(what_if, budget), problem.limit[problem.budget_rows :]])
+        if what_if.schedule is not None:
+            selection = _schedule_level(what_if, level, exact, time_limit, token, previous)
+            if token is not None and token.cancelled:
+                break
+            if selection.feasible:
+                previous = selection.option
+            ranking = solve_greedy(level)
+            rows.append(
+                {
+                    "budget_pct": float(pct),
+                    "budget": float(budget.sum()),
+                    **schedule_totals(what_if, selection.option, selection.feasible),
+                    "status": selection.status,
+                    "gap": selection.gap,
+                    "ranking_value": selection_totals(what_if, ranking.chosen, ranking.feasible)["value"],
+                    "ranking_rnpv": selection_totals(what_if, ranking.chosen, ranking.feasible)["rnpv"],
+                    "chosen": selection.chosen,
+                    "option": selection.option,
+                }
+            )
+            continue
         fast = solve_fast(level)
         selection = fast
         if exact and fast.status != STATUS_INFEASIBLE:
@@ -107,55 +123,20 @@ def efficient_frontier(
     return _frontier_frame(rows)
 
 
-def _schedule_frontier(
-    what_if: WhatIfProblem,
-    budget_pcts: Sequence[float],
-    *,
-    exact: bool,
-    time_limit: float | None,
-    token: CancelToken | None,
-) -> pd.DataFrame:
-    """Return :func:`efficient_frontier` over schedules: each level the best projects and starts for its budget."""
-    problem, schedule = what_if.problem, what_if.schedule
-    at_100 = base_budget(what_if.model, what_if.params)
-    rows, previous = [], None
-    for pct in sorted(budget_pcts):
-        if token is not None and token.cancelled:
-            break
-        budget = at_100 * pct / 100.0
-        limit = np.r_[budget_limits(what_if, budget), problem.limit[problem.budget_rows :]]
-        level = with_limits(schedule, limit)
-        fast = solve_schedule_fast(level)
-        answer = fast
-        if exact and fast.status != STATUS_INFEASIBLE:
-            # As for selections: the optimum one level down stays feasible with more money.
-            start = fast.option
-            if previous is not None and level.objective_of(previous) > fast.objective:
-                start = previous
-            answer = solve_schedule_exact(level, time_limit=time_limit, start=start, token=token)
-        if token is not None and token.cancelled:
-            break
-        if answer.feasible:
-            previous = answer.option
-        ranking = solve_greedy(with_limits(problem, limit))
-        ranked = selection_totals(what_if, ranking.chosen, ranking.feasible)
-        rows.append(
-            {
-                "budget_pct": float(pct),
-                "budget": float(budget.sum()),
-                **schedule_totals(what_if, answer.option, answer.feasible),
-                "status": answer.status,
-                "gap": answer.gap,
-                "ranking_value": ranked["value"],
-                "ranking_rnpv": ranked["rnpv"],
-                "chosen": answer.chosen,
-                "option": answer.option,
-            }
-        )
-    return _frontier_frame(rows, with_options=True)
+def _schedule_level(what_if: WhatIfProblem, level: Problem, exact: bool, time_limit, token, previous):
+    """Return the best schedule at one frontier level (start shifts on), warm-started like a selection level."""
+    schedule = replace(what_if.schedule, limit=level.limit, base=level, _model={})
+    fast = solve_schedule_fast(schedule)
+    if not exact or fast.status == STATUS_INFEASIBLE:
+        return fast
+    start = fast.option
+    if previous is not None and schedule.is_feasible(previous) and schedule.objective_of(previous) > fast.objective:
+        start = previous
+    return solve_schedule_exact(schedule, time_limit=time_limit, start=start, token=token)
 
 
-def _frontier_frame(rows: list[dict], with_options: bool = False) -> pd.DataFrame:
+def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
+    starts = ["option"] if rows and "option" in rows[0] else []
     return pd.DataFrame(
         rows,
         columns=[
@@ -173,7 +154,7 @@ def _frontier_frame(rows: list[dict], with_options: bool = False) -> pd.DataFram
             "ranking_value",
             "ranking_rnpv",
             "chosen",
-            *(["option"] if with_options else []),
+            *starts,
         ],
     )
 

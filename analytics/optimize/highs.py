@@ -340,6 +340,10 @@ def solve_milp(
     )
     if integer:
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    else:
+        # The schedule's LP (one column per start, bench scale) solves in half the time without presolve: it has
+        # little to remove, and the fast answer waits for it.
+        h.setOptionValue("presolve", "off")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if start is not None and integer:

@@ -269,6 +269,13 @@ def _parse_row(r: _Row, mapping: Mapping, facts: StoreFacts) -> SheetRow:
     if first and last and last < first:
         message = f"latest_start {last.isoformat()} is before earliest_start {first.isoformat()}"
         r.problem(mapping.of("latest_start"), message)
+    # A start window holds the planned start (always one of the project's start options); months are compared.
+    elif start and first and values.month_start(first) > values.month_start(start):
+        message = f"earliest_start {first.isoformat()} is after start {start.isoformat()}: a window holds the start"
+        r.problem(mapping.of("earliest_start"), message)
+    elif start and last and values.month_start(last) < values.month_start(start):
+        message = f"latest_start {last.isoformat()} is before start {start.isoformat()}: a window holds the start"
+        r.problem(mapping.of("latest_start"), message)
     if row.fields.get("benefit") is not None and row.fields.get("annual_benefit") is not None:
         r.problem(mapping.of("annual_benefit"), "give benefit (a total) or annual_benefit (per year), not both")
     return row

@@ -313,9 +313,7 @@ def test_moved_projects_and_capacity_before_and_after(demo_model):
     assert np.abs(expected).sum() > 0
     np.testing.assert_allclose(after_minus_before, expected, atol=1e-9)
     totals = optimize.schedule_totals(what_if, shown.option)
-    assert totals["value"] == pytest.approx(
-        shown.objective - what_if.stop_value[demo_model.active].sum(), abs=1e-9
-    )
+    assert totals["value"] == pytest.approx(shown.objective - what_if.stop_value[demo_model.active].sum(), abs=1e-9)
     starts = optimize.schedule_starts(what_if, shown.option)
     assert set(starts) == set(moved["project_id"]) and all(d.day == 1 for d in starts.values())
 
@@ -339,3 +337,28 @@ def test_a_scenario_saved_with_starts_reads_them_back(demo_store_path, tmp_path)
             scenarios.save_scenario(con, "Other", {}, chosen, starts={"P-005": date(2027, 12, 1)})
     finally:
         con.close()
+
+
+def test_frontier_and_why_not_with_shifts_are_schedules(demo_model):
+    settings = optimize.WhatIf(shift=3, allow_drop=True)
+    shifted = optimize.apply_what_if(demo_model, settings)
+    fixed = optimize.apply_what_if(demo_model, optimize.WhatIf(allow_drop=True))
+    levels = (70, 100, 130)
+    with_shifts = optimize.efficient_frontier(shifted, levels, time_limit=None)
+    without = optimize.efficient_frontier(fixed, levels, time_limit=None)
+    assert (with_shifts["status"] == "optimal").all() and (without["status"] == "optimal").all()
+    # The planned starts are among the options: moving can only add value, at every budget level.
+    assert (with_shifts["value"].to_numpy() >= without["value"].to_numpy() - 1e-9).all()
+    for row in with_shifts.itertuples():
+        totals = optimize.schedule_totals(shifted, row.option)
+        assert totals["rnpv"] == pytest.approx(row.rnpv)
+    base = optimize.solve_schedule_exact(shifted.schedule)
+    left_out = next(str(demo_model.project_ids[i]) for i in np.flatnonzero(~base.chosen & (shifted.value > 0)))
+    why = optimize.why_not(shifted, base, left_out, time_limit=None)
+    assert isinstance(why.flipped, optimize.Schedule)
+    assert why.flipped.chosen[demo_model.index_of([left_out])[0]]
+    assert why.value_change <= 1e-9
+    columns = shifted.options.columns(why.flipped.option)
+    assert why.rnpv_change == pytest.approx(
+        shifted.options.rnpv[columns].sum() - optimize.schedule_totals(shifted, base.option)["rnpv"]
+    )
