@@ -125,8 +125,8 @@ def changes_against_plan(what_if, chosen) -> None:
         shown[["change", "project_id", "name", "rnpv_change", "stop_cost"]],
         hide_index=True,
         width="stretch",
-        # No taller than its rows (35 px each, and the header): what the schedule moves follows right below.
-        height=min(400 if not present else 320, 35 * (len(shown) + 1) + 3),
+        # No taller than its rows (and the header): what the schedule moves follows right below.
+        height=min(400 if not present else 320, (45 if present else 35) * (len(shown) + 1) + 3),
         column_config={
             "change": st.column_config.TextColumn("", width="small"),
             "project_id": "Project",

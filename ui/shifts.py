@@ -18,6 +18,8 @@ from ui import layout
 MOVED_ROWS_SHOWN = 8
 MOVED_ROWS_IN_A_ROOM = 5
 ROW_PX = 35
+#: A table row at room-size type.
+ROOM_ROW_PX = 45
 
 
 def shifting(what_if: optimize.WhatIfProblem) -> bool:
@@ -85,12 +87,15 @@ def what_moved(what_if: optimize.WhatIfProblem, selection: optimize.Selection, c
     if moved.empty:
         return
     rows = MOVED_ROWS_IN_A_ROOM if present else MOVED_ROWS_SHOWN
-    st.dataframe(
+    row_px = ROOM_ROW_PX if present else ROW_PX
+    # In a keyed box, so a browser test (and a person's stylesheet) can find the table of moves.
+    st.container(key="whatif_moved").dataframe(
         optimize.moved_rows(moved),
         hide_index=True,
         width="stretch",
-        height=ROW_PX * (min(len(moved), rows) + 1) + 3,
-        key="whatif_moved",
+        height=row_px * (min(len(moved), rows) + 1) + 3,
+        # A room's narrow column drops the months, which "from → to" already says.
+        column_order=("project_id", "name", "move", "rnpv_change") if present else None,
         column_config={
             "project_id": "Project",
             "name": "",
