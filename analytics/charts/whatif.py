@@ -148,15 +148,17 @@ def capacity_before_after(before, after, *, present: bool):
     """Two team × month heatmaps of ``capacity_heatmap``: the plan at its planned starts, then the schedule.
 
     ``before`` and ``after`` are ``optimize.capacity_before_after``'s frames; each title counts its team-months
-    over the limit, so the room reads what the start shifts did to the over-booking.
+    above capacity (with flex), and those beyond the limit (which lets the plan keep its own over-booking), so the
+    room reads what the start shifts did to the load.
     """
 
-    def over(cells) -> int:
-        return int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
-
     def worded(cells) -> str:
-        count = over(cells)
-        return "every team fits" if not count else f"{count} team-month{'' if count == 1 else 's'} over the limit"
+        above = int((cells["demand_fte"] > cells["capacity_fte"] + TINY).sum())
+        beyond = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
+        if not above:
+            return "every team within its capacity"
+        text = f"{above} team-month{'' if above == 1 else 's'} above capacity"
+        return text + (f", {beyond} beyond the limit" if beyond else ", within flex and the plan's own bookings")
 
     return (
         capacity_heatmap(before, present=present, title=f"Before, the plan as planned: {worded(before)}"),
