@@ -109,6 +109,12 @@ def test_a_shift_link_shows_the_proven_schedule_and_what_moved_as_the_analytics_
     assert shown["move"].iloc[0] == f"{first['planned_start']:%b %Y} → {first['start']:%b %Y}"
     assert any(m.value == optimize.moved_sentence(what_if, moved) for m in at.markdown)
 
+    # "Back to the plan" takes the lever back to 0 and out of the link, with the other levers.
+    settled(at.button(key="whatif_reset").click().run())
+    assert problems(at) == []
+    assert at.slider(key="shift").value == 0 and "shift" not in at.query_params
+    assert moved_table(at) is None
+
 
 def test_with_shifts_the_capacity_tab_shows_the_plan_before_and_the_schedule_after(monkeypatch, shift_store, expected):
     what_if, best = expected
