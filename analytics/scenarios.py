@@ -352,11 +352,6 @@ def scenario_column(scenario_id: str) -> str:
     return f"chosen:{scenario_id}"
 
 
-def start_column(scenario_id: str) -> str:
-    """Return the column of ``compare``'s starts table that holds the scenario's start of each moved project."""
-    return f"start:{scenario_id}"
-
-
 def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scenario_ids: Sequence[str]) -> dict:
     """Compare two to four scenarios side by side, each valued under its own settings on today's store.
 
@@ -368,32 +363,21 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
     one) and a bool column per scenario keyed :func:`scenario_column` (never its name, which could be
     ``project_id``), sorted with the disagreements first;
     ``budget``: fiscal_year, scenario, spend, budget;
-    ``starts``: one row per project that some scenario starts away from its planned start (saved with start
-    shifts): project_id, name, planned_start and a column per scenario keyed :func:`start_column` with its start
-    there (NaT where that scenario starts it as planned or leaves it out).
-
-    A scenario saved with start shifts is valued at its saved starts (``optimize.schedule_summary``), one without
-    at the planned starts.
+    ``starts``: scenario_id, name, project_id, start: each chosen project a scenario saved with shifts starts away
+    from its planned start (money, budget and capacity above are at those starts).
     """
     ids = list(dict.fromkeys(scenario_ids))
     if not 2 <= len(ids) <= COMPARE_AT_MOST:
         raise ScenarioError(f"Pick two to {COMPARE_AT_MOST} scenarios to compare; {len(ids)} picked.")
-    rows, membership, budgets, moved = [], {}, [], {}
+    rows, membership, budgets, starts = [], {}, [], []
     for scenario_id in ids:
         scenario = load_scenario(con, scenario_id)
         what_if = optimize.apply_what_if(model, scenario.what_if)
         chosen = _chosen_mask(model, scenario.chosen)
-        option = optimize.option_from_starts(what_if, chosen, scenario.starts)
-        if option is None:
-            summary = optimize.selection_summary(what_if, chosen)
-            cells = optimize.capacity_use(what_if, chosen)
-            use = optimize.budget_use(what_if, chosen)
-            moved[start_column(scenario.scenario_id)] = {}
-        else:
-            summary = optimize.schedule_summary(what_if, option)
-            cells = optimize.schedule_capacity_use(what_if, option)
-            use = optimize.schedule_budget_use(what_if, option)
-            moved[start_column(scenario.scenario_id)] = optimize.schedule_starts(what_if, option)
+        option = optimize.option_of_starts(what_if, chosen, scenario.starts)
+        # Saved with shifts: the money and the load at the starts it chose.
+        summary = optimize.schedule_summary(what_if, option)
+        cells = optimize.schedule_capacity_use(what_if, option)
         limited = cells[cells["capacity_fte"] > 0]
         spend = float(summary["spend"])
         rows.append(
@@ -414,6 +398,11 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
             }
         )
         membership[scenario_column(scenario.scenario_id)] = set(scenario.chosen)
+        for project_id, start in sorted(scenario.starts.items()):
+            starts.append(
+                {"scenario_id": scenario.scenario_id, "name": scenario.name, "project_id": project_id, "start": start}
+            )
+        use = optimize.schedule_budget_use(what_if, option)
         budgets.append(use.assign(scenario=scenario.name)[["fiscal_year", "scenario", "spend", "budget"]])
     every = sorted(set().union(*membership.values()))
     names = dict(zip(model.project_ids.astype(str), model.names.astype(str), strict=True))
@@ -425,26 +414,8 @@ def compare(con: duckdb.DuckDBPyConnection, model: optimize.PortfolioModel, scen
         "summary": pd.DataFrame(rows),
         "projects": projects,
         "budget": pd.concat(budgets, ignore_index=True),
-        "starts": _compared_starts(model, names, moved),
+        "starts": pd.DataFrame(starts, columns=["scenario_id", "name", "project_id", "start"]),
     }
-
-
-def _compared_starts(model: optimize.PortfolioModel, names: dict, moved: dict) -> pd.DataFrame:
-    """Return ``compare``'s starts table from each scenario's ``{project_id: start}`` of its moved projects."""
-    shifted = sorted(set().union(*(starts.keys() for starts in moved.values())))
-    planned = {}
-    if model.planned_start is not None:
-        planned = dict(zip(model.project_ids.astype(str), model.planned_start.astype("datetime64[D]"), strict=True))
-    table = pd.DataFrame(
-        {
-            "project_id": shifted,
-            "name": [names.get(p, "") for p in shifted],
-            "planned_start": pd.to_datetime(pd.Series([planned.get(p) for p in shifted], dtype=object)),
-        }
-    )
-    for column, starts in moved.items():
-        table[column] = pd.to_datetime(pd.Series([starts.get(p) for p in shifted], dtype=object))
-    return table
 
 
 # --- Decisions -------------------------------------------------------------------------------------------------

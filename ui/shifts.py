@@ -9,9 +9,10 @@ figure; at 0 they draw nothing, so the page is exactly what it was without the l
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from analytics import charts, optimize, scenarios, simulate
+from analytics import charts, optimize, simulate
 from ui import layout
 
 #: Rows of the moved-projects table before it scrolls (fewer in a room, where the headline must stay in view).
@@ -129,23 +130,22 @@ def compared_starts(starts, summary) -> None:
     """
     if starts.empty:
         return
+    # One column per scenario, in the comparison's order (blank: as planned there, or not chosen).
+    by_scenario = starts.pivot(index="project_id", columns="scenario_id", values="start")
+    order = [s for s in summary["scenario_id"] if s in by_scenario.columns]
+    table = by_scenario.reindex(columns=order).apply(pd.to_datetime).reset_index()
+    names = dict(zip(summary["scenario_id"], summary["name"], strict=True))
     st.markdown(
-        f"**Starts that differ from plan**: {len(starts)} project{'' if len(starts) == 1 else 's'} start in "
+        f"**Starts that differ from plan**: {len(table)} project{'' if len(table) == 1 else 's'} start in "
         "another month in some of these scenarios (blank: as planned, or not chosen)."
     )
-    month = "MMM YYYY"
     st.dataframe(
-        starts,
+        table,
         hide_index=True,
         width="stretch",
         key="compared_starts",
         column_config={
             "project_id": "Project",
-            "name": "",
-            "planned_start": st.column_config.DateColumn("Planned start", format=month),
-            **{
-                scenarios.start_column(scenario_id): st.column_config.DateColumn(name, format=month)
-                for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
-            },
+            **{s: st.column_config.DateColumn(names[s], format="MMM YYYY") for s in order},
         },
     )

@@ -52,6 +52,8 @@ EXAMPLE_ROWS: dict[str, dict[str, str]] = {
         "health": "green",
         "mandatory": "false",
         "description": "Guided set-up for new accounts",
+        "earliest_start": "2026-11-01",
+        "latest_start": "2027-02-01",
         "stop_cost": "60000",
     },
     "project_cashflows": {"project_id": "P-001", "period": "2026-11-01", "cost": "120000", "benefit": "0"},

@@ -79,16 +79,22 @@ With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None
                                                          # planned_demand_fte: the same projects at planned starts
     optimize.schedule_budget_use(what_if, shown.option)  # as budget_use, spend at the chosen starts
     optimize.schedule_totals(what_if, shown.option)      # as selection_totals, rNPV at the chosen starts
+    optimize.schedule_summary(what_if, shown.option)     # as selection_summary (the tiles), at the chosen starts
     optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
                                                          # for scenarios.save_scenario(..., starts=...)
-    optimize.schedule_summary(what_if, shown.option)     # selection_summary's keys at the chosen starts (tiles)
+    optimize.option_of_starts(what_if, chosen, scenario.starts)   # a saved scenario's schedule back
     optimize.capacity_before_after(what_if, shown.option)    # (the plan's use, the schedule's use): the heatmaps
-    optimize.option_from_starts(what_if, chosen, scenario.starts)  # a saved scenario's schedule, read back
     optimize.answer_status(what_if, shown, proving)      # (kind, sentence): how sure the answer is, either kind
-    # efficient_frontier, why_not, marginal_fte and marginal_budget take the Schedule as they take a Selection,
-    # and answer over schedules (the best projects and starts for each budget, flip or raised limit).
 
-``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves.
+    optimize.efficient_frontier(what_if, ...)            # with shifts: each level a schedule, plus an option column
+    optimize.why_not(what_if, shown, "P-0042")           # with shifts: the flip re-solves the schedule (a Schedule)
+    optimize.marginal_fte(...), optimize.marginal_budget(...)   # likewise
+
+``select_schedule`` (CONTRACT.md) solves bare arrays; ``make_schedule`` builds the ``ScheduleProblem`` it solves;
+``solve_schedule_by_priority`` is Microsoft Project's resourcing (priority order, delay, else drop), the baseline.
+Starts: option ``s`` of a candidate is ``s − shift`` months from its planned start; the planned start is always
+an option; an earlier start needs a window reaching before it (``WhatIf.shift``'s docstring); a
+``finish_to_start`` dependency the planned dates already break stays one in choice, so the plan stays feasible.
 
 Statuses
 --------
@@ -141,6 +147,7 @@ from analytics.optimize.report import (
     plan_sentence,
     schedule_budget_use,
     schedule_capacity_use,
+    schedule_summary,
     selection_summary,
     selection_table,
     why_not_sentence,
@@ -156,7 +163,7 @@ from analytics.optimize.schedule import (
     solve_schedule_exact,
     solve_schedule_fast,
 )
-from analytics.optimize.shifts import capacity_before_after, option_from_starts, schedule_summary
+from analytics.optimize.shifts import capacity_before_after
 from analytics.optimize.whatif import (
     StartOptions,
     WhatIf,
@@ -165,6 +172,7 @@ from analytics.optimize.whatif import (
     base_budget,
     budget_limits,
     forward_value_parts,
+    option_of_starts,
     schedule_starts,
     schedule_totals,
     selection_totals,
@@ -180,8 +188,6 @@ __all__ = [
     "capacity_before_after",
     "moved_rows",
     "moved_sentence",
-    "option_from_starts",
-    "schedule_summary",
     "DEFAULT_FRONTIER_PCTS",
     "OPTIMAL_GAP",
     "STATUS_CANCELLED",
@@ -225,10 +231,12 @@ __all__ = [
     "greedy_schedule",
     "make_schedule",
     "moved_projects",
+    "option_of_starts",
     "schedule_budget_use",
     "schedule_capacity_use",
     "schedule_lp",
     "schedule_starts",
+    "schedule_summary",
     "schedule_totals",
     "select_schedule",
     "solve_schedule_by_priority",

@@ -22,7 +22,7 @@ from analytics.optimize.feasibility import (
 )
 from analytics.optimize.model import PLAN_DECISION
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY, Selection
-from analytics.optimize.whatif import WhatIfProblem, selection_totals
+from analytics.optimize.whatif import WhatIfProblem, schedule_totals, selection_totals
 
 #: How many names a sentence lists before it says "and N more".
 NAMES_SHOWN = 4
@@ -288,6 +288,20 @@ def moved_projects(what_if: WhatIfProblem, option: np.ndarray) -> pd.DataFrame:
     )
     order = np.lexsort((table["project_id"].to_numpy(), -table["rnpv_change"].abs().to_numpy()))
     return table.iloc[order].reset_index(drop=True)
+
+
+def schedule_summary(what_if: WhatIfProblem, option: np.ndarray) -> dict:
+    """Return :func:`selection_summary` of a schedule: ``value``, ``rnpv``, ``spend`` and ``budget_use`` at its starts.
+
+    The plan's figures (``plan_*``) stay at the planned starts; at shift 0 this is ``selection_summary``.
+    """
+    option = np.asarray(option, dtype=np.int64)
+    summary = selection_summary(what_if, option >= 0)
+    totals = schedule_totals(what_if, option)
+    summary.update(value=totals["value"], rnpv=totals["rnpv"], spend=totals["spend"])
+    budget = summary["budget"]
+    summary["budget_use"] = totals["spend"] / budget if budget > 0 else float("nan")
+    return summary
 
 
 def schedule_budget_use(what_if: WhatIfProblem, option: np.ndarray) -> pd.DataFrame:

@@ -710,3 +710,27 @@ def schedule_starts(what_if: WhatIfProblem, option: np.ndarray) -> dict:
     owners = options.schedule.owner[moved]
     months = options.start_month[moved].astype("datetime64[D]")
     return {str(what_if.model.project_ids[i]): month.astype(object) for i, month in zip(owners, months, strict=True)}
+
+
+def option_of_starts(what_if: WhatIfProblem, chosen: np.ndarray, starts: dict) -> np.ndarray:
+    """Return the schedule (one option or -1 per candidate) of a selection and its saved starts.
+
+    ``starts`` is ``{project_id: date}`` as a scenario saved with shifts reads back; a chosen project without one,
+    or whose start is no longer one of its options, starts as planned. At shift 0 every chosen project does.
+    """
+    chosen = np.asarray(chosen, dtype=bool)
+    if what_if.options is None:
+        return np.where(chosen, 0, -1).astype(np.int64)
+    options = what_if.options
+    option = options.planned(chosen)
+    schedule = options.schedule
+    for project_id, start in starts.items():
+        found = what_if.model.index_of([project_id])
+        if not len(found) or not chosen[found[0]]:
+            continue
+        i = int(found[0])
+        mine = np.arange(schedule.first[i], schedule.first[i + 1])
+        match = mine[options.start_month[mine] == np.datetime64(start, "M")]
+        if len(match):
+            option[i] = schedule.slot[match[0]]
+    return option

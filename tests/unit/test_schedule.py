@@ -331,6 +331,18 @@ def test_a_scenario_saved_with_starts_reads_them_back(demo_store_path, tmp_path)
         )
         loaded = scenarios.load_scenario(con, scenario_id)
         assert loaded.starts == {"P-004": date(2027, 12, 1)} and loaded.what_if.shift == 3
+        # Compared at the starts it was saved with: a later start is worth less than the same projects as planned.
+        planned = scenarios.save_scenario(con, "As planned", optimize.WhatIf(shift=3).to_dict(), chosen)
+        model = optimize.prepare_model(con)
+        compared = scenarios.compare(con, model, [scenario_id, planned])
+        assert compared["starts"].to_dict("records") == [
+            {"scenario_id": scenario_id, "name": "Later", "project_id": "P-004", "start": date(2027, 12, 1)}
+        ]
+        later, as_planned = compared["summary"]["rnpv"]
+        what_if = optimize.apply_what_if(model, optimize.WhatIf(shift=3))
+        option = optimize.option_of_starts(what_if, np.isin(model.project_ids, chosen), loaded.starts)
+        assert option[model.index_of(["P-004"])[0]] != 3  # the saved start is one of its options
+        assert later == pytest.approx(optimize.schedule_totals(what_if, option)["rnpv"]) and later != as_planned
         with pytest.raises(scenarios.ScenarioError, match="first day of a month"):
             scenarios.save_scenario(con, "Mid", {}, chosen, starts={"P-004": date(2027, 12, 15)})
         with pytest.raises(scenarios.ScenarioError, match="no project the scenario chooses"):
