@@ -197,3 +197,21 @@ def simulate_selection(what_if, chosen, **options) -> Simulation:
     return simulate_npv(
         what_if.pv_benefit[chosen], what_if.pv_cost[chosen], what_if.probability_of_success[chosen], **options
     )
+
+
+def simulate_schedule(what_if, option, **options) -> Simulation:
+    """Simulate the NPV of a schedule of an ``analytics.optimize.WhatIfProblem`` with start shifts.
+
+    As :func:`simulate_selection`, with each chosen project's present values at its chosen start
+    (``WhatIfProblem.options``); ``option`` is the ``Schedule``'s (-1 = not chosen). Without shifts it is
+    :func:`simulate_selection` of ``option >= 0``.
+    """
+    option = np.asarray(option, dtype=np.int64)
+    starts = what_if.options
+    if starts is None:
+        return simulate_selection(what_if, option >= 0, **options)
+    columns = starts.columns(option)
+    owner = starts.schedule.owner[columns]
+    return simulate_npv(
+        starts.pv_benefit[columns], starts.pv_cost[columns], what_if.probability_of_success[owner], **options
+    )

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analytics import charts, formatting, scenarios, text
-from ui import auth, data, decisions, layout, review, shell, state, whatif
+from ui import auth, data, decisions, layout, review, shell, shifts, state, whatif
 
 shell.ensure_framed()
 
@@ -102,6 +102,7 @@ else:
             for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
         },
     )
+    shifts.compared_starts(comparison["starts"], summary)
 
 st.subheader("Saved scenarios", anchor=False)
 st.caption(f"{len(saved)} in this store, newest first.")

@@ -1,8 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from analytics import charts, finance, formatting, optimize, scenarios, simulate, text
-from ui import auth, data, layout, review, shell, state, weights, whatif
+from analytics import charts, finance, formatting, optimize, scenarios, text
+from ui import auth, data, layout, review, shell, shifts, state, weights, whatif
 
 shell.ensure_framed()
 
@@ -28,45 +28,20 @@ if model.n == 0:
 labels = {str(p): f"{p} · {n}" for p, n in zip(model.project_ids, model.names, strict=True)}
 
 
+#: How the page shows each kind of ``optimize.answer_status``: the box and its icon (the words live in report).
+STATUS_BOXES = {
+    optimize.ANSWER_INFEASIBLE: (st.error, ":material/block:"),
+    optimize.ANSWER_PROVING: (st.info, ":material/hourglass_top:"),
+    optimize.ANSWER_FIXED: (st.info, ":material/lock:"),
+    optimize.ANSWER_PROVEN: (st.success, ":material/verified:"),
+    optimize.ANSWER_STOPPED: (st.warning, ":material/warning:"),
+}
+
+
 def status_line(answer: whatif.Answer, what_if) -> None:
-    selection = answer.selection
-    must_in, must_out = optimize.forced_sets(what_if.problem)
-    free = int((~must_in & ~must_out).sum())
-    if selection.status == optimize.STATUS_INFEASIBLE:
-        conflict = selection.conflict
-        hint = ""
-        if conflict is not None and conflict.kind == "overrun" and not conflict.all_mandatory:
-            hint = (
-                " To cut below the plan, turn on “Allow dropping planned projects” or “Allow stopping active "
-                "projects”, or raise the budget."
-            )
-        st.error(
-            f"No portfolio meets these settings: {optimize.conflict_sentence(conflict)}{hint}",
-            icon=":material/block:",
-        )
-    elif answer.proving:
-        st.info(
-            f"Best found so far, within {selection.gap:.1%} of the optimum; proving the optimum…",
-            icon=":material/hourglass_top:",
-        )
-    elif not free:
-        st.info(
-            "Nothing is left to choose: every candidate is fixed by these settings (kept from the plan, mandatory, "
-            "forced or blocked), so the answer is what they fix.",
-            icon=":material/lock:",
-        )
-    elif selection.proven:
-        st.success(
-            f"Proven optimal: no selection of the {free} candidates these settings leave free is worth more "
-            f"(solved in {selection.seconds:.2f} s).",
-            icon=":material/verified:",
-        )
-    else:
-        st.warning(
-            f"Stopped before proving the optimum ({selection.status.replace('_', ' ')}): at most "
-            f"{selection.gap:.1%} from it.",
-            icon=":material/warning:",
-        )
+    kind, sentence = optimize.answer_status(what_if, answer.selection, answer.proving)
+    box, icon = STATUS_BOXES[kind]
+    box(sentence, icon=icon)
 
 
 def headline(summary: dict, what_if) -> None:
@@ -150,7 +125,8 @@ def changes_against_plan(what_if, chosen) -> None:
         shown[["change", "project_id", "name", "rnpv_change", "stop_cost"]],
         hide_index=True,
         width="stretch",
-        height=400 if not present else 320,
+        # No taller than its rows (and the header): what the schedule moves follows right below.
+        height=min(400 if not present else 320, (45 if present else 35) * (len(shown) + 1) + 3),
         column_config={
             "change": st.column_config.TextColumn("", width="small"),
             "project_id": "Project",
@@ -232,10 +208,10 @@ def price_tags(what_if, base) -> None:
                 st.caption("Brings in " + ", ".join(labels.get(p, p) for p in extra.entering))
 
 
-def uncertainty(what_if, chosen) -> None:
+def uncertainty(what_if, selection, chosen) -> None:
     result = whatif.memo(
-        ("mc", what_if.params, chosen.tobytes()),
-        lambda: simulate.simulate_selection(what_if, chosen, trials=10_000, seed=7),
+        ("mc", what_if.params, shifts.answer_key(what_if, selection, chosen)),
+        lambda: shifts.simulated(what_if, selection, chosen, trials=10_000, seed=7),
     )
     layout.tile_row(
         [
@@ -256,7 +232,7 @@ def uncertainty(what_if, chosen) -> None:
 SAVED_KEY = "_whatif_saved"
 
 
-def save_form(params, chosen) -> None:
+def save_form(params, chosen, starts) -> None:
     if not auth.may("editor"):
         st.info(
             "Saving a scenario needs the editor role: every lever and answer here is yours to explore, and a link "
@@ -270,7 +246,7 @@ def save_form(params, chosen) -> None:
         note = st.text_area("Note", placeholder="Why this scenario matters (optional)", height=80)
         if st.form_submit_button("Save scenario", icon=":material/save:", type="primary"):
             try:
-                whatif.save_scenario(name, params, model.project_ids[chosen], note)
+                whatif.save_scenario(name, params, model.project_ids[chosen], note, starts=starts)
             except (scenarios.ScenarioError, data.StoreError) as problem:
                 st.error(text.markdown(str(problem)), icon=":material/error:")
             else:
@@ -319,11 +295,12 @@ def what_if_answer() -> None:
     # Infeasible settings still draw every tab: budget and capacity show the plan against the settings' limits.
     chosen = selection.chosen if feasible else model.in_plan
     conflict = "" if feasible else (optimize.conflict_sentence(selection.conflict) or "")
+    answer_key = shifts.answer_key(what_if, selection, chosen)  # with start shifts, the starts tell answers apart
     with answer_column:
         status_line(answer, what_if)
         st.caption(text.markdown(optimize.plan_sentence(model)) + " · " + optimize.baseline_sentence(what_if))
         if feasible:
-            summary = optimize.selection_summary(what_if, chosen)
+            summary = shifts.summary(what_if, selection, chosen)
             headline(summary, what_if)
             frontier, current = whatif.frontier(what_if)
             chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
@@ -336,6 +313,7 @@ def what_if_answer() -> None:
                     st.caption("Computing the frontier for these settings…")
             with change_column:
                 changes_against_plan(what_if, chosen)
+                shifts.what_moved(what_if, selection, chosen, present=present)
     # Only the open tab is computed: a slider move pays for what is on screen, not for a Monte Carlo out of sight.
     budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
         ["Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario"],
@@ -349,9 +327,9 @@ def what_if_answer() -> None:
                 plan_use_caption(conflict)
             layout.chart(
                 whatif.memo(
-                    ("budget_figure", params, chosen.tobytes(), present),
+                    ("budget_figure", params, answer_key, present),
                     lambda: charts.budget_by_year(
-                        optimize.budget_use(what_if, chosen), currency=currency, present=present
+                        shifts.budget_use(what_if, selection, chosen), currency=currency, present=present
                     ),
                 ),
                 key="whatif_budget",
@@ -360,20 +338,23 @@ def what_if_answer() -> None:
         with capacity_tab:
             if not feasible:
                 plan_use_caption(conflict)
-            layout.chart(
-                whatif.memo(
-                    ("capacity_figure", params, chosen.tobytes(), present),
-                    lambda: charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
-                ),
-                key="whatif_capacity",
-            )
+            if shifts.shifting(what_if):
+                shifts.capacity(what_if, selection, chosen, present=present, memo=whatif.memo)
+            else:
+                layout.chart(
+                    whatif.memo(
+                        ("capacity_figure", params, chosen.tobytes(), present),
+                        lambda: charts.selection_capacity(optimize.capacity_use(what_if, chosen), present=present),
+                    ),
+                    key="whatif_capacity",
+                )
     for tab, draw in ((why_tab, why_not_panel), (price_tab, price_tags), (risk_tab, uncertainty)):
         if tab.open:
             with tab:
                 if not feasible:
                     needs_an_answer(conflict)
                 elif draw is uncertainty:
-                    uncertainty(what_if, chosen)
+                    uncertainty(what_if, selection, chosen)
                 else:
                     draw(what_if, selection)
     if save_tab.open:
@@ -381,7 +362,7 @@ def what_if_answer() -> None:
             if not feasible:
                 needs_an_answer(conflict)
             else:
-                save_form(params, chosen)
+                save_form(params, chosen, shifts.starts(what_if, selection, chosen))
     if whatif.waiting() or weights.waiting():
         await_proof()
 

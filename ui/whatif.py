@@ -36,6 +36,8 @@ POLL_EVERY_S = 0.5
 #: Per budget level of the frontier sweep.
 FRONTIER_LEVEL_LIMIT_S = 5.0
 EXACT_LIMIT_S = 60.0
+#: The start-shift lever's longest shift: a year either way is as far as a portfolio board plans a move.
+MAX_SHIFT_MONTHS = 12
 
 PENDING_KEY = "_whatif_pending"
 FRONTIER_PENDING_KEY = "_whatif_frontier_pending"
@@ -103,19 +105,28 @@ def problem(params: optimize.WhatIf) -> optimize.WhatIfProblem:
 def best_selection(what_if: optimize.WhatIfProblem) -> Answer:
     """The proven optimum when known (or arriving within ``EXACT_WAIT_S``), else the fast answer while proving."""
     workers = _workers(*_here())
-    key = ("exact", what_if.params)
+    # With start shifts the question is a schedule (which projects and when): the same flow, other solvers.
+    schedule = what_if.schedule
+    key = ("exact" if schedule is None else "schedule", what_if.params)
     exact = workers["exact"].result(key)
     if isinstance(exact, optimize.Selection):
         return Answer(exact, proving=False)
-    fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_fast(what_if.problem))
+    if schedule is None:
+        fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_fast(what_if.problem))
+    else:
+        fast = workers["memo"].get(("fast", what_if.params), lambda: optimize.solve_schedule_fast(schedule))
     if isinstance(exact, Exception):  # the proof failed: the fast answer is final, and says it is not proven
         return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_INFEASIBLE:
         return Answer(fast, proving=False)
     if fast.status == optimize.STATUS_OPTIMAL:
         return Answer(fast, proving=False)
-    start = fast.chosen if fast.feasible else None
-    workers["exact"].submit_exact(key, what_if.problem, start=start, time_limit=EXACT_LIMIT_S)
+    if schedule is None:
+        start = fast.chosen if fast.feasible else None
+        workers["exact"].submit_exact(key, what_if.problem, start=start, time_limit=EXACT_LIMIT_S)
+    else:
+        start = fast.option if fast.feasible else None
+        workers["exact"].submit_schedule(key, schedule, start=start, time_limit=EXACT_LIMIT_S)
     # A small store is proven within the wait, so it never flashes a provisional answer; a large one answers at once.
     exact = workers["exact"].wait(key, EXACT_WAIT_S if what_if.model.n <= SMALL_MODEL else 0.0)
     if isinstance(exact, optimize.Selection):
@@ -220,6 +231,22 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         help="Off: the plan's projects that have not started (approved, or chosen by the latest decision) stay in. "
         "On: the optimiser may drop one; it has not started, so only its rNPV is lost.",
     )
+    shift = int(
+        st.slider(
+            "Allow start shifts up to N months",
+            0,
+            MAX_SHIFT_MONTHS,
+            0,
+            1,
+            key="shift",
+            bind="query-params",
+            format="%d months",
+            help="0: every project starts as planned. N: the optimiser also chooses when each proposed or approved "
+            "project starts, up to N months from its planned start and inside its start window (earliest to latest "
+            "start); active projects never move. A later start moves its cost, benefit and team demand with it, so "
+            "its rNPV at the valuation date falls.",
+        )
+    )
     alpha = st.slider(
         "Money ↔ strategy (α)",
         0.0,
@@ -323,6 +350,7 @@ def controls(portfolio_model: optimize.PortfolioModel, discount_rate: float) -> 
         run_rate_floor=run_rate,
         allow_stop=not keep_active,
         allow_drop=not keep_planned,
+        shift=shift,
     )
 
 
@@ -343,6 +371,7 @@ def lever_defaults(portfolio_model: optimize.PortfolioModel, discount_rate: floa
         "run_rate": False,
         "allow_stop": False,
         "allow_drop": False,
+        "shift": 0,
         "force_in": [],
         "force_out": [],
     }
@@ -379,6 +408,7 @@ LEVER_KEYS = (
     "run_rate",
     "allow_stop",
     "allow_drop",
+    "shift",
     "force_in",
     "force_out",
     strategy.AHP_PARAM,
@@ -406,6 +436,8 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
             query[key] = f"{value:g}"
     if params.benefit_delay_months:
         query["delay"] = str(params.benefit_delay_months)
+    if params.shift:
+        query["shift"] = str(params.shift)
     for objective, weight in params.objective_weights:
         query[f"w_{objective}"] = f"{weight:g}"
     for team, fte in params.capacity_fte_delta:
@@ -425,8 +457,11 @@ def query_of(params: optimize.WhatIf) -> dict[str, str]:
     return query
 
 
-def save_scenario(name: str, params: optimize.WhatIf, project_ids, note: str | None) -> str:
+def save_scenario(name: str, params: optimize.WhatIf, project_ids, note: str | None, *, starts=None) -> str:
     """Save these settings and this selection as a scenario by the signed-in editor; return its id.
+
+    ``starts`` (with start shifts): ``{project_id: start month}`` of the chosen projects that do not start as
+    planned (``scenarios.save_scenario``'s).
 
     Raises ``auth.Refused`` for a viewer or a person without access, ``scenarios.ScenarioError`` for a bad name,
     and the store's sentences (through ``data.write``, which confirms the save only if the file is still the one
@@ -434,7 +469,13 @@ def save_scenario(name: str, params: optimize.WhatIf, project_ids, note: str | N
     """
     identity = auth.require("editor", "Saving a scenario")
     return data.write(
-        scenarios.save_scenario, name, params.to_dict(), list(project_ids), created_by=identity.name, note=note or None
+        scenarios.save_scenario,
+        name,
+        params.to_dict(),
+        list(project_ids),
+        created_by=identity.name,
+        note=note or None,
+        starts=starts or None,
     )
 
 

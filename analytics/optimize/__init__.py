@@ -85,6 +85,8 @@ With start shifts (``WhatIf(shift=N)``, N > 0; at 0 ``what_if.schedule`` is None
     optimize.schedule_starts(what_if, shown.option)      # {project_id: start date} of the moved chosen projects,
                                                          # for scenarios.save_scenario(..., starts=...)
     optimize.option_of_starts(what_if, chosen, scenario.starts)   # a saved scenario's schedule back
+    optimize.capacity_before_after(what_if, shown.option)    # (the plan's use, the schedule's use): the heatmaps
+    optimize.answer_status(what_if, shown, proving)      # (kind, sentence): how sure the answer is, either kind
 
     optimize.efficient_frontier(what_if, ...)            # with shifts: each level a schedule, plus an option column
     optimize.why_not(what_if, shown, "P-0042")           # with shifts: the flip re-solves the schedule (a Schedule)
@@ -129,7 +131,13 @@ from analytics.optimize.problem import (
     make_problem,
 )
 from analytics.optimize.report import (
+    ANSWER_FIXED,
+    ANSWER_INFEASIBLE,
+    ANSWER_PROVEN,
+    ANSWER_PROVING,
+    ANSWER_STOPPED,
     amount_text,
+    answer_status,
     baseline_sentence,
     binding_rows,
     budget_use,
@@ -139,6 +147,8 @@ from analytics.optimize.report import (
     fragility_sentence,
     fragility_summary,
     moved_projects,
+    moved_rows,
+    moved_sentence,
     objective_definition,
     plan_sentence,
     schedule_budget_use,
@@ -159,6 +169,7 @@ from analytics.optimize.schedule import (
     solve_schedule_exact,
     solve_schedule_fast,
 )
+from analytics.optimize.shifts import capacity_before_after
 from analytics.optimize.whatif import (
     StartOptions,
     WhatIf,
@@ -174,6 +185,15 @@ from analytics.optimize.whatif import (
 )
 
 __all__ = [
+    "ANSWER_FIXED",
+    "ANSWER_INFEASIBLE",
+    "ANSWER_PROVEN",
+    "ANSWER_PROVING",
+    "ANSWER_STOPPED",
+    "answer_status",
+    "capacity_before_after",
+    "moved_rows",
+    "moved_sentence",
     "DEFAULT_FRONTIER_PCTS",
     "MAX_SOLVES_PER_SIDE",
     "RESOLUTION",

@@ -18,10 +18,11 @@ from analytics.optimize.feasibility import (
     CONFLICT_NEEDS_EXCLUDED,
     CONFLICT_OVERRUN,
     Conflict,
+    forced_sets,
 )
 from analytics.optimize.fragility import ALPHA, Fragility, Side
 from analytics.optimize.model import PLAN_DECISION
-from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY
+from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY, Selection
 from analytics.optimize.whatif import WhatIfProblem, schedule_totals, selection_totals
 
 #: How many names a sentence lists before it says "and N more".
@@ -483,4 +484,103 @@ def fragility_summary(found: Fragility) -> str:
         f"One lever at a time, the others as set: {found.solves} exact solves in {found.seconds:.1f} s, {how} "
         f"(a range is narrowed to {found.resolution:g} of α or of a weight's share of the total weight, with at most "
         f"{found.max_solves} solves a side)."
+    )
+
+
+def moved_sentence(what_if: WhatIfProblem, moved: pd.DataFrame) -> str:
+    """Return the line above the moved-projects table (``moved`` from ``moved_projects``): how many, which way, worth.
+
+    ``"**What moves**: 3 projects start away from plan (2 later, 1 earlier); at their new starts their rNPV
+    changes by −$0.4M."``
+    """
+    shift = what_if.params.shift
+    if moved.empty:
+        return (
+            f"**What moves**: nothing; every chosen project starts as planned (shifts of up to {shift} month"
+            f"{'' if shift == 1 else 's'} are allowed, and none is worth it)."
+        )
+    count = len(moved)
+    later, earlier = int((moved["months"] > 0).sum()), int((moved["months"] < 0).sum())
+    ways = ", ".join(
+        part for part in (f"{later} later" if later else "", f"{earlier} earlier" if earlier else "") if part
+    )
+    change = float(moved["rnpv_change"].sum())
+    return (
+        f"**What moves**: {count} project{'' if count == 1 else 's'} start{'s' if count == 1 else ''} away from "
+        f"plan ({ways}); at the new starts {'its' if count == 1 else 'their'} rNPV changes by "
+        f"{'+' if change >= 0 else ''}{money(change, what_if.model.currency)}."
+    )
+
+
+def moved_rows(moved: pd.DataFrame) -> pd.DataFrame:
+    """Return the moved-projects table as shown.
+
+    Columns ``project_id``, ``name``, ``move`` (``"Mar 2027 → Jun 2027"``), ``months`` and ``rnpv_change``.
+    """
+
+    def month(values) -> list[str]:
+        return [pd.Timestamp(v).strftime("%b %Y") for v in values]
+
+    move = [f"{a} → {b}" for a, b in zip(month(moved["planned_start"]), month(moved["start"]), strict=True)]
+    return pd.DataFrame(
+        {
+            "project_id": moved["project_id"].to_numpy(),
+            "name": moved["name"].to_numpy(),
+            "move": move,
+            "months": moved["months"].to_numpy(),
+            "rnpv_change": moved["rnpv_change"].to_numpy(),
+        }
+    )
+
+
+#: How sure an answer is, as the page shows it (``answer_status``'s first item).
+ANSWER_INFEASIBLE = "infeasible"
+ANSWER_PROVING = "proving"
+ANSWER_FIXED = "fixed"
+ANSWER_PROVEN = "proven"
+ANSWER_STOPPED = "stopped"
+
+
+def answer_status(what_if: WhatIfProblem, selection: Selection, proving: bool) -> tuple[str, str]:
+    """Return how sure the answer on screen is, and the sentence that says so: ``(kind, sentence)``.
+
+    ``kind`` is ``"infeasible"`` (the conflict, and what would make room), ``"proving"`` (the fast answer and its
+    gap while the proof runs), ``"fixed"`` (the settings leave nothing to choose), ``"proven"`` or ``"stopped"``
+    (stopped before the proof, with the gap). With start shifts the answer is a schedule, and says so.
+    """
+    must_in, must_out = forced_sets(what_if.problem)
+    free = int((~must_in & ~must_out).sum())
+    shift = what_if.params.shift
+    what = "selection" if not shift else "schedule"
+    if selection.status == STATUS_INFEASIBLE:
+        conflict = selection.conflict
+        hint = ""
+        if conflict is not None and conflict.kind == CONFLICT_OVERRUN and not conflict.all_mandatory:
+            hint = (
+                " To cut below the plan, turn on “Allow dropping planned projects” or “Allow stopping active "
+                "projects”, or raise the budget."
+            )
+        return ANSWER_INFEASIBLE, f"No portfolio meets these settings: {conflict_sentence(conflict)}{hint}"
+    if proving:
+        return ANSWER_PROVING, (
+            f"Best {what} found so far, within {selection.gap:.1%} of the optimum; proving the optimum…"
+        )
+    if not free:
+        return ANSWER_FIXED, (
+            "Nothing is left to choose: every candidate is fixed by these settings (kept from the plan, mandatory, "
+            "forced or blocked), so the answer is what they fix."
+        )
+    if selection.proven:
+        when = (
+            ""
+            if not shift
+            else f" (which projects, and when each starts, up to {shift} month{'' if shift == 1 else 's'} from plan)"
+        )
+        return ANSWER_PROVEN, (
+            f"Proven optimal: no {what} of the {free} candidates these settings leave free{when} is worth more "
+            f"(solved in {selection.seconds:.2f} s)."
+        )
+    return ANSWER_STOPPED, (
+        f"Stopped before proving the optimum ({selection.status.replace('_', ' ')}): at most {selection.gap:.1%} "
+        "from it."
     )

@@ -117,3 +117,23 @@ def test_in_presentation_mode_the_headline_stays_in_view_while_a_lever_deep_in_t
             assert lever is not None and 0 <= lever["y"] <= 1080, f"{label} is not in view: {lever}"
             assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 1080, f"headline: {box}"
         assert page.console_errors == []
+
+
+def test_a_shift_link_opens_on_its_state_and_lists_the_moved_projects(app_url, tmp_path):
+    # Issue 13's quality bar: a what-if link with shift=3 opens on that lever and shows what the schedule moves.
+    with chromium_page(1920, 1080) as page:
+        open_and_wait(page, app_url + "/what-if?shift=3&budget_pct=110&present=1")
+        page.get_by_text("Proven optimal: no schedule").wait_for(timeout=120_000)
+        # The frontier of schedules may still be on its way (the page polls for it): wait for what is asked about.
+        moves = page.locator("[data-testid='stMarkdown']").filter(has_text="What moves")
+        moves.wait_for(timeout=60_000)
+        table = page.locator(".st-key-whatif_moved [data-testid='stDataFrame']")
+        table.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "what-if-shift.png"))
+        assert slider_input(page, "Allow start shifts").input_value() == "3"
+        assert "start away from plan" in moves.inner_text()
+        assert table.bounding_box()["height"] > 0
+        headline = page.locator("[data-testid='stMetric']").first.bounding_box()
+        assert headline is not None and headline["y"] + headline["height"] <= 1080
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.console_errors == []
