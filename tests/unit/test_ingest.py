@@ -18,6 +18,7 @@ from analytics import ingest, rules, spreadsheets, store
 from analytics.__main__ import main
 from analytics.ingest import export, reading
 from tests.ingest_files import load, write
+from tests.properties import examples
 
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success"
 GOOD_PROJECT = "P-9,Nine,active,2026-01-01,2026-06-30,100,0.5"
@@ -667,7 +668,7 @@ JUNK = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=st.integers(0, 2), column=st.integers(0, 10), junk=JUNK, quoted=st.booleans())
 def test_junk_in_any_cell_exits_2_or_imports_cleanly_never_a_traceback_or_partial_write(
     junk_base, tmp_path, row, column, junk, quoted
@@ -720,7 +721,7 @@ def one_project_store(tmp_path_factory):
     con.close()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(name=st.text(min_size=1, max_size=12).filter(lambda s: s.strip() == s and "\x00" not in s))
 def test_csv_export_neutralises_exactly_as_downloads_does_and_import_gives_the_text_back(one_project_store, name):
     con, folder = one_project_store
@@ -737,7 +738,7 @@ def test_csv_export_neutralises_exactly_as_downloads_does_and_import_gives_the_t
     assert stored == (shown[1:] if shown.startswith("'") and spreadsheets.neutralise(shown[1:]) == shown else shown)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     cell=st.integers(0, 6),
     value=st.one_of(
