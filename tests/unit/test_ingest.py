@@ -51,19 +51,9 @@ def small_store_file(tmp_path_factory) -> Path:
     return path
 
 
-def snapshot(store_path: Path) -> dict[str, bytes]:
-    """Every table but import_log as the bytes of its CSV export (rows in key order): equal means unchanged."""
-    out = store_path.parent / f"snapshot-{len(list(store_path.parent.glob('snapshot-*')))}"
-    con = store.connect(store_path, read_only=True)
-    try:
-        tables = [t for t in store.CONTRACT_TABLES if t != "import_log"]
-        return {p.stem: p.read_bytes() for p in ingest.export_tables(con, out, "csv", tables)}
-    finally:
-        con.close()
-
-
 def contents(store_path: Path) -> dict[str, list[tuple]]:
-    """Every table but import_log, row by row (a faster twin of ``snapshot`` for the property test)."""
+    """Every table but import_log, row by row in a fixed order: equal means unchanged (a fifth of the CPU of comparing
+    each table's CSV export)."""
     con = store.connect(store_path, read_only=True)
     try:
         tables = [t for t in store.CONTRACT_TABLES if t != "import_log"]
@@ -238,11 +228,11 @@ REJECTIONS = {
 @pytest.mark.parametrize("case", list(REJECTIONS))
 def test_each_rule_rejects_with_file_row_column_and_changes_nothing_but_the_log(small_store, tmp_path, case):
     table, text, expected = REJECTIONS[case]
-    before = snapshot(small_store)
+    before = contents(small_store)
     result = load(small_store, table, write(tmp_path, text))
     assert result.problems_as_lines() == expected
     assert not result.accepted and result.problem_count == len(expected)
-    assert snapshot(small_store) == before
+    assert contents(small_store) == before
     assert log_rows(small_store) == [(table, "f.csv", result.rows, "test", "rejected", result.summary())]
 
 
