@@ -3,6 +3,7 @@ work here). Browser tests skip with a reason when no Chromium is found, and fail
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -146,20 +147,47 @@ class ConsoleErrors(list):
         self.append(message.text)
 
 
-@contextmanager
-def chromium_page(width: int = 1920, height: int = 1080):
-    """A fresh page in headless system Chromium; collects console errors on ``page.console_errors``."""
+#: This process's Playwright and Chromium, started by the first page asked for and shared by every page after it:
+#: each page gets a browser context of its own (its own cookies, storage and session, as a new browser would), and
+#: a launch (about 1.5 CPU-seconds) is paid once per process instead of once per test.
+_shared: dict = {}
+
+
+def shared_browser():
+    """This process's headless system Chromium (launched on first use; relaunched if it has gone away)."""
+    browser = _shared.get("browser")
+    if browser is not None and browser.is_connected():
+        return browser
     from playwright.sync_api import sync_playwright
 
     executable = require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.console_errors = ConsoleErrors(page)
-            yield page
-        finally:
-            browser.close()
+    if "playwright" not in _shared:
+        _shared["playwright"] = sync_playwright().start()
+        atexit.register(close_shared_browser)
+    _shared["browser"] = _shared["playwright"].chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    return _shared["browser"]
+
+
+def close_shared_browser() -> None:
+    """Close this process's Chromium and Playwright, if they were started (the browser tests' session end)."""
+    browser, playwright = _shared.pop("browser", None), _shared.pop("playwright", None)
+    if browser is not None and browser.is_connected():
+        browser.close()
+    if playwright is not None:
+        playwright.stop()
+
+
+@contextmanager
+def chromium_page(width: int = 1920, height: int = 1080):
+    """A fresh page in a browser context of its own (headless system Chromium); collects console errors on
+    ``page.console_errors``."""
+    context = shared_browser().new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.console_errors = ConsoleErrors(page)
+        yield page
+    finally:
+        context.close()
 
 
 # The app's own sidebar (drawn by app.py) is on screen: the run is the framed one, not the bare legacy-mode run
@@ -189,19 +217,18 @@ def open_and_wait(page, url: str, timeout_ms: int = 90_000) -> None:
 
 @contextmanager
 def chromium_pages(count: int, width: int = 1600, height: int = 1000):
-    """``count`` pages in one headless Chromium, each in its own browser context (its own cookies and session, as
+    """``count`` pages in the shared Chromium, each in its own browser context (its own cookies and session, as
     ``count`` people on their own machines); each collects console errors on ``page.console_errors``."""
-    from playwright.sync_api import sync_playwright
-
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        try:
-            pages = []
-            for _ in range(count):
-                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-                page.console_errors = ConsoleErrors(page)
-                pages.append(page)
-            yield pages
-        finally:
-            browser.close()
+    browser = shared_browser()
+    contexts = []
+    try:
+        pages = []
+        for _ in range(count):
+            contexts.append(browser.new_context(viewport={"width": width, "height": height}))
+            page = contexts[-1].new_page()
+            page.console_errors = ConsoleErrors(page)
+            pages.append(page)
+        yield pages
+    finally:
+        for context in contexts:
+            context.close()

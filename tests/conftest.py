@@ -9,10 +9,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from analytics import store
 
 DEMO_SEED = 7
+
+# Hypothesis profiles, chosen with HYPOTHESIS_PROFILE (loaded here, before any test module is imported, so that
+# tests/properties.examples scales each test's budget by the loaded profile's max_examples): the default runs a
+# quarter of every property test's examples, `thorough` four times as many. No deadline in either: two shared cores
+# make an example's time meaningless.
+settings.register_profile("default", max_examples=25, deadline=None)
+settings.register_profile("thorough", max_examples=400, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

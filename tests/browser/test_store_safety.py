@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from analytics import store
-from tests.chromium import READY, ROOT, chromium_page, open_and_wait, require_chromium, served_app
+from tests.chromium import READY, chromium_page, open_and_wait, require_chromium, served_app
+from tests.cli import run_cli
 from tests.damaged import damaged_copy
 
 PATHS = ["/", "/product", "/portfolio", "/what-if", "/scenarios", "/data"]
@@ -32,14 +31,7 @@ def test_a_served_store_is_not_rebuilt_under_the_server_and_a_replacement_is_sai
         open_and_wait(page, url + "/data")
         page.get_by_text("CSV or Excel file, up to 200 MB").wait_for()
         before = served.read_bytes()
-        done = subprocess.run(
-            [sys.executable, "-m", "analytics", "demo", "--db", str(served)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_cli("demo", "--db", str(served))  # in this process: the server is the other one
         assert done.returncode == 2
         [line] = done.stderr.splitlines()
         assert f"The store {served} is open in another process (" in line and "so it was not rebuilt" in line

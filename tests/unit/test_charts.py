@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from analytics import charts, formatting, overview, portfolio
 from analytics.charts.portfolio import _zero_aligned_range
 from analytics.rules import COMMITTED_STAGES, EVM_AMBER_AT, EVM_GREEN_AT, HEALTH_ORDER, STAGE_ORDER, TINY
+from tests.properties import examples
 
 amounts = st.floats(0, 1e9, allow_nan=False, allow_subnormal=False)  # money: never 5e-324
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(cost=amounts, benefit=amounts, low=amounts, high=amounts)
 def test_two_axes_share_their_zero_and_hold_their_data(cost, benefit, low, high):
     left, right = _zero_aligned_range(-cost, benefit, -low, high)

@@ -1,5 +1,6 @@
 """`python -m analytics import | export` as a shell user runs them (CONTRACT.md): exit codes, stderr lines, files,
-and a store that survives the import process being killed in the middle of its transaction."""
+and a store that survives the import process being killed in the middle of its transaction. The entry point runs as
+a child process in the first two tests and the killed import; the others call its ``main`` in this process."""
 
 from __future__ import annotations
 
@@ -15,18 +16,12 @@ from pathlib import Path
 import pytest
 
 from analytics import ingest, store
+from tests.cli import ROOT, run_cli, run_cli_process
 from tests.damaged import DAMAGE, block_corrupted_copy, damaged_copy
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = "project_id,name,stage,start_date,end_date,budget,probability_of_success\n"
 # Another process serving the store, as the app does.
 HOLD = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()"
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 @pytest.fixture
@@ -46,10 +41,13 @@ def tables_as_csv(path: Path, out: Path) -> dict[str, bytes]:
         con.close()
 
 
+# The first two run `python -m analytics` as a child process, as a shell user does: the entry point itself, its exit
+# codes and its streams. The rest call the same `main` in this process (tests/cli.py), which costs no interpreter
+# start-up and no second import of pandas, DuckDB and the optimiser.
 def test_import_of_a_good_file_exits_0_and_says_how_many_rows(store_copy, tmp_path):
     good = tmp_path / "new.csv"
     good.write_text(PROJECTS + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n")
-    done = run_cli("import", "--db", str(store_copy), "--by", "ana", "projects", str(good))
+    done = run_cli_process("import", "--db", str(store_copy), "--by", "ana", "projects", str(good))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"imported {good} into projects: 1 row: 1 new, 0 updated"
     con = store.connect(store_copy, read_only=True)
@@ -62,7 +60,7 @@ def test_import_of_a_bad_file_exits_2_with_every_problem_on_stderr(store_copy, t
     bad.write_text(
         PROJECTS + "P-900,,proposed,2027-01-01,2026-12-31,5000,0.4\nP-901,Ok,later,2027-01-01,2027-12-31,x,2\n"
     )
-    done = run_cli("import", "--db", str(store_copy), "projects", str(bad))
+    done = run_cli_process("import", "--db", str(store_copy), "projects", str(bad))
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == [

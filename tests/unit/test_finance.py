@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analytics import finance
+from tests.properties import examples
 
 
 @pytest.fixture
@@ -192,14 +193,14 @@ def npv_at(flows, rate):
     return benefit[0] - cost[0]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(cost=st.floats(1, 1e6), benefits=amounts, low=st.floats(0, 0.5), extra=st.floats(0.01, 0.5))
 def test_npv_falls_as_the_rate_rises_for_an_up_front_investment(cost, benefits, low, extra):
     flows = flows_of([cost], benefits)
     assert npv_at(flows, low + extra) <= npv_at(flows, low) + 1e-9 * (cost + sum(benefits))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(costs=amounts, benefits=amounts, low=st.floats(0, 0.5), extra=st.floats(0.01, 0.5))
 def test_npv_falls_with_the_rate_while_it_is_positive_when_benefits_come_after_costs(costs, benefits, low, extra):
     # d NPV / dr = -Σ t_i PV_i / (1 + r), and with every cost before every benefit Σ t_i PV_i >= T · NPV (T the
@@ -211,14 +212,14 @@ def test_npv_falls_with_the_rate_while_it_is_positive_when_benefits_come_after_c
         assert npv_at(flows, high) <= npv_at(flows, low) + 1e-9 * (sum(costs) + sum(benefits))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(costs=amounts, benefits=amounts, rate=st.floats(0, 0.4), pos=st.floats(0, 1))
 def test_rnpv_never_exceeds_npv_when_benefits_are_positive(costs, benefits, rate, pos):
     benefit, cost = finance.forward_present_values(flows_of(costs, benefits), rate, date(2026, 1, 1))
     assert pos * benefit[0] - cost[0] <= benefit[0] - cost[0] + 1e-6
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     costs=st.lists(st.floats(1e3, 1e5), min_size=1, max_size=12),
     benefits=st.lists(st.floats(1e3, 1e5), min_size=6, max_size=36),
@@ -253,7 +254,7 @@ def score_con():
     con.close()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(weights=st.lists(st.floats(0.01, 10), min_size=1, max_size=5), data=st.data())
 def test_strategic_score_is_between_zero_and_one(score_con, weights, data):
     con = score_con

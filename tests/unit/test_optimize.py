@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from analytics import optimize
 from analytics.optimize import select_portfolio
 from analytics.rules import CANDIDATE_STAGES, FEASIBILITY_TOLERANCE, TINY
+from tests.properties import examples
 
 # --- brute force -----------------------------------------------------------------------------------------------
 
@@ -226,7 +227,7 @@ def test_bad_shapes_are_refused():
 # --- properties -----------------------------------------------------------------------------------------------
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-quick = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+quick = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @quick

@@ -28,6 +28,7 @@ from analytics.portfolio_sheet import (
     values,
 )
 from analytics.portfolio_sheet.graph import find_cycles
+from tests.properties import examples
 
 
 def write_csv(folder: Path, text: str, name: str = "sheet.csv") -> Path:
@@ -216,7 +217,7 @@ def test_benefit_starts_the_month_after_the_end_month():
     assert sum(c for _, c in annual[:12]) == 1_000_00 and sum(c for _, c in annual[12:]) == 1_000_00
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     total=st.integers(min_value=0, max_value=10**13),
     months=st.integers(min_value=1, max_value=600),
@@ -699,7 +700,7 @@ def test_cycles_are_named_from_the_first_project_of_the_sheet():
     assert find_cycles(edges, ["C", "D2", "A"]) == [["C", "A", "B", "C"], ["D2", "D", "D2"]]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     start=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
     months=st.integers(min_value=1, max_value=60),

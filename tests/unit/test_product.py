@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import formatting, product
+from tests.properties import examples
 from tests.voice_store import insert_five_answer_week
 
 SCHEMA = Path(__file__).resolve().parents[2] / "analytics" / "schema.sql"
@@ -454,7 +455,7 @@ nps_scores = st.lists(st.one_of(st.none(), st.integers(0, 10)), max_size=40)
 WINDOW = (date(2026, 1, 1), date(2026, 1, 1))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(scores=nps_scores, seed=st.integers(0, 2**16))
 def test_nps_is_bounded_and_does_not_depend_on_row_order(feedback_con, scores, seed):
     csat_scores = [None] * len(scores)
@@ -473,7 +474,7 @@ def test_nps_is_bounded_and_does_not_depend_on_row_order(feedback_con, scores, s
     assert product.nps(feedback_con, "A", *WINDOW) == pytest.approx(value)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(scores=nps_scores.filter(lambda s: any(v is not None for v in s)), extra=st.integers(0, 10))
 def test_one_more_promoter_never_lowers_nps_and_one_more_detractor_never_raises_it(feedback_con, scores, extra):
     _load(feedback_con, scores, [None] * len(scores))
@@ -489,7 +490,7 @@ def test_one_more_promoter_never_lowers_nps_and_one_more_detractor_never_raises_
 csat_scores = st.lists(st.one_of(st.none(), st.integers(1, 5)), max_size=40)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(scores=csat_scores, extra=st.integers(1, 5), seed=st.integers(0, 2**16))
 def test_csat_is_bounded_monotone_and_order_free(feedback_con, scores, extra, seed):
     _load(feedback_con, [None] * len(scores), scores)
@@ -513,7 +514,7 @@ positive = st.floats(0.01, 1e6, allow_nan=False)
 share = st.floats(0, 1, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(reach=positive, impact=positive, confidence=share, effort=positive, factor=st.floats(1, 100))
 def test_rice_is_non_negative_rises_with_reach_impact_confidence_and_falls_with_effort(
     reach, impact, confidence, effort, factor
@@ -527,7 +528,7 @@ def test_rice_is_non_negative_rises_with_reach_impact_confidence_and_falls_with_
     assert np.isnan(product.rice(reach, impact, confidence, 0))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(value=positive, criticality=positive, risk=positive, size=positive, factor=st.floats(1, 100))
 def test_wsjf_is_non_negative_rises_with_cost_of_delay_and_falls_with_job_size(value, criticality, risk, size, factor):
     score = product.wsjf(value, criticality, risk, size)
@@ -537,7 +538,7 @@ def test_wsjf_is_non_negative_rises_with_cost_of_delay_and_falls_with_job_size(v
     assert product.wsjf(value, criticality, risk, size * factor) <= score * (1 + 1e-12)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     scores=st.lists(st.one_of(st.just(float("nan")), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=30),
     seed=st.integers(0, 2**16),

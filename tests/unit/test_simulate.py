@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from analytics import optimize
 from analytics.simulate import BLOCK_TRIALS, simulate_npv, simulate_selection
+from tests.properties import examples
 
 
 def portfolio(k: int = 300, seed: int = 3):
@@ -97,7 +98,7 @@ def test_empty_portfolio_is_worth_nothing():
     assert result.p50 == 0.0 and result.prob_negative == 0.0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     k=st.integers(1, 40),

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from analytics import store, users
+from tests.cli import run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analytics", "users", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def run_users(*args: str) -> subprocess.CompletedProcess:
+    """``python -m analytics users ARGS``, run in this process (the entry point's own test is in test_cli.py)."""
+    return run_cli("users", *args)
 
 
 @pytest.mark.parametrize(
@@ -92,15 +84,15 @@ def store_file(empty_store_file, tmp_path) -> Path:
 
 
 def test_the_command_line_grants_lists_and_revokes(store_file):
-    done = run_cli("grant", "--db", str(store_file), "Ana@Example.com", "admin")
+    done = run_users("grant", "--db", str(store_file), "Ana@Example.com", "admin")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"granted admin to ana@example.com in {store_file}"
-    listed = run_cli("list", "--db", str(store_file))
+    listed = run_users("list", "--db", str(store_file))
     assert listed.returncode == 0
     principal, role, _, granted_by = listed.stdout.strip().split("\t")
     assert (principal, role) == ("ana@example.com", "admin") and granted_by.startswith("command line (")
-    assert run_cli("revoke", "--db", str(store_file), "ana@example.com").returncode == 0
-    empty = run_cli("list", "--db", str(store_file))
+    assert run_users("revoke", "--db", str(store_file), "ana@example.com").returncode == 0
+    empty = run_users("list", "--db", str(store_file))
     assert "no grants" in empty.stdout
 
 
@@ -114,7 +106,7 @@ def test_the_command_line_grants_lists_and_revokes(store_file):
 )
 def test_the_command_line_exits_2_with_a_sentence_for_a_bad_role_or_principal(store_file, args, said):
     action, *rest = args
-    done = run_cli(action, "--db", str(store_file), *rest)
+    done = run_users(action, "--db", str(store_file), *rest)
     assert done.returncode == 2
     assert said in done.stderr and done.stderr.startswith("error: ")
     with store.connect(store_file, read_only=True) as con:
