@@ -21,6 +21,7 @@ is announced (``announce``), and every other session is told on its next rerun (
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import store
@@ -304,7 +306,20 @@ def _cached_call(
 ) -> T:
     # identity is in the key so that a replaced file never gets the old file's cached results.
     with store.reporting_damage(path), _cursor(path) as (_, cur):
-        return _fn(cur, *args, **kwargs)
+        return _as_a_hit_returns(_fn(cur, *args, **kwargs))
+
+
+def _as_a_hit_returns(value: T) -> T:
+    """What a cache hit will return for ``value``: a figure as its unpickled copy, anything else as it is.
+
+    ``st.cache_data`` returns the built object on a miss and an unpickled copy on every hit. An unpickled figure lists
+    its layout's properties in Plotly's own order, a built one in the order they were set; Streamlit hashes that JSON
+    into a chart's element id, so the id changed between a page's first run and its second, and the browser's
+    selection on the value map, sent for the first run's id, was dropped (the bubble click that opened nothing).
+    """
+    if isinstance(value, go.Figure):
+        return pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own object, pickled just now
+    return value
 
 
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -328,7 +343,7 @@ def _cached_figure(
     _frames: tuple,
     kwargs: dict,
 ) -> T:
-    return _build(*_frames, **kwargs)
+    return _as_a_hit_returns(_build(*_frames, **kwargs))
 
 
 def figure(build: Callable[..., T], key: tuple, *frames: Any, **kwargs: Any) -> T:
