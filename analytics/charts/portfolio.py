@@ -24,6 +24,29 @@ from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 LABELLED_BUBBLES = 8
 
 
+def _labels_below(named) -> set[str]:
+    """Return the labelled bubbles whose id goes under the bubble.
+
+    Those are the lower of two that sit close enough for their ids, both above, to print over each other: within 4 %
+    of the labelled bubbles' x range and 6 % of their y range.
+    """
+    if len(named) < 2:
+        return set()
+    x_span = max(float(named["strategic_score"].max() - named["strategic_score"].min()), 1e-9)
+    y_span = max(float(named["rnpv"].max() - named["rnpv"].min()), 1e-9)
+    above: list[tuple[float, float]] = []
+    below = set()
+    for row in named.sort_values("rnpv", ascending=False).itertuples():
+        clash = any(
+            abs(row.strategic_score - x) < 0.04 * x_span and abs(row.rnpv - y) < 0.06 * y_span for x, y in above
+        )
+        if clash:
+            below.add(row.project_id)
+        else:
+            above.append((row.strategic_score, row.rnpv))
+    return below
+
+
 def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
     """Bubble chart of forward rNPV against strategic score, bubble area ∝ forward cost; one trace per stage or health.
 
@@ -40,6 +63,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     crowding = min(1.0, (80 / max(len(frame), 1)) ** 0.5)
     groups = frame.assign(group=frame[colour_by].fillna("unknown"))
     order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
+    below = _labels_below(frame[frame["project_id"].isin(named)])
     for group in order:
         rows = groups[groups["group"] == group]
         size = 6 + 54 * crowding * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
@@ -48,7 +72,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
             y=rows["rnpv"],
             mode="markers+text",
             text=[p if p in named else "" for p in rows["project_id"]],
-            textposition="top center",
+            textposition=["bottom center" if p in below else "top center" for p in rows["project_id"]],
             textfont={"size": 17 if present else 12, "color": "#102A43"},
             name=str(group).replace("_", " "),
             marker={

@@ -96,6 +96,25 @@ def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(dem
     assert crowded < biggest / 2
 
 
+def test_value_map_puts_the_lower_of_two_close_labels_under_its_bubble():
+    # Two top projects a hair apart (x 0.40, y $2.15M and $1.87M of a $0-8.6M range) would print their ids over
+    # each other; a third far away keeps its id above.
+    table = pd.DataFrame(
+        {
+            "project_id": ["P-A", "P-B", "P-C"],
+            "name": ["a", "b", "c"],
+            "strategic_score": [0.40, 0.40, 0.10],
+            "rnpv": [2.15e6, 1.87e6, 8.6e6],
+            "forward_cost": [1e6, 1e6, 1e6],
+            "stage": ["active", "active", "proposed"],
+            "health": ["green", "green", "green"],
+        }
+    )
+    fig = charts.value_map(table, currency="USD", present=False)
+    position = {label: place for trace in fig.data for label, place in zip(trace.text, trace.textposition, strict=True)}
+    assert position == {"P-A": "top center", "P-B": "bottom center", "P-C": "top center"}
+
+
 def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
     frame = overview.forward_budget_by_program(demo_con)
     fig = charts.forward_budget_by_program(frame, currency="USD", present=False)
