@@ -39,6 +39,8 @@ def test_cash_flow_axes_print_round_money(demo_con):
 def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
     fig = charts.efficient_frontier(None, {"budget": 1_000_000.0, "rnpv": 4_200_000.0}, currency="USD", present=False)
     assert list(fig.layout.xaxis.range) == [350_000.0, 1_650_000.0]
+    # And ±10 % of its rNPV high: Plotly's own range for one point ticks in millionths ("$4.2000005M").
+    assert list(fig.layout.yaxis.range) == [3_780_000.0, 4_620_000.0]
     assert [t.name for t in fig.data] == ["these settings"]
 
 
