@@ -325,9 +325,10 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.add_shape(x0=low, y0=low, x1=EVM_AMBER_AT, y1=high, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     fig.add_shape(x0=EVM_AMBER_AT, y0=low, x1=high, y1=EVM_AMBER_AT, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     labelled = rows.assign(h=rows["health"].fillna("unknown"))
-    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all).
+    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all). In
+    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there.
     labelled["label"] = labelled["project_id"]
-    if len(labelled) > 40:
+    if len(labelled) > (12 if present else 40):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
         labelled["label"] = labelled["project_id"].where(labelled.index.isin(furthest), "")
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
@@ -339,7 +340,7 @@ def cpi_spi_quadrant(frame, *, present: bool):
             text=group["label"],
             textposition="top center",
             name=health,
-            textfont={"size": 12 if present else 9},
+            textfont={"size": 16 if present else 9},
             marker={
                 "size": 13 if present else 10,
                 "color": HEALTH_COLOURS.get(health, NEUTRAL),

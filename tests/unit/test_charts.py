@@ -58,6 +58,9 @@ def test_health_quadrant_labels_a_readable_few():
     assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
     few = many.head(30)
     assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
+    # In a room the same thirty get only the twelve furthest behind plan labelled, at room type.
+    room = [t for trace in charts.cpi_spi_quadrant(few, present=True).data for t in trace.text if t]
+    assert room == [f"P-{i:04d}" for i in range(12)]
 
 
 def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
