@@ -96,7 +96,14 @@ def headline(key: str, figures: Mapping, currency: str, rate: float | None = Non
     elif key == "red_projects":
         tracked = figures["health_tracked"] > 0
         value = formatting.count(figures[key]) if tracked else "–"
-        note = f"of {figures['live_projects']:,} live" if tracked else "no health tracked"
+        # Red out of those whose health is known: projects with neither a stored health nor a progress snapshot are
+        # not green either, so "of 49 live" would claim more than the data holds.
+        if not tracked:
+            note = "no health tracked"
+        elif figures["health_tracked"] == figures["live_projects"]:
+            note = f"of {figures['live_projects']:,} live"
+        else:
+            note = f"of {figures['health_tracked']:,} tracked, {figures['live_projects']:,} live"
     elif key == "risk_exposure":
         recorded = figures["risks_recorded"] > 0
         value = formatting.number(figures[key], 1) if recorded else "–"

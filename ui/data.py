@@ -21,15 +21,18 @@ is announced (``announce``), and every other session is told on its next rerun (
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import store
@@ -188,6 +191,7 @@ def release(path: str | None = None, wait_s: float | None = None) -> bool:
     opened = _OPENED.pop(target, None)
     _connection.clear(target)
     _cached_call.clear()
+    _background_call.clear()
     return True if opened is None else opened.retire(wait_s)
 
 
@@ -304,7 +308,20 @@ def _cached_call(
 ) -> T:
     # identity is in the key so that a replaced file never gets the old file's cached results.
     with store.reporting_damage(path), _cursor(path) as (_, cur):
-        return _fn(cur, *args, **kwargs)
+        return _as_a_hit_returns(_fn(cur, *args, **kwargs))
+
+
+def _as_a_hit_returns(value: T) -> T:
+    """What a cache hit will return for ``value``: a figure as its unpickled copy, anything else as it is.
+
+    ``st.cache_data`` returns the built object on a miss and an unpickled copy on every hit. An unpickled figure lists
+    its layout's properties in Plotly's own order, a built one in the order they were set; Streamlit hashes that JSON
+    into a chart's element id, so the id changed between a page's first run and its second, and the browser's
+    selection on the value map, sent for the first run's id, was dropped (the bubble click that opened nothing).
+    """
+    if isinstance(value, go.Figure):
+        return pickle.loads(pickle.dumps(value))  # noqa: S301 -- our own object, pickled just now
+    return value
 
 
 def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -315,6 +332,36 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     name = f"{fn.__module__}.{fn.__qualname__}"
     path, opened = _opened()
     return _cached_call(fn, name, path, opened.identity, store_version(), args, kwargs)
+
+
+# One background worker: what it runs reads a whole store (the fingerprint), and two of those at once would only
+# halve each other's speed on this two-core class of machine.
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quarterdeck-background")
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _background_call(
+    _fn: Callable[..., T], fn_name: str, path: str, identity: tuple[int, int] | None, version: int
+) -> Future:
+    cursor = reader()  # looked up here, on the session's thread: the worker's own lease on the connection
+
+    def run() -> T:
+        with cursor() as cur:
+            return _fn(cur)
+
+    return _BACKGROUND.submit(run)
+
+
+def in_background(fn: Callable[..., T]) -> Future:
+    """Start ``fn(cursor)`` on a background thread, once per store version (every session shares it); its future.
+
+    For a figure that reads the whole store and that no page's first draw should wait for (the data fingerprint:
+    seconds at bench scale). Raises ``store.StoreError`` with a sentence now when the store cannot open; the future
+    holds any error of ``fn`` itself.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    path, opened = _opened()
+    return _background_call(fn, name, path, opened.identity, store_version())
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
@@ -328,7 +375,7 @@ def _cached_figure(
     _frames: tuple,
     kwargs: dict,
 ) -> T:
-    return _build(*_frames, **kwargs)
+    return _as_a_hit_returns(_build(*_frames, **kwargs))
 
 
 def figure(build: Callable[..., T], key: tuple, *frames: Any, **kwargs: Any) -> T:

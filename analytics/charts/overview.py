@@ -23,7 +23,6 @@ def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
     totals = frame.groupby("period")["revenue"].sum()
     complete = totals[~frame.groupby("period")["partial"].any()]
     last_year, year_before = complete.iloc[-12:].sum(), complete.iloc[-24:-12].sum()
-    others = frame["product_id"].isna()
     for (_, name), rows in frame.groupby(["rank", "name"], sort=True):
         is_other = bool(rows["product_id"].isna().all())
         fig.add_bar(
@@ -36,8 +35,8 @@ def revenue_by_product(frame, *, currency: str, present: bool) -> go.Figure:
         )
     growth = f", {last_year / year_before - 1:+.0%} on the year before" if year_before else ""
     title = f"Revenue: {money(last_year, currency)} over the last 12 complete months{growth}"
-    if others.any():
-        title += f" (top {frame.loc[~others, 'product_id'].nunique()} products, the rest grey)"
+    # The grey "Other (N products)" series names itself in the legend: said in the title too, the title ran off the
+    # chart's half of the page at bench scale.
     fig.update_layout(barmode="stack", xaxis_title=None, yaxis_title=f"Revenue per month ({currency})")
     fig.update_yaxes(**money_axis(currency))
     fig.update_xaxes(dtick="M6" if present else "M3", tickformat="%b %Y")

@@ -24,6 +24,29 @@ from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 LABELLED_BUBBLES = 8
 
 
+def _labels_below(named) -> set[str]:
+    """Return the labelled bubbles whose id goes under the bubble.
+
+    Those are the lower of two that sit close enough for their ids, both above, to print over each other: within 4 %
+    of the labelled bubbles' x range and 6 % of their y range.
+    """
+    if len(named) < 2:
+        return set()
+    x_span = max(float(named["strategic_score"].max() - named["strategic_score"].min()), 1e-9)
+    y_span = max(float(named["rnpv"].max() - named["rnpv"].min()), 1e-9)
+    above: list[tuple[float, float]] = []
+    below = set()
+    for row in named.sort_values("rnpv", ascending=False).itertuples():
+        clash = any(
+            abs(row.strategic_score - x) < 0.04 * x_span and abs(row.rnpv - y) < 0.06 * y_span for x, y in above
+        )
+        if clash:
+            below.add(row.project_id)
+        else:
+            above.append((row.strategic_score, row.rnpv))
+    return below
+
+
 def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
     """Bubble chart of forward rNPV against strategic score, bubble area ∝ forward cost; one trace per stage or health.
 
@@ -40,6 +63,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     crowding = min(1.0, (80 / max(len(frame), 1)) ** 0.5)
     groups = frame.assign(group=frame[colour_by].fillna("unknown"))
     order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
+    below = _labels_below(frame[frame["project_id"].isin(named)])
     for group in order:
         rows = groups[groups["group"] == group]
         size = 6 + 54 * crowding * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
@@ -48,7 +72,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
             y=rows["rnpv"],
             mode="markers+text",
             text=[p if p in named else "" for p in rows["project_id"]],
-            textposition="top center",
+            textposition=["bottom center" if p in below else "top center" for p in rows["project_id"]],
             textfont={"size": 17 if present else 12, "color": "#102A43"},
             name=str(group).replace("_", " "),
             marker={
@@ -301,9 +325,10 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.add_shape(x0=low, y0=low, x1=EVM_AMBER_AT, y1=high, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     fig.add_shape(x0=EVM_AMBER_AT, y0=low, x1=high, y1=EVM_AMBER_AT, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     labelled = rows.assign(h=rows["health"].fillna("unknown"))
-    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all).
+    # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all). In
+    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there.
     labelled["label"] = labelled["project_id"]
-    if len(labelled) > 40:
+    if len(labelled) > (12 if present else 40):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
         labelled["label"] = labelled["project_id"].where(labelled.index.isin(furthest), "")
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
@@ -315,7 +340,7 @@ def cpi_spi_quadrant(frame, *, present: bool):
             text=group["label"],
             textposition="top center",
             name=health,
-            textfont={"size": 12 if present else 9},
+            textfont={"size": 16 if present else 9},
             marker={
                 "size": 13 if present else 10,
                 "color": HEALTH_COLOURS.get(health, NEUTRAL),

@@ -456,7 +456,8 @@ def roadmap_timeline(frame, *, as_of, present: bool):
         font={"size": 16 if present else 12},
     )
     fig.update_layout(barmode="overlay", xaxis_title=None, bargap=0.25)
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14 if present else 11})
+    # Room type for the theme and feature names: ten rows of 18 px fit the room height, and read from the back.
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 18 if present else 11})
     fig.update_xaxes(type="date", tickformat="%b %Y", showgrid=True, gridcolor="#EEF0F2")
     height = ROOM_HEIGHT if present else max(420, 22 * len(frame) + 140)
     return styled(fig, present=present, title=title, height=height)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from analytics.charts.portfolio import capacity_heatmap
-from analytics.charts.template import BAD, GOOD, money_axis, styled
+from analytics.charts.template import BAD, GOOD, LEGEND_ABOVE, legend_above_margin, money_axis, styled
 from analytics.formatting import money
 from analytics.rules import TINY
 
@@ -75,17 +75,20 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
         gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
         if len(gap) and gap.max() > TINY:
             worst = frontier.loc[gap.idxmax()]
+            # Short enough for half a projector at room type (the longer wording ran off the chart there).
             title = (
-                f"Frontier: exact choice beats the ranked list by up to {money(gap.max(), currency)} of rNPV "
+                f"Exact choice beats the ranked list by up to {money(gap.max(), currency)} "
                 f"(at {worst['budget_pct']:.0f}%)"
             )
             if present:  # a projector's type fits about 50 characters across the frontier's column
                 title = f"Exact choice beats the ranked list by up to {money(gap.max(), currency)}"
     fig.update_layout(
         xaxis_title=f"Budget over the horizon ({currency})",
-        # In a room the long axis title ran into the chart's title, and the legend into the axis title.
+        # In a room the long axis title ran into the chart's title.
         yaxis_title=f"rNPV ({currency})" if present else f"rNPV of the best portfolio ({currency})",
-        legend={"orientation": "h", "x": 0, "y": -0.3 if present else -0.2, "yanchor": "top"},
+        # Above the plot: below it, at room type, the legend printed over the x axis title.
+        legend=LEGEND_ABOVE,
+        margin=legend_above_margin(present),
     )
     fig.update_xaxes(**money_axis(currency))
     fig.update_yaxes(**money_axis(currency))
@@ -93,6 +96,9 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
         # Until the sweep arrives, the point alone sits on the sweep's own scale (40-160 % of the budget), not on
         # an axis a thousandth wide.
         fig.update_xaxes(range=[0.35 * current["budget"], 1.65 * current["budget"]])
+        # Likewise its height: a lone point gave an axis of "$28.513198M, $28.5131985M…".
+        spread = max(0.1 * abs(current["rnpv"]), 1.0)
+        fig.update_yaxes(range=[current["rnpv"] - spread, current["rnpv"] + spread])
     # Shorter in a room: the plan line and the tiles above it leave the frontier about 420 px of a 1080 px screen.
     return styled(fig, present=present, title=title, height=330 if present else 440)
 

@@ -40,6 +40,8 @@ def test_cash_flow_axes_print_round_money(demo_con):
 def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
     fig = charts.efficient_frontier(None, {"budget": 1_000_000.0, "rnpv": 4_200_000.0}, currency="USD", present=False)
     assert list(fig.layout.xaxis.range) == [350_000.0, 1_650_000.0]
+    # And ±10 % of its rNPV high: Plotly's own range for one point ticks in millionths ("$4.2000005M").
+    assert list(fig.layout.yaxis.range) == [3_780_000.0, 4_620_000.0]
     assert [t.name for t in fig.data] == ["these settings"]
 
 
@@ -57,6 +59,9 @@ def test_health_quadrant_labels_a_readable_few():
     assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
     few = many.head(30)
     assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
+    # In a room the same thirty get only the twelve furthest behind plan labelled, at room type.
+    room = [t for trace in charts.cpi_spi_quadrant(few, present=True).data for t in trace.text if t]
+    assert room == [f"P-{i:04d}" for i in range(12)]
 
 
 def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
@@ -95,6 +100,25 @@ def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(dem
     crowd = pd.concat([table] * 30, ignore_index=True)  # ~2,000 bubbles
     crowded = max(max(trace.marker.size) for trace in charts.value_map(crowd, currency="USD", present=False).data)
     assert crowded < biggest / 2
+
+
+def test_value_map_puts_the_lower_of_two_close_labels_under_its_bubble():
+    # Two top projects a hair apart (x 0.40, y $2.15M and $1.87M of a $0-8.6M range) would print their ids over
+    # each other; a third far away keeps its id above.
+    table = pd.DataFrame(
+        {
+            "project_id": ["P-A", "P-B", "P-C"],
+            "name": ["a", "b", "c"],
+            "strategic_score": [0.40, 0.40, 0.10],
+            "rnpv": [2.15e6, 1.87e6, 8.6e6],
+            "forward_cost": [1e6, 1e6, 1e6],
+            "stage": ["active", "active", "proposed"],
+            "health": ["green", "green", "green"],
+        }
+    )
+    fig = charts.value_map(table, currency="USD", present=False)
+    position = {label: place for trace in fig.data for label, place in zip(trace.text, trace.textposition, strict=True)}
+    assert position == {"P-A": "top center", "P-B": "bottom center", "P-C": "top center"}
 
 
 def test_forward_spend_stacks_committed_money_at_the_base(demo_con):

@@ -207,3 +207,16 @@ def test_projects_without_dependencies_give_an_empty_graph(pf_con):
     pf_con.execute("DELETE FROM project_dependencies")
     nodes, edges = portfolio.dependency_graph(pf_con, ALL)
     assert nodes.empty and edges.empty
+
+
+def test_projects_in_red_counts_out_of_the_projects_whose_health_is_known():
+    from analytics import headlines
+
+    # 49 live, 22 with a stored health or a progress snapshot, 5 of those red: not "5 of 49 live".
+    partly = {"red_projects": 5, "health_tracked": 22, "live_projects": 49}
+    shown = headlines.headline("red_projects", partly, "USD")
+    assert (shown.value, shown.note) == ("5", "of 22 tracked, 49 live")
+    everyone = headlines.headline("red_projects", {**partly, "health_tracked": 49}, "USD")
+    assert everyone.note == "of 49 live"
+    nobody = headlines.headline("red_projects", {**partly, "health_tracked": 0}, "USD")
+    assert (nobody.value, nobody.note) == ("–", "no health tracked")
