@@ -20,8 +20,10 @@ rate, each key press a setting not seen before) and records the server's memory 
 stay flat (bounded caches and solver pool).
 
     python -m benchmarks.load [--stores demo bench] [--sessions 1 5 10 20] [--moves 5] [--soak 500]
+                              [--step-timeout 180] [--trace] [--no-pin] [--no-write]
 
-Results are merged into benchmarks/results.json (area "load") and results.md is written again.
+Results are merged into benchmarks/results.json (area "load") after every figure, and results.md is written again:
+a figure this run does not measure (the bench store, say, or the soak with ``--soak 0``) keeps its recorded value.
 """
 
 from __future__ import annotations
@@ -142,6 +144,19 @@ class CpuMeter:
         return self.total
 
 
+def scheduler_seconds(pid: int) -> tuple[float, float]:
+    """Seconds a process's threads have run on a CPU and waited in the run queue for one, summed (Linux
+    ``/proc/PID/task/*/schedstat``): the wait says how far the machine's other work starved it."""
+    on_cpu = waiting = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
+
+
 @dataclass
 class Meters:
     """Server memory and CPU, and the clients' CPU, sampled while a phase runs."""
@@ -160,9 +175,11 @@ class Meters:
 
 
 async def _sampled(meters: Meters, work):
-    """Run ``work`` while sampling ``meters``; return (its result, server CPU %, client CPU %, wall seconds)."""
+    """Run ``work`` while sampling ``meters``; return (its result, server CPU %, client CPU %, wall seconds, the
+    share of the time the server was runnable that it waited for a CPU, in %)."""
     meters.sample()
     server_before, client_before, begun = meters.server_cpu.total, meters.client_cpu.total, time.perf_counter()
+    scheduled_before = scheduler_seconds(meters.server.pid)
     task = asyncio.ensure_future(work)
     try:
         while not task.done():
@@ -173,11 +190,14 @@ async def _sampled(meters: Meters, work):
             task.cancel()
     wall = time.perf_counter() - begun
     result = task.result()
+    on_cpu_after, waiting_after = scheduler_seconds(meters.server.pid)
+    on_cpu, waiting = on_cpu_after - scheduled_before[0], waiting_after - scheduled_before[1]
     return (
         result,
         100 * (meters.server_cpu.total - server_before) / wall,
         100 * (meters.client_cpu.total - client_before) / wall,
         wall,
+        100 * waiting / max(on_cpu + waiting, 1e-9),
     )
 
 
@@ -307,7 +327,7 @@ async def _load(
                 print(f"load | {store_name} | {n} sessions: starting (load average {load_before:.1f})", flush=True)
                 label = f"{store_name}, {n} sessions"
                 try:
-                    people, server_cpu, client_cpu, wall = await _sampled(
+                    people, server_cpu, client_cpu, wall, server_wait = await _sampled(
                         meters, _crowd(browser, url, n, moves, timeout_s, label)
                     )
                 except StepFailed as failed:
@@ -329,6 +349,7 @@ async def _load(
                         "rss_peak_mb": max(meters.rss_mb),
                         "server_cpu_pct": server_cpu,
                         "client_cpu_pct": client_cpu,
+                        "server_wait_pct": server_wait,
                         "wall_s": wall,
                         "load_before": load_before,
                         "load_after": _load_average(),
@@ -337,8 +358,9 @@ async def _load(
                 r = rows[-1]
                 print(
                     f"load | {store_name} | {n} sessions: settled p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
-                    f"server RSS peak {r['rss_peak_mb']:.0f} MB, CPU server {server_cpu:.0f} % / clients "
-                    f"{client_cpu:.0f} %, {wall:.0f} s, load average {load_before:.1f} -> {r['load_after']:.1f}",
+                    f"server RSS peak {r['rss_peak_mb']:.0f} MB, CPU server {server_cpu:.0f} % (waiting for its core "
+                    f"{server_wait:.0f} % of the time) / clients {client_cpu:.0f} %, {wall:.0f} s, load average "
+                    f"{load_before:.1f} -> {r['load_after']:.1f}",
                     flush=True,
                 )
                 record()
@@ -428,34 +450,39 @@ def _knee(rows: list[dict]) -> tuple[float | None, int | None]:
     return single, None
 
 
-def _markdown(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bool) -> list[str]:
-    where = (
-        f"Server on core {SERVER_CORE}, this process, Playwright's driver and Chromium on core {CLIENT_CORE}"
-        if pinned
-        else "Server and browsers unpinned"
-    )
+def _where(pinned: bool) -> str:
+    if pinned:
+        return f"server on core {SERVER_CORE}, this process, Playwright's driver and Chromium on core {CLIENT_CORE}"
+    return "server and browsers unpinned"
+
+
+def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
+    """The area's text: ``crowds`` and ``soaks`` by store, each with when and how it was measured."""
     lines = [
         "N Chromium sessions against one server (`make bench-load`, `python -m benchmarks.load`), one browser "
         "context each: every session opens the overview, the portfolio and /what-if, then presses an arrow key "
         "on the budget slider; timed from the key press until the page settled (the frontier's star at the new "
         "budget, the script finished, nothing still proving), “answer” until the star first moved. "
-        f"{where}. CPU is process time over wall time (100 % = one core); “load” is the machine's "
-        "1-minute load average before → after, from other work on the same 2 cores as well as this.",
+        "CPU is process time over wall time (100 % = one core); “server waits” is the share of the time the server "
+        "had work that it waited for its core (the machine's other work starving it: near 0 on a quiet machine); "
+        "“load” is the machine's 1-minute load average before → after, from other work on the same 2 cores as well "
+        "as this. Each figure is replaced only by a run that measures it again.",
         "",
     ]
-    for name, rows in by_store.items():
+    for name, crowd in crowds.items():
+        rows = crowd["rows"]
         single, knee = _knee(rows)
         first = next((r for r in rows if r["sessions"] == 1 and "failed" not in r), None)
         lines += [
-            f"**{name} store**",
+            f"**{name} store**, measured {crowd['measured_at']}, {_where(crowd['pinned'])}",
             "",
             "| sessions | moves | answer p50 | settled p50 | settled p95 | server RSS peak | per extra session "
-            "| server CPU | client CPU | load |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| server CPU | server waits | client CPU | load |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for r in rows:
             if "failed" in r:
-                lines.append(f"| {r['sessions']} | failed: {r['failed']} |{' |' * 7} {r['load_before']:.1f} |")
+                lines.append(f"| {r['sessions']} | failed: {r['failed']} |{' |' * 8} {r['load_before']:.1f} |")
                 continue
             extra = (
                 f"{(r['rss_peak_mb'] - first['rss_peak_mb']) / (r['sessions'] - 1):.1f} MB"
@@ -465,7 +492,8 @@ def _markdown(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bo
             lines.append(
                 f"| {r['sessions']} | {r['moves']} | {r['answer_p50_s'] * 1000:.0f} ms | {r['p50_s'] * 1000:.0f} ms "
                 f"| {r['p95_s'] * 1000:.0f} ms | {r['rss_peak_mb']:.0f} MB | {extra} | {r['server_cpu_pct']:.0f} % "
-                f"| {r['client_cpu_pct']:.0f} % | {r['load_before']:.1f} → {r['load_after']:.1f} |"
+                f"| {r['server_wait_pct']:.0f} % | {r['client_cpu_pct']:.0f} % "
+                f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
             )
         if single is None:
             knee_text = "no single-session figure to compare with"
@@ -474,13 +502,14 @@ def _markdown(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bo
         else:
             knee_text = f"no knee up to {max(r['sessions'] for r in rows)} sessions"
         lines += ["", f"p95 passes {KNEE_FACTOR:g}× one session's p95: {knee_text}. {_saturated(rows)}", ""]
-    for name, run in soak.items():
+    for name, run in soaks.items():
         if run.get("memory"):
             trail = ", ".join(f"{done}: {mb:.0f} MB" for done, mb in run["memory"])
             lines += [
-                f"**Soak, {name} store**: one session through {run['memory'][-1][0]} distinct settings in a row "
-                f"(budget × discount rate), settled p50 {run['p50_s'] * 1000:.0f} ms, {run['wall_s']:.0f} s, load "
-                f"{run['load_before']:.1f} → {run['load_after']:.1f}. Server RSS after each {SOAK_EVERY}: {trail}. "
+                f"**Soak, {name} store**, measured {run['measured_at']}, {_where(run['pinned'])}: one session "
+                f"through {run['memory'][-1][0]} distinct settings in a row (budget × discount rate), settled "
+                f"p50 {run['p50_s'] * 1000:.0f} ms, {run['wall_s']:.0f} s, load {run['load_before']:.1f} → "
+                f"{run['load_after']:.1f}. Server RSS after each {SOAK_EVERY}: {trail}. "
                 f"{_growth_after_warm_up(run['memory'])}",
                 "",
             ]
@@ -491,6 +520,8 @@ def _markdown(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bo
 
 #: A side whose processes use this share of their one core is the one that saturates.
 SATURATED_PCT = 90.0
+#: A server that waits for its core this share of the time it has work is starved by other work on the machine.
+STARVED_PCT = 50.0
 
 
 def _saturated(rows: list[dict]) -> str:
@@ -501,6 +532,11 @@ def _saturated(rows: list[dict]) -> str:
     r = max(done, key=lambda row: row["sessions"])
     server, clients = r["server_cpu_pct"], r["client_cpu_pct"]
     sides = f"the server used {server:.0f} % of a core, the browsers and their driver {clients:.0f} %"
+    if r["server_wait_pct"] >= STARVED_PCT:
+        return (
+            f"At {r['sessions']} sessions {sides}, and the server waited for its core {r['server_wait_pct']:.0f} % of "
+            "the time it had work: the machine's other work, not this crowd, set the pace."
+        )
     if max(server, clients) < SATURATED_PCT:
         return f"At {r['sessions']} sessions {sides}: neither side saturated."
     side = "the browsers' (the clients are the bottleneck)" if clients >= server else "the server's"
@@ -520,15 +556,23 @@ def _growth_after_warm_up(memory: list[tuple[int, float]]) -> str:
     return f"After warm-up ({first} → {last} settings) it grew {high - low:+.0f} MB ({per_100:+.1f} MB per 100)."
 
 
-def _write(lines: list[str], by_store: dict, soak: dict) -> None:
-    """Merge the area "load" into results.json and write results.md again (the other benchmarks' way)."""
+def _write(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bool) -> None:
+    """Merge this run's figures into area "load" of results.json and write results.md again (the other benchmarks'
+    way). A store's crowd or soak this run did not measure keeps its recorded figure (the bench store is measured
+    on its own, the soak can be), with the date and the pinning it was measured with."""
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    recorded = results.get("load", {}).get("raw", {})
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    crowds = {k: v for k, v in recorded.get("crowds", {}).items() if k not in by_store}
+    crowds |= {k: {"measured_at": now, "pinned": pinned, "rows": rows} for k, rows in by_store.items() if rows}
+    soaks = {k: v for k, v in recorded.get("soaks", {}).items() if k not in soak}
+    soaks |= {k: {**run, "measured_at": now, "pinned": pinned} for k, run in soak.items() if run}
     results["load"] = {
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "measured_at": now,
         "machine": f"{os.uname().machine}, {os.cpu_count()} cores",
-        "markdown": lines,
+        "markdown": _markdown(crowds, soaks),
         "cases": {},
-        "raw": {"load": by_store, "soak": soak},
+        "raw": {"crowds": crowds, "soaks": soaks},
     }
     RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     RESULTS_MD.write_text(render(results))
@@ -568,7 +612,7 @@ def main() -> None:
 
     def record() -> None:  # after every figure: a run stopped half-way keeps what it measured
         if not args.no_write:
-            _write(_markdown(by_store, soak, pinned), by_store, soak)
+            _write(by_store, soak, pinned)
 
     scratch = Path(tempfile.mkdtemp(prefix="qd-load-"))
     for which in args.stores:
@@ -579,7 +623,8 @@ def main() -> None:
         with served_app(_store_copy(which, folder, args.bench_store), log, core=SERVER_CORE if pinned else None) as url:
             server = psutil.Process(url.pid)
             rows = by_store[which] = []
-            asyncio.run(_load(url, server, which, args.sessions, args.moves, args.step_timeout, rows, record))
+            if args.sessions:
+                asyncio.run(_load(url, server, which, args.sessions, args.moves, args.step_timeout, rows, record))
             failed |= any("failed" in r for r in rows)
             if which == "demo" and args.soak:
                 run = soak[which] = {}
@@ -590,7 +635,8 @@ def main() -> None:
                     run["failed"] = str(problem)
                     record()
                     failed = True
-    print("\n".join(_markdown(by_store, soak, pinned)))
+    if not args.no_write:
+        print("\n".join(json.loads(RESULTS_JSON.read_text())["load"]["markdown"]))
     if failed:
         print(f"server logs kept in {scratch}", file=sys.stderr)
         raise SystemExit(1)
