@@ -69,9 +69,12 @@ POINT_MOVED_JS = f"""(before) => {{
     const p = ({WHAT_IF_POINT_JS})();
     return p !== null && JSON.stringify(p) !== JSON.stringify(before);
 }}"""
+# The status line and the captions only, by textContent (innerText of the whole page would lay it out again on
+# every poll, in 20 pages at once: the harness's own cost on the clients' core).
 SETTLED_JS = f"""(before) => {{
     if (!({FRAMED_AND_READY})() || !({POINT_MOVED_JS})(before)) return false;
-    const shown = document.querySelector("[data-testid='stMain']")?.innerText || "";
+    const notes = document.querySelectorAll("[data-testid='stAlert'], [data-testid='stCaptionContainer']");
+    const shown = Array.from(notes, note => note.textContent).join(" ");
     return !{json.dumps(list(NOT_FINAL))}.some(words => shown.includes(words));
 }}"""
 
