@@ -114,12 +114,14 @@ async def _step(what: str, awaitable, timeout_s: float):
 class CpuMeter:
     """CPU seconds (user + system) of a set of processes, summed; processes that come and go are followed.
 
-    ``roots`` are measured with all their descendants (the browser's renderers appear as contexts open). A
-    process that exits between two samples loses at most one sampling interval of its time.
+    ``roots`` are measured with all their descendants (the browser's renderers appear as contexts open), but
+    for ``leave_out`` (the server is this process's child too). A process that exits between two samples loses at
+    most one sampling interval of its time.
     """
 
-    def __init__(self, roots: list[psutil.Process]):
+    def __init__(self, roots: list[psutil.Process], leave_out: frozenset[int] = frozenset()):
         self._roots = roots
+        self._leave_out = leave_out
         self._seen: dict[int, tuple[float, float]] = {}  # pid: (create time, CPU s)
         self.total = 0.0
 
@@ -130,8 +132,16 @@ class CpuMeter:
                 processes += [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 continue
+        left_out = set(self._leave_out)
+        for pid in self._leave_out:
+            try:
+                left_out |= {child.pid for child in psutil.Process(pid).children(recursive=True)}
+            except psutil.NoSuchProcess:
+                continue
         first = not self._seen
         for process in processes:
+            if process.pid in left_out:
+                continue
             try:
                 times = process.cpu_times()
                 born = process.create_time()
@@ -169,7 +179,7 @@ class Meters:
 
     def __post_init__(self):
         self.server_cpu = CpuMeter([self.server])
-        self.client_cpu = CpuMeter([psutil.Process()])
+        self.client_cpu = CpuMeter([psutil.Process()], leave_out=frozenset({self.server.pid}))
 
     def sample(self) -> None:
         self.rss_mb.append(self.server.memory_info().rss / 2**20)
