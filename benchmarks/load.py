@@ -416,6 +416,7 @@ async def _soak(
             await _what_if_settled(page, None, who, "/what-if's first answer", timeout_s)
             sliders = {label: _slider(page, label) for label in (BUDGET_LABEL, RATE_LABEL)}
             load_before, begun = _load_average(), time.perf_counter()
+            print(f"soak | {settings} settings in a row, the server's RSS every {SOAK_EVERY}", flush=True)
             for done, (label, key) in enumerate(_soak_keys(settings), start=1):
                 _, settled = await _press(page, sliders[label], key, who, f"setting {done} ({label} {key})", timeout_s)
                 settled_s.append(settled)
@@ -576,9 +577,9 @@ def _write(by_store: dict[str, list[dict]], soak: dict[str, dict], pinned: bool)
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     recorded = results.get("load", {}).get("raw", {})
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    crowds = {k: v for k, v in recorded.get("crowds", {}).items() if k not in by_store}
+    crowds = {k: v for k, v in recorded.get("crowds", {}).items() if not by_store.get(k)}
     crowds |= {k: {"measured_at": now, "pinned": pinned, "rows": rows} for k, rows in by_store.items() if rows}
-    soaks = {k: v for k, v in recorded.get("soaks", {}).items() if k not in soak}
+    soaks = {k: v for k, v in recorded.get("soaks", {}).items() if not soak.get(k)}
     soaks |= {k: {**run, "measured_at": now, "pinned": pinned} for k, run in soak.items() if run}
     results["load"] = {
         "measured_at": now,
