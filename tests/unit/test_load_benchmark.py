@@ -7,6 +7,8 @@ settings must all differ. Checked on the model, without a browser.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from analytics import optimize
@@ -70,3 +72,20 @@ def test_the_knee_is_the_first_crowd_whose_p95_passes_twice_one_sessions_and_a_f
     assert load._knee([row(1, 1.0), row(5, 1.9), row(10, 2.1), row(20, 5.0)]) == (1.0, 10)
     assert load._knee([row(1, 1.0), row(5, 2.0)]) == (1.0, None)
     assert load._knee([row(1, 1.0), {"sessions": 5, "failed": "why", "load_before": 1.0}]) == (1.0, 5)
+
+
+def test_a_run_replaces_the_figures_it_measures_and_keeps_the_others(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "RESULTS_JSON", tmp_path / "results.json")
+    monkeypatch.setattr(load, "RESULTS_MD", tmp_path / "results.md")
+    crowd = [{"sessions": 1, "failed": "a sentence", "load_before": 1.0}]
+    load._write({"demo": crowd}, {}, pinned=True)  # the crowd alone (--soak 0)
+    load._write(
+        {"demo": []},
+        {"demo": {"memory": [(50, 300.0)], "p50_s": 0.3, "wall_s": 9.0, "load_before": 1.0, "load_after": 1.0}},
+        pinned=True,
+    )  # the soak alone (--sessions)
+    load._write({"bench": crowd}, {}, pinned=False)  # the bench store on its own
+    raw = json.loads((tmp_path / "results.json").read_text())["load"]["raw"]
+    assert {k: v["rows"] for k, v in raw["crowds"].items()} == {"demo": crowd, "bench": crowd}
+    assert raw["soaks"]["demo"]["memory"] == [[50, 300.0]]
+    assert "**Soak, demo store**" in (tmp_path / "results.md").read_text()
