@@ -515,7 +515,11 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
             knee_text = f"the knee is at {knee} sessions"
         else:
             knee_text = f"no knee up to {max(r['sessions'] for r in rows)} sessions"
-        lines += ["", f"p95 passes {KNEE_FACTOR:g}× one session's p95: {knee_text}. {_saturated(rows)}", ""]
+        lines += [
+            "",
+            f"p95 passes {KNEE_FACTOR:g}× one session's p95: {knee_text}. {_saturated(rows)} {_cpu_per_session(rows)}",
+            "",
+        ]
     for name, run in soaks.items():
         if run.get("memory"):
             trail = ", ".join(f"{done}: {mb:.0f} MB" for done, mb in run["memory"])
@@ -555,6 +559,23 @@ def _saturated(rows: list[dict]) -> str:
         return f"At {r['sessions']} sessions {sides}: neither side saturated."
     side = "the browsers' (the clients are the bottleneck)" if clients >= server else "the server's"
     return f"At {r['sessions']} sessions {sides}: the core that saturates first is {side}."
+
+
+def _cpu_per_session(rows: list[dict]) -> str:
+    """CPU seconds each side spent per session (three page opens and the key presses), which a busy machine
+    stretches far less than it stretches wall time: which core fills first when each side has one to itself."""
+    done = [r for r in rows if "failed" not in r]
+    if not done:
+        return ""
+    server, clients = (
+        statistics.median(r[share] * r["wall_s"] / 100 / r["sessions"] for r in done)
+        for share in ("server_cpu_pct", "client_cpu_pct")
+    )
+    heavier = "the browsers' core fills first" if clients >= server else "the server's core fills first"
+    return (
+        f"Per session the server spent {server:.1f} CPU-seconds and the browsers with their driver {clients:.1f} "
+        f"(median over the crowds): with a core each, {heavier}."
+    )
 
 
 #: Settings after which every bounded cache and the solvers' results have been filled at least once.
@@ -650,6 +671,7 @@ def main() -> None:
                     record()
                     failed = True
     if not args.no_write:
+        record()  # with `--stores` and no store after it, only this: results.md written again from results.json
         print("\n".join(json.loads(RESULTS_JSON.read_text())["load"]["markdown"]))
     if failed:
         print(f"server logs kept in {scratch}", file=sys.stderr)
