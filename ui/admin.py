@@ -158,11 +158,12 @@ def open_store(path: Path) -> None:
     """Serve the store at ``path`` in every session, once it opens as a Quarterdeck store (admin only).
 
     Raises ``StoreError`` (a sentence: not a Quarterdeck store, damaged, held by another process, gone; or
-    ``auth.Refused``) and then switches nothing, so every session keeps the store it had. The store served before
-    stays open for the queries still running on it.
+    ``auth.Refused``, also for a signed-in admin with no admin grant in that store) and then switches nothing, so
+    every session keeps the store it had. The store served before stays open for the queries still running on it.
     """
-    identity = auth.require("admin", "Opening another store")
+    auth.require("admin", "Opening another store")  # before the other store's file is even opened
     data.check_store(str(path))
+    identity = auth.require_in(path, "admin", f"Opening the store {path.name}")
     data.switch_store(str(path))
     data.announce(f"{identity.name} opened the store {path.name} for everyone")
 

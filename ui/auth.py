@@ -52,6 +52,8 @@ class Identity:
     sign_in: bool
     #: Whether the person has signed in.
     signed_in: bool
+    #: The identity provider's ``groups`` claim: grants to ``group:NAME`` match these.
+    groups: tuple[str, ...] = ()
 
 
 def sign_in_on() -> bool:
@@ -112,7 +114,7 @@ def current_identity() -> Identity:
     groups = _groups(st.user.get("groups"))
     role = data.query(users.role_of, email, groups) if email or groups else None
     name = str(email or st.user.get("name") or st.user.get("sub") or "signed-in person")
-    return Identity(email, name, role, sign_in=True, signed_in=True)
+    return Identity(email, name, role, sign_in=True, signed_in=True, groups=groups)
 
 
 def may(role: str) -> bool:
@@ -168,6 +170,29 @@ def require(role: str, doing: str) -> Identity:
         raise Refused(f"{doing} needs you to sign in first, with the {role} role.")
     has = f"the {identity.role} role" if identity.role else "no role"
     raise Refused(f"{doing} needs the {role} role, and {identity.name} has {has}: {whom_to_ask()}.")
+
+
+def require_in(path: str | os.PathLike, role: str, doing: str) -> Identity:
+    """``require(role, doing)`` in the open store, and the same role in the store at ``path`` too.
+
+    For a write that makes ``path`` the store everyone is served (opening another store): grants live in each
+    store, so an admin here may have no grant there, and switching would hand them a store they may not manage
+    (and lock them out of it). Raises ``Refused`` saying so before anything is switched. With sign-in off the one
+    local user is admin in every store.
+    """
+    identity = require(role, doing)
+    if not identity.sign_in:
+        return identity
+    there = data.query_in(str(path), users.role_of, identity.email, identity.groups)
+    if users.at_least(there, role):
+        return identity
+    name = Path(path).name
+    has = f"only the {there} role" if there else "no role"
+    raise Refused(
+        f"{doing} was refused: {identity.name} is {identity.role} here but has {has} in {name}, and each store "
+        f"keeps its own grants. Ask an admin of {name} to grant you the {role} role there (`python -m analytics "
+        f"users grant --db {name} {identity.email or 'EMAIL'} {role}`), then open it again."
+    )
 
 
 def gate() -> Identity:

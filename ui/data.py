@@ -259,6 +259,13 @@ def check_store(path: str) -> None:
     _same_file(path, _connection(path))
 
 
+def query_in(path: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn(cursor, *args, **kwargs)`` on the store at ``path`` (not the one served), uncached: what holds in
+    another store now, before switching to it (its grants, say). ``StoreError`` when it cannot be opened."""
+    with store.reporting_damage(path), _cursor(path) as (_, cur):
+        return fn(cur, *args, **kwargs)
+
+
 def reader() -> Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]:
     """A cursor for later, on another thread (a download built when its button is pressed), where the session's
     cached connection cannot be looked up: ``with reader()() as cur``. The connection is leased while the cursor is

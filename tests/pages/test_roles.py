@@ -275,3 +275,56 @@ def test_served_to_other_machines_with_sign_in_off_every_write_is_refused_saying
     outcomes = writes_as(monkeypatch, granted_store, tmp_path, "viewer", None, sign_in=False)
     assert set(outcomes) == ADMIN_WRITES | {"rebuild demo"}
     assert [o for o in outcomes.values() if not (o.startswith("refused: ") and o.endswith(SIGN_IN_OFF_ELSEWHERE))] == []
+
+
+def open_other_store(target: str) -> None:
+    """An AppTest script: open the store at ``target`` in this session; record what happened and what is served."""
+    from pathlib import Path
+
+    import streamlit as st
+
+    from ui import admin, auth, data
+
+    try:
+        admin.open_store(Path(target))
+    except auth.Refused as refusal:
+        st.session_state["outcome"] = f"refused: {refusal}"
+    else:
+        st.session_state["outcome"] = "done"
+    st.session_state["served"] = data.store_path()
+
+
+@pytest.mark.parametrize(
+    ("grants_there", "user", "outcome"),
+    [
+        ([(EDITOR, "admin")], {"email": ADMIN}, f"{ADMIN} is admin here but has no role in there.duckdb"),
+        ([(ADMIN, "viewer")], {"email": ADMIN}, f"{ADMIN} is admin here but has only the viewer role in there.duckdb"),
+        ([("group:board", "admin")], {"email": ADMIN, "groups": ["board"]}, "done"),
+        ([], None, "done"),
+    ],
+    ids=["no grant there", "viewer there", "admin there by group", "sign-in off"],
+)
+def test_opening_another_store_needs_the_admin_role_in_that_store_too(
+    monkeypatch, granted_store, demo_store_path, tmp_path, grants_there, user, outcome
+):
+    # Grants live in each store: an admin here with no admin grant there must not be handed a store they may not
+    # manage. Each case serves a store of its own (the switch is the server's, keyed by the configured store).
+    here, there = tmp_path / "here.duckdb", tmp_path / "there.duckdb"
+    shutil.copyfile(granted_store, here)
+    shutil.copyfile(demo_store_path, there)
+    with store.connect(there) as con:
+        users.grant_each(con, grants_there, granted_by="test")
+    monkeypatch.setenv("QUARTERDECK_DB", str(here))
+    at = AppTest.from_function(open_other_store, args=(str(there),), default_timeout=TIMEOUT_S)
+    if user is not None:
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, **user}
+    at.run()
+    assert not at.exception, at.exception
+    if outcome == "done":
+        assert (at.session_state["outcome"], at.session_state["served"]) == ("done", str(there))
+    else:
+        refusal = at.session_state["outcome"]
+        assert refusal.startswith("refused: Opening the store there.duckdb was refused: ") and outcome in refusal
+        assert f"users grant --db there.duckdb {ADMIN} admin" in refusal
+        assert at.session_state["served"] == str(here)  # refused before the switch: everyone keeps this store
