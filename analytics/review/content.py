@@ -339,6 +339,17 @@ def product_slide(pack: Pack) -> list[Slide]:
     return [Slide(title=f"Product: {name}", rows=tuple(rows))]
 
 
+def _red_caption(red: pd.DataFrame, live: pd.DataFrame, currency: str) -> str:
+    """Word "Projects in red" as the tiles do (``headlines``), so the slide and the pages say one thing."""
+    figures = {
+        "red_projects": len(red),
+        "health_tracked": int(live["health"].notna().sum()),
+        "live_projects": len(live),
+    }
+    said = headlines.headline("red_projects", figures, currency)
+    return f"{said.label}: {said.value} {said.note}"
+
+
 def value_map_slide(pack: Pack) -> list[Slide]:
     """Slide: the portfolio value map beside the projects in red."""
     table = portfolio.project_table(pack.con, portfolio.PortfolioFilter())
@@ -358,7 +369,7 @@ def value_map_slide(pack: Pack) -> list[Slide]:
             "rnpv": ("rNPV", lambda v: money(pack, v)),
         },
         widths=(1.15, 2.45, 1.05, 0.75, 0.75, 1.3),
-        caption=f"Projects in red: {len(red)} of {len(live)} live"
+        caption=_red_caption(red, live, pack.currency)
         + (f", the {TABLE_ROWS} with the most rNPV" if len(red) > TABLE_ROWS else ""),
     )
     return [
