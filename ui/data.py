@@ -25,7 +25,6 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +190,6 @@ def release(path: str | None = None, wait_s: float | None = None) -> bool:
     opened = _OPENED.pop(target, None)
     _connection.clear(target)
     _cached_call.clear()
-    _background_call.clear()
     return True if opened is None else opened.retire(wait_s)
 
 
@@ -339,36 +337,6 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     name = f"{fn.__module__}.{fn.__qualname__}"
     path, opened = _opened()
     return _cached_call(fn, name, path, opened.identity, store_version(), args, kwargs)
-
-
-# One background worker: what it runs reads a whole store (the fingerprint), and two of those at once would only
-# halve each other's speed on this two-core class of machine.
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quarterdeck-background")
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _background_call(
-    _fn: Callable[..., T], fn_name: str, path: str, identity: tuple[int, int] | None, version: int
-) -> Future:
-    cursor = reader()  # looked up here, on the session's thread: the worker's own lease on the connection
-
-    def run() -> T:
-        with cursor() as cur:
-            return _fn(cur)
-
-    return _BACKGROUND.submit(run)
-
-
-def in_background(fn: Callable[..., T]) -> Future:
-    """Start ``fn(cursor)`` on a background thread, once per store version (every session shares it); its future.
-
-    For a figure that reads the whole store and that no page's first draw should wait for (the data fingerprint:
-    seconds at bench scale). Raises ``store.StoreError`` with a sentence now when the store cannot open; the future
-    holds any error of ``fn`` itself.
-    """
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    path, opened = _opened()
-    return _background_call(fn, name, path, opened.identity, store_version())
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)

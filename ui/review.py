@@ -25,41 +25,18 @@ FINGERPRINT_HELP = (
 )
 
 
-#: Seconds between checks for a fingerprint still being computed (only while one is).
-POLL_EVERY_S = 1.0
-
-
 def data_fingerprint() -> str:
-    """The store's data fingerprint, computed once per store version (waits for it when it is being computed)."""
-    return data.in_background(fingerprint.data_fingerprint).result()
+    """The store's data fingerprint, computed once per store version."""
+    return data.query(fingerprint.data_fingerprint)
 
 
 def sidebar_line() -> None:
-    """One caption in the sidebar: the data fingerprint (nothing when the store cannot be read).
-
-    It reads every row of the store (seconds at bench scale), so it is computed in the background and no page's
-    first draw waits for it: until it is there the caption says so, and the page redraws once when it arrives.
-    """
+    """One caption in the sidebar: the data fingerprint (nothing when the store cannot be read)."""
     try:
-        job = data.in_background(fingerprint.data_fingerprint)
+        shown = data_fingerprint()
     except data.StoreError:
         return
-    if job.done():
-        if job.exception() is None:
-            st.caption(f"Data fingerprint `{job.result()}`", help=FINGERPRINT_HELP)
-        else:
-            log.warning("data fingerprint: %s", job.exception())
-        return
-    st.caption("Data fingerprint: being computed…", help=FINGERPRINT_HELP)
-    _await_fingerprint(job)
-
-
-@st.fragment(run_every=POLL_EVERY_S)
-def _await_fingerprint(job) -> None:
-    # Drawn only while the fingerprint is being computed: an idle page has no timer, and this one ends with the
-    # full run it asks for once the fingerprint has arrived.
-    if job.done():
-        st.rerun()
+    st.caption(f"Data fingerprint `{shown}`", help=FINGERPRINT_HELP)
 
 
 def on_screen(params: optimize.WhatIf) -> list[packs.ScenarioSpec]:

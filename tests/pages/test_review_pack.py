@@ -5,14 +5,11 @@ tests/unit/test_review.py's work), so this checks the page's wiring at AppTest's
 from __future__ import annotations
 
 import io
-import shutil
-import threading
 import zipfile
 
 import pytest
 from PIL import Image
 
-from analytics import store
 from analytics.review import render
 from tests.apptest import open_page, problems
 
@@ -43,33 +40,3 @@ def test_the_what_if_page_makes_a_deck_of_the_settings_on_screen(monkeypatch, de
     # Other settings do not get this file: the download goes until the pack is made again.
     at.slider(key="budget_pct").set_value(80).run()
     assert not at.get("download_button")
-
-
-def test_the_sidebar_does_not_wait_for_the_fingerprint_and_shows_it_once_computed(
-    monkeypatch, demo_store_path, tmp_path
-):
-    # The fingerprint reads every row (seconds at bench scale): a first draw must not wait for it.
-    from analytics import fingerprint
-
-    store_path = tmp_path / "store.duckdb"  # a path of its own, so no earlier test has its fingerprint cached
-    shutil.copyfile(demo_store_path, store_path)
-    with store.connect(store_path, read_only=True) as con:  # closed before the app opens it read-write
-        expected = fingerprint.data_fingerprint(con)
-    release, computed = threading.Event(), threading.Event()
-    real = fingerprint.data_fingerprint
-
-    def slow(con):
-        release.wait(timeout=30)  # were the sidebar to wait, the first run would take 30 s and show the value
-        value = real(con)
-        computed.set()
-        return value
-
-    monkeypatch.setattr(fingerprint, "data_fingerprint", slow)
-    at = open_page(monkeypatch, store_path)
-    assert problems(at) == []
-    assert "Data fingerprint: being computed…" in [c.value for c in at.sidebar.caption]
-    release.set()
-    assert computed.wait(timeout=30)
-    at = open_page(monkeypatch, store_path)  # the next first draw, as the page's poll reruns once it has arrived
-    assert problems(at) == []
-    assert f"Data fingerprint `{expected}`" in [c.value for c in at.sidebar.caption]
