@@ -80,7 +80,6 @@ def efficient_frontier(
                 break
             if selection.feasible:
                 previous = selection.option
-            ranking = solve_greedy(level)
             rows.append(
                 {
                     "budget_pct": float(pct),
@@ -88,8 +87,7 @@ def efficient_frontier(
                     **schedule_totals(what_if, selection.option, selection.feasible),
                     "status": selection.status,
                     "gap": selection.gap,
-                    "ranking_value": selection_totals(what_if, ranking.chosen, ranking.feasible)["value"],
-                    "ranking_rnpv": selection_totals(what_if, ranking.chosen, ranking.feasible)["rnpv"],
+                    **_ranking_columns(what_if, level),
                     "chosen": selection.chosen,
                     "option": selection.option,
                 }
@@ -107,7 +105,6 @@ def efficient_frontier(
             break
         if selection.feasible:
             previous = selection.chosen
-        ranking = solve_greedy(level)
         rows.append(
             {
                 "budget_pct": float(pct),
@@ -115,12 +112,18 @@ def efficient_frontier(
                 **selection_totals(what_if, selection.chosen, selection.feasible),
                 "status": selection.status,
                 "gap": selection.gap,
-                "ranking_value": selection_totals(what_if, ranking.chosen, ranking.feasible)["value"],
-                "ranking_rnpv": selection_totals(what_if, ranking.chosen, ranking.feasible)["rnpv"],
+                **_ranking_columns(what_if, level),
                 "chosen": selection.chosen,
             }
         )
     return _frontier_frame(rows)
+
+
+def _ranking_columns(what_if: WhatIfProblem, level: Problem) -> dict:
+    """Return the ranked list's value and rNPV at this level (value ÷ cost, in order): the frontier's baseline."""
+    ranking = solve_greedy(level)
+    totals = selection_totals(what_if, ranking.chosen, ranking.feasible)
+    return {"ranking_value": totals["value"], "ranking_rnpv": totals["rnpv"]}
 
 
 def _schedule_level(what_if: WhatIfProblem, level: Problem, exact: bool, time_limit, token, previous):

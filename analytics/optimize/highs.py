@@ -53,6 +53,20 @@ def relative_gap(objective: float, bound: float) -> float:
     return max(0.0, bound - objective) / max(abs(bound), TINY)
 
 
+def _run(h: highspy.Highs, token) -> bool:
+    """Run HiGHS, stoppable through ``token`` while it runs; False when the token was cancelled before the start."""
+    if token is None:
+        h.run()
+        return True
+    if not token.attach(h):
+        return False
+    try:
+        h.run()
+    finally:
+        token.detach()
+    return True
+
+
 def _highs_model(problem: Problem, integer: bool = True) -> highspy.Highs:
     """Return a silent HiGHS instance holding the problem (maximise; rows = resources, then dependencies)."""
     n, d = problem.n, len(problem.requires)
@@ -151,17 +165,10 @@ def solve_exact(
             start = preferred
     if start is not None and is_feasible(problem, start):
         h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(start, dtype=np.float64))
-    if token is not None:
-        if not token.attach(h):
-            return Selection(
-                np.zeros(n, dtype=bool), float("nan"), STATUS_NO_SOLUTION, seconds=time.perf_counter() - started
-            )
-        try:
-            h.run()
-        finally:
-            token.detach()
-    else:
-        h.run()
+    if not _run(h, token):
+        return Selection(
+            np.zeros(n, dtype=bool), float("nan"), STATUS_NO_SOLUTION, seconds=time.perf_counter() - started
+        )
     model_status = h.getModelStatus()
     info = h.getInfo()
     seconds = time.perf_counter() - started
@@ -348,15 +355,8 @@ def solve_milp(
         h.setOptionValue("time_limit", float(time_limit))
     if start is not None and integer:
         h.setSolution(n, np.arange(n, dtype=np.int32), np.asarray(start, dtype=np.float64))
-    if token is not None:
-        if not token.attach(h):
-            return STATUS_NO_SOLUTION, None, float("nan"), float("nan"), None
-        try:
-            h.run()
-        finally:
-            token.detach()
-    else:
-        h.run()
+    if not _run(h, token):
+        return STATUS_NO_SOLUTION, None, float("nan"), float("nan"), None
     model_status = h.getModelStatus()
     info = h.getInfo()
     status_names = highspy.HighsModelStatus
