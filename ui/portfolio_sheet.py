@@ -2,10 +2,15 @@
 
 The dry-run (mapping, first rows, row counts, missing data, problems) is computed once per file, options and store
 version; the Import button shows only when the sheet has no problem. Reads and writes go through ``ui.data``.
+
+The sheet's readers take a file: the upload is written into a ``quarterdeck-upload-*`` folder of its own (the Data
+page's importer's, swept by it once a day old), kept while the session previews it, and deleted when the import
+ends (accepted or not), when another file replaces it and when the upload is removed.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import portfolio_sheet, text
-from ui import auth, data, layout
+from ui import admin, auth, data, layout
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAPPING_COLUMNS = {"column": "file column", "field": "Quarterdeck field", "alias": "alias matched", "tools": "from"}
@@ -46,17 +51,24 @@ def export_download() -> Callable[[], bytes]:
 
 
 def _saved(uploaded) -> Path:
-    """The upload as a file on disk, written once per upload and replaced by the next."""
+    """The upload as a file on disk, written once per upload (again if it was deleted) and replaced by the next."""
     saved = st.session_state.get("_sheet_saved")
     if saved and saved[0] == uploaded.file_id and Path(saved[1]).exists():
         return Path(saved[1])
-    if saved:
-        Path(saved[1]).unlink(missing_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="quarterdeck-sheet-"))
+    _forget_saved()
+    admin.sweep_stale_uploads()
+    folder = Path(tempfile.mkdtemp(prefix=admin.UPLOAD_PREFIX))
     path = folder / f"sheet{Path(uploaded.name).suffix.lower()}"
     path.write_bytes(uploaded.getbuffer())
     st.session_state["_sheet_saved"] = (uploaded.file_id, str(path))
     return path
+
+
+def _forget_saved() -> None:
+    """Delete the session's saved upload and its folder, if there is one."""
+    saved = st.session_state.pop("_sheet_saved", None)
+    if saved:
+        shutil.rmtree(Path(saved[1]).parent, ignore_errors=True)
 
 
 def _request_import(file_id: str) -> None:
@@ -121,13 +133,17 @@ def section(present: bool, store_stem: str) -> None:
             st.text(portfolio_sheet.SPREADING_RULES)
     outcome = st.session_state.get("_sheet_outcome")
     if upload is None:
+        _forget_saved()
         if outcome is None:
             st.caption("No sheet chosen yet: start from the template, or drop another tool's export above.")
         return
     path = _saved(upload)
     pending = st.session_state.pop("_sheet_pending", None)
     if pending == upload.file_id:
-        result = run_import(str(path), upload.name, day_first)
+        try:
+            result = run_import(str(path), upload.name, day_first)
+        finally:
+            _forget_saved()  # a rejected sheet's dry-run is cached; a cache miss writes the file again
         st.session_state["_sheet_outcome"] = (upload.file_id, result.accepted, result.summary())
         st.rerun()
     if outcome is not None and outcome[0] == upload.file_id:

@@ -3,6 +3,8 @@ Import writes it and the what-if page opens on it; a bad sheet lists its problem
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from analytics import store
@@ -47,10 +49,13 @@ def test_a_sheet_into_an_empty_store_then_the_what_if_page(monkeypatch, empty_st
     assert mapping.loc["Planned cost", "field"] == "cost" and mapping.loc["Planned cost", "alias"] == "Planned cost"
     assert list(frame_with(at, "stage")["project_id"]) == ["PRJ1", "PRJ2"]
     assert count(empty_store, "projects") == 0
+    saved = Path(at.session_state["_sheet_saved"][1])
+    assert saved.exists() and saved.parent.name.startswith("quarterdeck-upload-")  # swept by the importer's sweep
     at.button(key="sheet_import").click()
     at.run()
     assert not problems(at), problems(at)
     assert any("Imported:" in s.value for s in at.success)
+    assert not saved.parent.exists()  # the upload's copy goes when the import ends
     assert count(empty_store, "projects") == 2 and count(empty_store, "project_demand") == 18
     at.switch_page("pages/what-if.py")
     at.run()
