@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from analytics import store
+from tests.apptest import share_component_discovery
 
 DEMO_SEED = 7
 
@@ -22,6 +23,8 @@ DEMO_SEED = 7
 settings.register_profile("default", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=400, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+share_component_discovery()
 
 
 @pytest.fixture(scope="session")
