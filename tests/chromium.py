@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -177,15 +179,39 @@ def close_shared_browser() -> None:
         playwright.stop()
 
 
+#: Where a browser test that fails inside a page leaves that page's screenshot, named after the test. Passing tests
+#: take none: a full-page screenshot of a long page costs Chromium seconds of CPU (3-23 s measured, loaded).
+FAILURE_SHOTS = Path(tempfile.gettempdir()) / "quarterdeck-browser-failures"
+
+
+def shoot_on_failure(page, exc: BaseException, suffix: str = "") -> None:
+    """Screenshot the whole ``page`` into FAILURE_SHOTS and name the file in ``exc``'s notes (best effort: a page
+    that cannot be shot leaves the failure as it was)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "browser-test").split(" ")[0]
+    name = re.sub(r"[^\w.-]+", "_", test)[-150:]
+    path = FAILURE_SHOTS / f"{name}{suffix}.png"
+    try:
+        FAILURE_SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(path), full_page=True, timeout=30_000)
+    except Exception:  # noqa: BLE001 - the test's own failure is what matters
+        return
+    exc.add_note(f"screenshot of the page: {path}")
+
+
 @contextmanager
 def chromium_page(width: int = 1920, height: int = 1080):
     """A fresh page in a browser context of its own (headless system Chromium); collects console errors on
     ``page.console_errors``."""
     context = shared_browser().new_context(viewport={"width": width, "height": height})
+    page = None
     try:
         page = context.new_page()
         page.console_errors = ConsoleErrors(page)
         yield page
+    except (Exception, pytest.fail.Exception) as exc:
+        if page is not None:
+            shoot_on_failure(page, exc)
+        raise
     finally:
         context.close()
 
@@ -220,15 +246,18 @@ def chromium_pages(count: int, width: int = 1600, height: int = 1000):
     """``count`` pages in the shared Chromium, each in its own browser context (its own cookies and session, as
     ``count`` people on their own machines); each collects console errors on ``page.console_errors``."""
     browser = shared_browser()
-    contexts = []
+    contexts, pages = [], []
     try:
-        pages = []
         for _ in range(count):
             contexts.append(browser.new_context(viewport={"width": width, "height": height}))
             page = contexts[-1].new_page()
             page.console_errors = ConsoleErrors(page)
             pages.append(page)
         yield pages
+    except (Exception, pytest.fail.Exception) as exc:
+        for i, page in enumerate(pages):
+            shoot_on_failure(page, exc, f"-{i}")
+        raise
     finally:
         for context in contexts:
             context.close()

@@ -50,7 +50,6 @@ def test_upload_a_bad_file_then_a_good_one(data_app, tmp_path):
         page.get_by_text("2 problems").first.wait_for()
         page.wait_for_selector(READY)
         assert page.get_by_text("Not imported: 2 problems in bad.csv").count() == 1
-        page.screenshot(path=str(tmp_path / "data-bad-upload.png"), full_page=True)
 
         upload(page, good)
         page.get_by_role("button", name="Import into projects").click()
@@ -59,7 +58,6 @@ def test_upload_a_bad_file_then_a_good_one(data_app, tmp_path):
         # The file name is shown as typed, in the message and in the uploader's list; nothing is run.
         assert page.get_by_text(f"Imported 1 row from {XSS}.csv into projects", exact=False).count() == 1
         assert page.locator("img[src='x']").count() == 0
-        page.screenshot(path=str(tmp_path / "data-good-upload.png"), full_page=True)
 
         # The export is built when its button is pressed, on another thread, from the store as it now is.
         with page.expect_download() as download:

@@ -25,10 +25,9 @@ def app_url(demo_store_path, tmp_path_factory):
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_page_opens_from_a_deep_link(app_url, path, tmp_path):
+def test_page_opens_from_a_deep_link(app_url, path):
     with chromium_page() as page:
         open_and_wait(page, app_url + path)
-        page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'overview'}.png"), full_page=True)
         body = page.inner_text("body")
         assert "Page not found" not in body
         assert page.locator("[data-testid='stException']").count() == 0

@@ -20,7 +20,7 @@ def fresh_app(demo_store_path, tmp_path_factory):
         yield url
 
 
-def test_a_shared_link_is_the_first_request_after_a_start(fresh_app, tmp_path, demo_con):
+def test_a_shared_link_is_the_first_request_after_a_start(fresh_app, demo_con):
     project = demo_con.execute("SELECT min(project_id) FROM projects WHERE program = 'Growth'").fetchone()[0]
     # Module-scoped server: this is its very first page load, the case Streamlit's legacy pages/ mode gets wrong
     # (it would run the page bare until ui/shell.ensure_framed hands the run to app.py).
@@ -32,7 +32,6 @@ def test_a_shared_link_is_the_first_request_after_a_start(fresh_app, tmp_path, d
                 "a fresh server's first deep link never showed app.py's frame (its sidebar): Streamlit's pages/ "
                 "folder mode has changed under ui/shell.ensure_framed"
             )
-        page.screenshot(path=str(tmp_path / "portfolio-link.png"))
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()
         assert "Overview" in nav and "Portfolio" in nav and "What-if" in nav and "app" not in nav.split()
         assert page.locator("[data-testid='stSidebar']").get_by_text("Presentation mode").count() == 1
@@ -92,7 +91,7 @@ SCREEN_HEIGHT = 1080
 ON_FIRST_SCREEN_PX = 320
 
 
-def test_in_presentation_mode_each_tabs_key_chart_is_on_the_first_screen(fresh_app, tmp_path):
+def test_in_presentation_mode_each_tabs_key_chart_is_on_the_first_screen(fresh_app):
     # One served app, one browser, one check per tab: ?present=1 at 1920 x 1080, as a room sees it.
     with chromium_page(1920, SCREEN_HEIGHT) as page:
         for tab, key in KEY_CHARTS.items():
@@ -100,7 +99,6 @@ def test_in_presentation_mode_each_tabs_key_chart_is_on_the_first_screen(fresh_a
             chart = page.locator(f".st-key-{key} .js-plotly-plot")
             chart.wait_for(timeout=90_000)  # Plotly draws after the script settles; a loaded machine takes a while
             box = chart.bounding_box()
-            page.screenshot(path=str(tmp_path / f"{key}.png"))
             assert box is not None, tab
             assert box["y"] + ON_FIRST_SCREEN_PX <= SCREEN_HEIGHT, (tab, box)
         assert page.console_errors == []

@@ -39,13 +39,11 @@ def test_from_an_empty_store_a_sheet_imported_on_data_shows_on_what_if(empty_app
         page.get_by_role("button", name="Import 3 projects").click()
         page.get_by_text("Imported:").wait_for(timeout=60_000)
         page.wait_for_selector(READY)
-        page.screenshot(path=str(tmp_path / "data-sheet-imported.png"), full_page=True)
 
         # 100 % is the plan's money (the one approved project's); a budget above it funds the proposed ones.
         open_and_wait(page, empty_app + "/what-if?budget_pct=160")
         page.wait_for_function(WHAT_IF_POINT_JS, timeout=90_000)
         page.get_by_text("Proven optimal").wait_for(timeout=90_000)
-        page.screenshot(path=str(tmp_path / "what-if-from-sheet.png"), full_page=True)
         assert page.get_by_text("Self-service onboarding").count() >= 1
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.console_errors == []

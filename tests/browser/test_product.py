@@ -28,11 +28,10 @@ def active_choices(page, expected: int = 3) -> list[str]:
     return checked.all_inner_texts()
 
 
-def test_a_shared_link_opens_that_product_window_and_section(fresh_app, tmp_path):
+def test_a_shared_link_opens_that_product_window_and_section(fresh_app):
     with chromium_page() as page:
         # The module's server has served nothing yet: this is the first request after a start.
         open_and_wait(page, fresh_app + LINK)
-        page.screenshot(path=str(tmp_path / "product-link.png"))
         assert page.get_by_role("heading", name="Atlas Suite").count() == 1
         assert active_choices(page) == ["Last 365 days", "Quarter", "Same period last year"]
         assert page.get_by_role("tab", name="Roadmap").get_attribute("aria-selected") == "true"

@@ -30,7 +30,7 @@ def slider_input(page, label: str):
     return page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type=range]")
 
 
-def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_point(app_url, tmp_path):
+def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_point(app_url):
     with chromium_page() as page:
         open_and_wait(page, app_url + "/what-if?budget_pct=110&alpha=0.5")
         page.wait_for_function(WHAT_IF_POINT_JS)
@@ -48,7 +48,6 @@ def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_po
         page.wait_for_selector(READY)
         proven.wait_for(timeout=60_000)
         after = page.evaluate(WHAT_IF_POINT_JS)
-        page.screenshot(path=str(tmp_path / "what-if.png"))
         assert slider.input_value() == "115"
         assert after[0] == pytest.approx(before[0] * 115 / 110, rel=1e-6)  # the budget scales with the slider
         assert "budget_pct=115" in page.url
@@ -56,11 +55,10 @@ def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_po
         assert page.console_errors == []
 
 
-def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url, tmp_path):
+def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url):
     with chromium_page(1920, 1080) as page:
         open_and_wait(page, app_url + "/what-if?present=1&budget_pct=110")
         page.wait_for_function(WHAT_IF_POINT_JS)
-        page.screenshot(path=str(tmp_path / "what-if-present.png"))
         answer = {
             "status": page.locator("[data-testid='stAlert']").first,
             "last tile": page.locator("[data-testid='stMetric']").nth(4),
@@ -96,7 +94,7 @@ def test_two_people_moving_different_sliders_at_once_both_get_the_proof(app_url)
             assert page.console_errors == []
 
 
-def test_in_presentation_mode_the_headline_stays_in_view_while_a_lever_deep_in_the_panel_moves(app_url, tmp_path):
+def test_in_presentation_mode_the_headline_stays_in_view_while_a_lever_deep_in_the_panel_moves(app_url):
     # Issue 15: with the levers open the tiles sat 1,100-1,300 px above the slider being moved. The lever panel
     # now scrolls on its own, so whichever slider is in view, the headline is too.
     with chromium_page(1920, 1080) as page:
@@ -112,14 +110,13 @@ def test_in_presentation_mode_the_headline_stays_in_view_while_a_lever_deep_in_t
             slider.focus()
             page.keyboard.press("ArrowRight")
             page.wait_for_selector(READY, timeout=60_000)
-            page.screenshot(path=str(tmp_path / f"what-if-fold-{label[:6]}.png"))
             box, lever = headline.bounding_box(), slider.bounding_box()
             assert lever is not None and 0 <= lever["y"] <= 1080, f"{label} is not in view: {lever}"
             assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 1080, f"headline: {box}"
         assert page.console_errors == []
 
 
-def test_a_shift_link_opens_on_its_state_and_lists_the_moved_projects(app_url, tmp_path):
+def test_a_shift_link_opens_on_its_state_and_lists_the_moved_projects(app_url):
     # Issue 13's quality bar: a what-if link with shift=3 opens on that lever and shows what the schedule moves.
     with chromium_page(1920, 1080) as page:
         open_and_wait(page, app_url + "/what-if?shift=3&budget_pct=110&present=1")
@@ -129,7 +126,6 @@ def test_a_shift_link_opens_on_its_state_and_lists_the_moved_projects(app_url, t
         moves.wait_for(timeout=60_000)
         table = page.locator(".st-key-whatif_moved [data-testid='stDataFrame']")
         table.wait_for(timeout=60_000)
-        page.screenshot(path=str(tmp_path / "what-if-shift.png"))
         assert slider_input(page, "Allow start shifts").input_value() == "3"
         assert "start away from plan" in moves.inner_text()
         assert table.bounding_box()["height"] > 0
