@@ -22,9 +22,9 @@ def _tiny_png(*_args, **_kwargs) -> bytes:
     return out.getvalue()
 
 
-def test_the_what_if_page_makes_a_deck_of_the_settings_on_screen(monkeypatch, demo_store_path):
+def test_the_what_if_page_makes_a_deck_of_the_settings_on_screen(monkeypatch, app_store_path):
     monkeypatch.setattr(render, "picture", _tiny_png)
-    at = open_page(monkeypatch, demo_store_path, "pages/what-if.py", {"budget_pct": "90", "allow_drop": "true"})
+    at = open_page(monkeypatch, app_store_path, "pages/what-if.py", {"budget_pct": "90", "allow_drop": "true"})
     assert problems(at) == []
     assert not at.get("download_button")
     at.button(key="whatif_review_make").click().run()
