@@ -146,3 +146,23 @@ def test_what_binds_a_left_out_project_is_counted_at_the_chosen_starts(shifted):
     i = next(i for i in left if overrun(at_starts, i) != overrun(at_planned, i))
     why = optimize.why_not(what_if, best, str(model.project_ids[i]))
     assert {b.label for b in why.binding} == overrun(at_starts, i)
+
+
+def test_a_price_tag_with_shifts_is_the_schedule_re_solved_with_the_limit_raised(shifted):
+    # The budget a price tag adds is spent at the starts the re-solve chooses: its value is an independent
+    # re-solve of the schedule (starts and all) with that budget year's limit raised, against the base schedule.
+    from dataclasses import replace
+
+    what_if, best = shifted
+    amount = 2_000_000.0
+    more = optimize.marginal_budget(what_if, best, amount)
+    schedule = what_if.schedule
+    limit = schedule.limit.copy()
+    limit[: schedule.budget_rows] += amount / (1.0 + what_if.params.cost_overrun)
+    # A fresh MILP: the schedule caches its model, limits included.
+    raised = optimize.solve_schedule_exact(replace(schedule, limit=limit, _model={}))
+    assert raised.proven and more.selection.proven
+    assert more.value_change == pytest.approx(raised.objective - best.objective, abs=1e-9)
+    assert more.value_change > 1e-6  # more money is worth something here, so the check bites
+    spend = optimize.schedule_budget_use(what_if, more.selection.option)["spend"].to_numpy()
+    assert (spend <= what_if.budget + amount + 1e-6).all() and (spend > what_if.budget + 1e-6).any()
