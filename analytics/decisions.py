@@ -72,7 +72,11 @@ def _clean_text(value, what: str, longest: int) -> str:
 
 
 def _selection_facts(model: optimize.PortfolioModel, params: dict, chosen: Sequence[str]) -> dict:
-    """Return forward spend, rNPV and over-booked team-months of a selection under its settings on ``model``."""
+    """Return forward spend, rNPV and over-booked team-months of a selection under its settings on ``model``.
+
+    ``model`` is prepared with the decision as its plan (``optimize.prepare_model(con, decision_id)``), so its
+    planned starts are the decided ones and the selection is valued at them.
+    """
     what_if = optimize.apply_what_if(model, check_params(params))
     mask = chosen_mask(model, chosen)
     totals = optimize.selection_totals(what_if, mask)
@@ -88,21 +92,33 @@ def _selection_facts(model: optimize.PortfolioModel, params: dict, chosen: Seque
 
 
 def _project_states(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Return every project's name, stage and effective health (stored, else EVM; None without) as they are now."""
-    projects = con.execute("SELECT project_id, name, stage FROM projects ORDER BY project_id").df()
+    """Return every project's name, stage, effective health and start month as they are now.
+
+    Health is the stored one, else EVM (None without); the start month is ``"2027-04"`` from ``start_date``.
+    """
+    projects = con.execute(
+        "SELECT project_id, name, stage, strftime(start_date, '%Y-%m') AS start FROM projects ORDER BY project_id"
+    ).df()
     health = effective_health(con)[["project_id", "health"]]
     merged = projects.merge(health, on="project_id", how="left")
+    columns = [merged[c] for c in ("project_id", "name", "stage", "health", "start")]
     return {
-        p: {"name": n, "stage": s, "health": None if pd.isna(h) else h}
-        for p, n, s, h in zip(merged["project_id"], merged["name"], merged["stage"], merged["health"], strict=True)
+        p: {"name": n, "stage": s, "health": None if pd.isna(h) else h, "start": None if pd.isna(m) else m}
+        for p, n, s, h, m in zip(*columns, strict=True)
     }
+
+
+def _month(start) -> str | None:
+    """Return a start date as its month, ``"2027-04"``; None for none."""
+    return None if start is None or pd.isna(start) else f"{pd.Timestamp(start):%Y-%m}"
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by: str, rationale: str) -> str:
     """Record that a scenario was decided; return the new decision's id (``D-`` and 12 hex digits).
 
     The decision and what it expects (``decision_baselines``: the settings and selection decided, each
-    candidate's stage and health, the forward spend, rNPV and over-booked team-months of the selection on the
+    candidate's stage and health, each chosen one's decided start month (the scenario's saved start, else its
+    ``start_date``), the forward spend, rNPV and over-booked team-months of the selection at those starts on the
     store as it is at this moment) are written in one transaction. This is the only function that writes either
     table, and nothing updates or deletes their rows: DuckDB has no triggers or grants to refuse an UPDATE, so
     the log is append-only because no code path of Quarterdeck writes it otherwise (the imports refuse the
@@ -129,8 +145,14 @@ def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by
     decision_id = f"D-{secrets.token_hex(6)}"
     with transaction(con):
         scenario = load_scenario(con, scenario_id)
-        # Read inside the transaction, so the expectations are those of the store the decision was taken on.
-        model = optimize.prepare_model(con)
+        con.execute(
+            "INSERT INTO decisions (decision_id, scenario_id, decided_at, decided_by, rationale) "
+            "VALUES (?, ?, current_timestamp, ?, ?)",
+            [decision_id, scenario.scenario_id, who, why],
+        )
+        # Read inside the transaction, so the expectations are those of the store the decision was taken on, with
+        # this decision as the plan: its selection at its own starts.
+        model = optimize.prepare_model(con, decision_id)
         facts = _selection_facts(model, scenario.params, scenario.chosen)
         states = _project_states(con)
         chosen = set(scenario.chosen)
@@ -140,6 +162,8 @@ def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by
                 "chosen": p in chosen,
                 "stage": states.get(p, {}).get("stage"),
                 "health": states.get(p, {}).get("health"),
+                "start": (_month(scenario.starts.get(p)) or states.get(p, {}).get("start")) if p in chosen else None,
+                "start_date": states.get(p, {}).get("start"),
             }
             for p in scenario.candidates
         ]
@@ -147,11 +171,6 @@ def record_decision(con: duckdb.DuckDBPyConnection, scenario_id: str, decided_by
             {"team_id": str(r.team_id), "period": pd.Timestamp(r.period).date().isoformat()}
             for r in facts["overbooked"].itertuples()
         ]
-        con.execute(
-            "INSERT INTO decisions (decision_id, scenario_id, decided_at, decided_by, rationale) "
-            "VALUES (?, ?, current_timestamp, ?, ?)",
-            [decision_id, scenario.scenario_id, who, why],
-        )
         con.execute(
             "INSERT INTO decision_baselines (decision_id, as_of, params, forward_spend, rnpv, projects, overbooked) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -228,12 +247,18 @@ class DecisionCheck:
     Project findings are tuples of project ids, sorted: ``cancelled``, ``on_hold`` and ``red`` (decided in and
     now in that stage, or in red health, stored or EVM, and not so at the decision), ``missing`` (decided in, no
     longer in the store), ``started`` (decided out and now active or completed, though not so at the decision)
-    and ``still_running`` (decided out while active, and still active: not stopped as decided). ``expected_spend`` and
+    and ``still_running`` (decided out while active, and still active: not stopped as decided), ``start_moved``
+    (decided in to start in a month, and its ``start_date`` now says another: re-planned, started earlier or later
+    than decided, or a decided shift its own plan still does not carry; the month decided is the scenario's saved
+    start, else the ``start_date`` at the decision).
+    ``expected_spend`` and
     ``expected_rnpv`` are the decided selection's forward spend and rNPV when decided (None without a kept
     baseline); ``now_spend`` and ``now_rnpv`` the same selection under the same settings on today's store (a
     cancelled project no longer spends or earns). ``new_overbookings``: team-months the decided selection
     over-books now that it did not at the decision (team_id, team, period, demand_fte, limit_fte).
-    ``projects``: one row per project finding (finding, project_id, name, stage_then, stage_now, health_now).
+    ``projects``: one row per project finding (finding, project_id, name, stage_then, stage_now, health_now,
+    start_decided, start_then (its ``start_date`` at the decision) and start_now: months as ``"2027-04"``, None
+    where unknown).
     """
 
     decision: Decision
@@ -245,6 +270,7 @@ class DecisionCheck:
     missing: tuple[str, ...]
     started: tuple[str, ...]
     still_running: tuple[str, ...]
+    start_moved: tuple[str, ...]
     expected_spend: float | None
     expected_rnpv: float | None
     now_spend: float
@@ -255,7 +281,15 @@ class DecisionCheck:
     @property
     def nothing_changed(self) -> bool:
         """Whether no project finding and no new over-booking turned up."""
-        lists = (self.cancelled, self.on_hold, self.red, self.missing, self.started, self.still_running)
+        lists = (
+            self.cancelled,
+            self.on_hold,
+            self.red,
+            self.missing,
+            self.started,
+            self.still_running,
+            self.start_moved,
+        )
         return not any(lists) and self.new_overbookings.empty
 
 
@@ -267,6 +301,7 @@ FINDINGS = {
     "missing": "decided in, no longer in the store",
     "started": "decided out, started since",
     "still_running": "decided out while running, still running",
+    "start_moved": "decided to start in one month, now starting in another",
 }
 
 
@@ -282,8 +317,9 @@ def decision_vs_now(
     decision_id
         A recorded decision.
     model
-        The store's prepared model (``optimize.prepare_model(con)``, which is read when None); pass the cached
-        one to avoid reading it again.
+        The store's prepared model (``optimize.prepare_model(con)``); pass the cached one to avoid reading it
+        again. Used only when its plan is this decision (the latest); otherwise, or when None, the store is read
+        with this decision as the plan, so its selection is valued at its own decided starts.
 
     Raises
     ------
@@ -291,7 +327,8 @@ def decision_vs_now(
         No such decision, or its settings no longer hold.
     """
     decision = load_decision(con, decision_id)
-    model = optimize.prepare_model(con) if model is None else model
+    if model is None or model.plan_source.decision_id != decision_id:
+        model = optimize.prepare_model(con, decision_id)
     kept = con.execute(
         "SELECT as_of, forward_spend, rnpv, projects, overbooked FROM decision_baselines WHERE decision_id = ?",
         [decision_id],
@@ -303,9 +340,19 @@ def decision_vs_now(
         overbooked_then = {(c["team_id"], c["period"]) for c in json.loads(kept[4])}
     else:
         members = con.execute(
-            "SELECT project_id, chosen FROM scenario_projects WHERE scenario_id = ?", [decision.scenario_id]
+            "SELECT project_id, chosen, start FROM scenario_projects WHERE scenario_id = ?", [decision.scenario_id]
         ).fetchall()
-        then = {p: {"project_id": p, "chosen": c, "stage": None, "health": None} for p, c in members}
+        then = {
+            p: {
+                "project_id": p,
+                "chosen": c,
+                "stage": None,
+                "health": None,
+                "start": _month(start) if c else None,
+                "start_date": None,
+            }
+            for p, c, start in members
+        }
     now = _project_states(con)
     chosen = set(decision.chosen)
     findings: dict[str, list[str]] = {key: [] for key in FINDINGS}
@@ -322,6 +369,10 @@ def decision_vs_now(
                 findings[stage].append(project_id)
             elif health == "red" and then[project_id]["health"] != "red" and stage not in ("cancelled", "on_hold"):
                 findings["red"].append(project_id)
+            # A baseline kept before decisions recorded starts has none: then only a saved shift is known.
+            decided_start = then[project_id].get("start")
+            if decided_start is not None and now[project_id]["start"] != decided_start:
+                findings["start_moved"].append(project_id)
         elif stage in STARTED_STAGES and stage_then not in STARTED_STAGES:
             findings["started"].append(project_id)
         elif stage == ACTIVE_STAGE and stage_then == ACTIVE_STAGE:
@@ -340,11 +391,24 @@ def decision_vs_now(
             "stage_then": then[p]["stage"],
             "stage_now": now.get(p, {}).get("stage"),
             "health_now": now.get(p, {}).get("health"),
+            "start_decided": then[p].get("start"),
+            "start_then": then[p].get("start_date"),
+            "start_now": now.get(p, {}).get("start"),
         }
         for key, ids in findings.items()
         for p in ids
     ]
-    columns = ["finding", "project_id", "name", "stage_then", "stage_now", "health_now"]
+    columns = [
+        "finding",
+        "project_id",
+        "name",
+        "stage_then",
+        "stage_now",
+        "health_now",
+        "start_decided",
+        "start_then",
+        "start_now",
+    ]
     return DecisionCheck(
         decision=decision,
         as_of_then=kept[0] if kept is not None else None,
@@ -375,7 +439,9 @@ def decision_sentences(check: DecisionCheck, currency: str) -> list[str]:
     sentences = []
     for key, finding in FINDINGS.items():
         ids = getattr(check, key)
-        if ids:
+        if key == "start_moved":
+            sentences.extend(_start_sentences(check))
+        elif ids:
             count = len(ids)
             sentences.append(f"{count} project{'' if count == 1 else 's'} {finding}: {_ids_text(ids, names)}.")
     over = check.new_overbookings
@@ -407,10 +473,36 @@ def decision_sentences(check: DecisionCheck, currency: str) -> list[str]:
     if check.nothing_changed:
         sentences.insert(
             0,
-            "Every project decided in is still going, none decided out has started, "
+            "Every project decided in is still going and starts when decided, none decided out has started, "
             "and no new team-month is over capacity.",
         )
     return sentences
+
+
+#: How many start findings get a sentence each before the rest are counted.
+START_SENTENCES = 5
+
+
+def _start_sentences(check: DecisionCheck) -> list[str]:
+    """Return ``"P-023 Billing was decided to start 2027-04; its plan now says 2027-07."`` per start finding.
+
+    "still says" when its ``start_date`` is what it was at the decision (a decided shift its plan does not carry
+    yet), "it started" once it is active or completed.
+    """
+    rows = check.projects[check.projects["project_id"].isin(check.start_moved)].drop_duplicates("project_id")
+    said = []
+    for row in rows.head(START_SENTENCES).itertuples():
+        label = f"{row.project_id} {row.name}" if row.name else row.project_id
+        if row.stage_now in STARTED_STAGES:
+            now = f"it started {row.start_now}"
+        else:
+            still = "still" if row.start_then is not None and row.start_then == row.start_now else "now"
+            now = f"its plan {still} says {row.start_now or 'no start'}"
+        said.append(f"{label} was decided to start {row.start_decided}; {now}.")
+    if len(rows) > START_SENTENCES:
+        more = len(rows) - START_SENTENCES
+        said.append(f"{more} more project{'' if more == 1 else 's'} now start in another month than decided.")
+    return said
 
 
 def _signed_money(amount: float, currency: str) -> str:

@@ -246,6 +246,25 @@ def save_scenario(
     return scenario_id
 
 
+def starts_to_save(what_if: optimize.WhatIfProblem, chosen: np.ndarray, option: np.ndarray | None = None) -> dict:
+    """Return ``{project_id: start date}`` for :func:`save_scenario`: chosen projects not starting at start_date.
+
+    That is the schedule's moves (``optimize.schedule_starts``, with shifts: ``option``), and every chosen project
+    the plan's decision started elsewhere and the answer keeps there (``PortfolioModel.planned_start``), so a
+    scenario saved on top of a decision with starts keeps them, though they are not moves on the what-if.
+    """
+    model = what_if.model
+    chosen = np.asarray(chosen, dtype=bool)
+    starts = {}
+    if model.store_start is not None:
+        decided = chosen & (model.planned_start != model.store_start)
+        for i in np.flatnonzero(decided):
+            starts[str(model.project_ids[i])] = model.planned_start[i].astype("datetime64[D]").astype(object)
+    if option is not None:
+        starts.update(optimize.schedule_starts(what_if, option))
+    return starts
+
+
 def _clean_starts(starts: Mapping[str, date] | None, chosen_ids: Sequence[str]) -> dict[str, date]:
     """Return the starts as ``{project_id: date}``, checked: month starts of chosen projects only."""
     cleaned: dict[str, date] = {}

@@ -633,16 +633,26 @@ def decision_slide(pack: Pack) -> list[Slide]:
     said = scenarios.decision_sentences(check, pack.currency)
     blocks: list = [Text(tuple(said), lead=check.nothing_changed)]
     if len(check.projects):
+        columns = {
+            "project_id": ("Project", None),
+            "name": ("Name", None),
+            "finding": ("Since the decision", None),
+            "stage_now": ("Stage now", lambda v: str(v).replace("_", " ")),
+        }
+        widths = (0.9, 2.4, 2.6, 1.1)
+        shown = check.projects.head(TABLE_ROWS)
+        if check.start_moved:
+            # The months of a start finding, "2027-04 → 2027-07"; blank for the other findings.
+            moved = shown["finding"] == scenarios.FINDINGS["start_moved"]
+            start = shown["start_decided"].astype(str) + " → " + shown["start_now"].fillna("none").astype(str)
+            shown = shown.assign(start=start.where(moved, ""))
+            columns["start"] = ("Start decided → now", None)
+            widths = (0.9, 2.0, 2.4, 1.0, 1.5)
         blocks.append(
             table_of(
-                check.projects.head(TABLE_ROWS),
-                {
-                    "project_id": ("Project", None),
-                    "name": ("Name", None),
-                    "finding": ("Since the decision", None),
-                    "stage_now": ("Stage now", lambda v: str(v).replace("_", " ")),
-                },
-                widths=(0.9, 2.4, 2.6, 1.1),
+                shown,
+                columns,
+                widths=widths,
                 caption=f"{len(check.projects)} project finding{'' if len(check.projects) == 1 else 's'}",
             )
         )
