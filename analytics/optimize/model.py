@@ -558,6 +558,8 @@ def _decided_offsets(
     offset[known] = (decided_start[known] - store_start[known]).astype(np.int64)
     movable = known & (stages != ACTIVE_STAGE) & (store_start >= first_month) & (decided_start >= first_month)
     offset[~movable] = 0
+    if not (offset < 0).any():  # only a start brought forward can reach back before the first forward month
+        return offset
     for owner, month in zip(owners, months, strict=True):
         if len(owner):
             earliest = np.full(n, np.iinfo(np.int64).max)

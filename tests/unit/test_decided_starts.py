@@ -157,3 +157,19 @@ def test_a_start_the_store_no_longer_keeps_is_a_finding_in_sentences_and_on_the_
     (table,) = [block for block in slide.rows[0].blocks if hasattr(block, "columns")]
     start = table.columns.index("Start decided → now")
     assert f"{decided_start:%Y-%m} → {months[moved_id]}" in [row[start] for row in table.rows]
+
+
+def test_a_decided_start_moves_only_a_project_that_has_not_started():
+    from analytics.optimize.model import _decided_offsets
+
+    month = np.datetime64("2027-01", "M")
+    first = np.datetime64("2026-12", "M")
+    # 0 later, 1 earlier, 2 active, 3 store start past, 4 decided start past, 5 a flow before its start would
+    # land in the past, 6 no decided start.
+    decided = np.array([month + 3, month - 1, month + 3, month + 3, first - 1, month - 1, "NaT"], dtype="datetime64[M]")
+    store_start = np.array([month, month, month, first - 2, month, month, month], dtype="datetime64[M]")
+    stages = np.array(["approved", "proposed", "active", "approved", "approved", "proposed", "approved"], dtype=object)
+    owner = np.arange(7)
+    flow = np.array([month, month, month, month, month, first, month], dtype="datetime64[M]")
+    offset = _decided_offsets(decided, store_start, stages, first, [owner], [flow])
+    assert offset.tolist() == [3, -1, 0, 0, 0, 0, 0]
