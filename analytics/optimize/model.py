@@ -368,9 +368,10 @@ def prepare_model(con, decision_id: str | None = None) -> PortfolioModel:
     offset = _decided_offsets(
         decided_start, store_start, stages, first_month, [flow_project, d_project], [flow_month, demand_months]
     )
-    flow_month = flow_month + offset[flow_project].astype("timedelta64[M]")
-    demand_months = demand_months + offset[d_project].astype("timedelta64[M]")
     planned_start = store_start + offset.astype("timedelta64[M]")
+    if offset.any():
+        flow_month = flow_month + offset[flow_project].astype("timedelta64[M]")
+        demand_months = demand_months + offset[d_project].astype("timedelta64[M]")
 
     start_month = settings.fiscal_year_start_month
     flow_year = fiscal_year_of(flow_month, start_month)
