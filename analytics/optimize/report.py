@@ -353,8 +353,8 @@ def plan_sentence(model) -> str:
         if moved:
             one = moved == 1
             said += (
-                f", at its decided starts: {moved} project{'' if one else 's'} start{'s' if one else ''} in the month "
-                f"the decision chose, not at {'its' if one else 'their'} start date, and start shifts count from there"
+                f", at its decided starts ({moved} project{'' if one else 's'} moved from {'its' if one else 'their'} "
+                "start date; start shifts count from the decided start)"
             )
         return said
     return (

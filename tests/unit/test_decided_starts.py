@@ -57,7 +57,7 @@ def test_the_plan_is_the_decision_at_its_starts(decided):
     plan_years = dict(zip(plan.fiscal_years, plan.plan_cost_by_year, strict=True))
     assert [cents(plan_years[y]) for y in schedule_use.index] == [cents(v) for v in schedule_use]
     # The page says so where it explains the baseline.
-    assert f"at its decided starts: {len(starts)} projects start in the month the decision chose" in (
+    assert f"at its decided starts ({len(starts)} projects moved from their start date; start shifts count" in (
         optimize.plan_sentence(plan)
     )
     assert "decided starts" not in optimize.plan_sentence(what_if.model)  # the committed plan decides no start
