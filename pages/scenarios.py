@@ -225,8 +225,9 @@ if checked_id:
             ),
             layout.Tile(
                 "Projects off course",
-                formatting.count(len(check.projects)),
-                help="Decided in and now cancelled, on hold or red; or decided out and started.",
+                formatting.count(check.projects["project_id"].nunique()),
+                help="Decided in and now cancelled, on hold, red or starting in another month than decided; or decided "
+                "out and started.",
             ),
             layout.Tile(
                 "New team-months over",
@@ -243,8 +244,12 @@ if checked_id:
     )
     st.markdown("\n".join(f"- {text.markdown(sentence)}" for sentence in scenarios.decision_sentences(check, currency)))
     if not check.projects.empty:
+        # The start months only where a start finding needs them; start_then words the sentence, not the table.
+        shown = check.projects.drop(
+            columns=["start_then"] if check.start_moved else ["start_then", "start_decided", "start_now"]
+        )
         layout.table(
-            check.projects,
+            shown,
             labels={
                 "finding": "What happened",
                 "project_id": "Project",
@@ -252,6 +257,8 @@ if checked_id:
                 "stage_then": "Stage when decided",
                 "stage_now": "Stage now",
                 "health_now": "Health now",
+                "start_decided": "Start decided",
+                "start_now": "Start now",
             },
         )
     if not check.new_overbookings.empty:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, optimize, simulate
+from analytics import charts, optimize, scenarios, simulate
 from ui import layout
 
 #: Rows of the moved-projects table before it scrolls (fewer in a room, where the headline must stay in view).
@@ -71,10 +71,12 @@ def simulated(what_if: optimize.WhatIfProblem, selection: optimize.Selection, ch
     return simulate.simulate_schedule(what_if, option, **options)
 
 
-def starts(what_if: optimize.WhatIfProblem, selection: optimize.Selection, chosen) -> dict | None:
-    """The start of each chosen project the answer moves, for ``save_scenario(..., starts=)``; None without shifts."""
-    option = option_of(what_if, selection, chosen)
-    return None if option is None else optimize.schedule_starts(what_if, option)
+def starts(what_if: optimize.WhatIfProblem, selection: optimize.Selection, chosen) -> dict:
+    """The start of each chosen project the answer starts away from its ``start_date``, for ``save_scenario``.
+
+    The schedule's moves with shifts, and the starts the plan's decision kept (``scenarios.starts_to_save``).
+    """
+    return scenarios.starts_to_save(what_if, chosen, option_of(what_if, selection, chosen))
 
 
 def what_moved(what_if: optimize.WhatIfProblem, selection: optimize.Selection, chosen, *, present: bool) -> None:

@@ -16,7 +16,7 @@ from analytics.optimize.frontier import with_limits
 from analytics.optimize.heuristics import solve_fast
 from analytics.optimize.highs import solve_exact
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, Problem, Selection
-from analytics.optimize.schedule import solve_schedule_exact, solve_schedule_fast
+from analytics.optimize.schedule import Schedule, solve_schedule_exact, solve_schedule_fast
 from analytics.optimize.whatif import WhatIfProblem
 from analytics.rules import TINY
 
@@ -165,7 +165,9 @@ def why_not(
     For a candidate that is out: the constraints that adding it to ``base`` would break (each budget year and
     team-month it would overrun, by how much, and the dependencies it would pull in), then the best selection
     with it forced in (exact re-solve, warm-started) and the value that costs. For a candidate that is in:
-    the best selection with it forced out, i.e. what it displaces and what it is worth.
+    the best selection with it forced out, i.e. what it displaces and what it is worth. With start shifts on
+    (``base`` a schedule), what binds is counted with the base's projects at their chosen starts, the candidate
+    (and what it needs) at its planned start, and the re-solve chooses starts too.
 
     Parameters
     ----------
@@ -215,7 +217,7 @@ def why_not(
         in_reason = problem.in_reason.copy() if problem.in_reason is not None else np.full(problem.n, None)
         in_reason[i] = FORCED_IN
         flipped_problem = replace(problem, forced_in=forced_in, forced_out=forced_out, in_reason=in_reason)
-        binding = _blocking(flipped_problem, base.chosen, i)
+        binding = _blocking(flipped_problem, base.chosen, i, _base_use(what_if, base))
         start = None
     flipped = _resolve(what_if, flipped_problem, time_limit, token, start)
     if flipped.status == STATUS_INFEASIBLE:
@@ -226,13 +228,24 @@ def why_not(
     )
 
 
-def _blocking(problem: Problem, chosen: np.ndarray, i: int) -> list[Binding]:
-    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first."""
+def _base_use(what_if: WhatIfProblem, base: Selection) -> np.ndarray | None:
+    """Return what a schedule uses of each budget year and team-month at its chosen starts; None without shifts."""
+    if what_if.schedule is None or not isinstance(base, Schedule) or not base.feasible:
+        return None
+    return what_if.schedule.usage @ what_if.options.columns(base.option).astype(float)
+
+
+def _blocking(problem: Problem, chosen: np.ndarray, i: int, used: np.ndarray | None = None) -> list[Binding]:
+    """Return what adding candidate ``i`` (and what it needs) to ``chosen`` would break, biggest overrun first.
+
+    ``used``: what the base uses of each row, when it is not ``problem.usage @ chosen``: a schedule's, at its
+    chosen starts (:func:`_base_use`). The added candidates come at their planned starts.
+    """
     group = bundle(i, requirement_lists(problem), chosen)
     found = [Binding(BINDING_DEPENDENCY, str(problem.names[j]), None, None) for j in group if j != i]
     add = np.zeros(problem.n)
     add[group] = 1.0
-    after = problem.usage @ (chosen.astype(float) + add)
+    after = (problem.usage @ chosen.astype(float) if used is None else used) + problem.usage @ add
     over = after - problem.limit
     rows = np.flatnonzero((over > allowance(problem.limit)) & (problem.usage @ add > 0))
     # Biggest relative overrun first: the constraint that binds hardest.

@@ -53,13 +53,16 @@ SELECT a.project_id, a.objective_id, a.score FROM project_alignment a
 WHERE a.project_id IN ({_CANDIDATE_IDS_SQL})
 """  # noqa: S608 -- only rules' stage constants are pasted in
 _OBJECTIVES_SQL = "SELECT objective_id, name, weight FROM objectives ORDER BY objective_id"
-# The latest decision (decided_at, then id, so two decisions of one instant still give one answer) and its scenario.
-_LATEST_DECISION_SQL = """
+_DECISION_SQL = """
 SELECT d.decision_id, d.scenario_id, s.name, d.decided_at, d.decided_by
 FROM decisions d LEFT JOIN scenarios s USING (scenario_id)
-ORDER BY d.decided_at DESC, d.decision_id DESC LIMIT 1
 """
-_DECIDED_SQL = "SELECT project_id FROM scenario_projects WHERE scenario_id = ? AND chosen"
+# The latest decision and its scenario: newest decided_at; rowid (insertion order, which an append-only table never
+# reshuffles) breaks a tie, as in ``analytics.decisions.latest_decision``.
+_LATEST_DECISION_SQL = _DECISION_SQL + "ORDER BY d.decided_at DESC, d.rowid DESC LIMIT 1"
+_GIVEN_DECISION_SQL = _DECISION_SQL + "WHERE d.decision_id = ?"
+# What a decision chose, and the start a scenario saved with shifts recorded for each (null: as planned then).
+_DECIDED_SQL = "SELECT project_id, start FROM scenario_projects WHERE scenario_id = ? AND chosen"
 
 PLAN_COMMITTED = "committed"
 PLAN_DECISION = "decision"
@@ -76,12 +79,15 @@ class PlanSource:
         mandatory one; ``"committed"`` (no decision yet): the approved and active projects plus every mandatory one.
     scenario_name, decided_at, decided_by
         The decision's scenario, when and by whom (None for ``"committed"``).
+    decision_id
+        The decision (None for ``"committed"``).
     """
 
     kind: str = PLAN_COMMITTED
     scenario_name: str | None = None
     decided_at: object = None
     decided_by: str | None = None
+    decision_id: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,8 +150,17 @@ class PortfolioModel:
     plan_source
         Where ``in_plan`` comes from.
     planned_start, finish_month
-        ``(n,)`` ``datetime64[M]``: the month of each candidate's ``start_date``, and the month after its
-        ``end_date``'s (a dependency in time: the needed project's ``finish_month`` ≤ the other's start).
+        ``(n,)`` ``datetime64[M]``: the month each candidate starts in the plan, and the month after it finishes
+        (a dependency in time: the needed project's ``finish_month`` ≤ the other's start). The plan's start is
+        the month of the store's ``start_date``, except for a project the plan's decision chose at a start of its
+        own (a scenario saved with shifts, ``scenario_projects.start``): that project starts there, and its flows
+        and demand above (``flow_month``, ``cost_by_year``, ``demand_fte``, ``demand_month``) are moved by the
+        same whole months, so the plan's money, rNPV and capacity use are at the decided starts and the what-if
+        at its defaults reproduces the decision. A start shift (``WhatIf.shift``) moves a project from there: the
+        decided start is not a move. A project that has started since (active, or its store start or decided
+        start already past) runs on the store's dates: ``analytics.decisions.decision_vs_now`` reports it.
+    store_start
+        ``(n,)`` ``datetime64[M]``: the month of the store's ``start_date`` (``planned_start`` unless decided away).
     earliest_start, latest_start
         ``(n,)`` ``datetime64[M]``: its start window from the store, the planned start where the store has none.
     requires_timed
@@ -189,6 +204,7 @@ class PortfolioModel:
     stop_cost_stored: np.ndarray | None = None
     plan_source: PlanSource = field(default_factory=PlanSource)
     planned_start: np.ndarray | None = None
+    store_start: np.ndarray | None = None
     finish_month: np.ndarray | None = None
     earliest_start: np.ndarray | None = None
     latest_start: np.ndarray | None = None
@@ -301,7 +317,7 @@ def fiscal_year_of(months: np.ndarray, start_month: int) -> np.ndarray:
     return year + ((month >= start_month) & (start_month != 1)).astype(np.int64)
 
 
-def prepare_model(con) -> PortfolioModel:
+def prepare_model(con, decision_id: str | None = None) -> PortfolioModel:
     """Read the candidates, their forward money, demand, capacity, dependencies and alignment from the store.
 
     Runs a handful of queries and no formula that a what-if slider changes; ``apply_what_if`` turns the
@@ -311,6 +327,14 @@ def prepare_model(con) -> PortfolioModel:
     ----------
     con
         The store (a cursor of the app's connection).
+    decision_id
+        Take the plan from this recorded decision (its selection at its starts) instead of the latest one: how a
+        past decision is checked against the store as it is now. None: the plan of :class:`PlanSource`.
+
+    Raises
+    ------
+    ValueError
+        ``decision_id`` names no recorded decision.
 
     Returns
     -------
@@ -331,12 +355,27 @@ def prepare_model(con) -> PortfolioModel:
     flow_month = np.asarray(flows["period"], dtype="datetime64[D]").astype("datetime64[M]")
     flow_cost = np.asarray(flows["cost"], dtype=float)
     flow_benefit = np.asarray(flows["benefit"], dtype=float)
+    demand = con.execute(_DEMAND_SQL, [as_of]).fetchnumpy()
+    d_project = np.asarray([index[p] for p in demand["project_id"]], dtype=np.int64)
+    demand_months = np.asarray(demand["period"], dtype="datetime64[D]").astype("datetime64[M]")
+
+    # Forward months start with as_of's month when as_of is its first day, else with the next month.
+    first_month = np.datetime64(as_of, "M") + (0 if as_of.day == 1 else 1)
+    in_plan, plan_source, decided_start = _plan(con, stages, mandatory, index, decision_id)
+    store_start = _months(projects["start_date"])
+    # The plan's starts: each decided start moves its project's flows and demand by whole months, before anything
+    # is summed, so every number of the model (and of the what-if) is at the decided starts.
+    offset = _decided_offsets(
+        decided_start, store_start, stages, first_month, [flow_project, d_project], [flow_month, demand_months]
+    )
+    planned_start = store_start + offset.astype("timedelta64[M]")
+    if offset.any():
+        flow_month = flow_month + offset[flow_project].astype("timedelta64[M]")
+        demand_months = demand_months + offset[d_project].astype("timedelta64[M]")
 
     start_month = settings.fiscal_year_start_month
     flow_year = fiscal_year_of(flow_month, start_month)
     costly = flow_cost > 0
-    # Forward months start with as_of's month when as_of is its first day, else with the next month.
-    first_month = np.datetime64(as_of, "M") + (0 if as_of.day == 1 else 1)
     first_year = int(fiscal_year_of(np.array([first_month]), start_month)[0])
     last_year = int(flow_year[costly].max()) if costly.any() else first_year - 1
     fiscal_years = np.arange(first_year, last_year + 1, dtype=np.int64)
@@ -358,15 +397,12 @@ def prepare_model(con) -> PortfolioModel:
     capacity_fte = np.zeros((len(teams_sorted), len(months)))
     capacity_fte[team_index, month_index] = np.asarray(capacity["fte"], dtype=float)
 
-    demand = con.execute(_DEMAND_SQL, [as_of]).fetchnumpy()
     team_position = {team: t for t, team in enumerate(teams_sorted)}
     d_team = np.asarray([team_position.get(team, -1) for team in demand["team_id"]], dtype=np.int64)
-    demand_months = np.asarray(demand["period"], dtype="datetime64[D]").astype("datetime64[M]")
     d_month = np.searchsorted(months, demand_months)
     # On the grid: a team with capacity rows, in a month the grid has (demand elsewhere is not constrained).
     on_grid = (d_team >= 0) & (d_month < len(months))
     on_grid[on_grid] = months[d_month[on_grid]] == demand_months[on_grid]
-    d_project = np.asarray([index[p] for p in demand["project_id"]], dtype=np.int64)
     cells = len(teams_sorted) * len(months)
     demand_fte = sp.csr_matrix(
         (
@@ -385,7 +421,6 @@ def prepare_model(con) -> PortfolioModel:
         elif stage != DONE_STAGE:
             unmet.setdefault(index[project_id], (depends_on, stage))
     requires = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    planned_start = _months(projects["start_date"])
     earliest = _months(projects["earliest_start"])
     latest = _months(projects["latest_start"])
     demand_team_flat = d_team >= 0
@@ -401,7 +436,6 @@ def prepare_model(con) -> PortfolioModel:
     stored_stop = np.asarray(projects["stop_cost"], dtype=float)
     stop_cost = np.where(active, finance.stop_costs(stored_stop, next_months_cost), 0.0)
 
-    in_plan, plan_source = _plan(con, stages, mandatory, index)
     in_plan = _with_what_it_needs(in_plan, requires)
 
     objectives = con.execute(_OBJECTIVES_SQL).fetchnumpy()
@@ -447,7 +481,8 @@ def prepare_model(con) -> PortfolioModel:
         stop_cost_stored=active & ~np.isnan(stored_stop),
         plan_source=plan_source,
         planned_start=planned_start,
-        finish_month=_months(projects["end_date"]) + 1,
+        store_start=store_start,
+        finish_month=_months(projects["end_date"]) + 1 + offset.astype("timedelta64[M]"),
         earliest_start=np.where(np.isnat(earliest), planned_start, earliest),
         latest_start=np.where(np.isnat(latest), planned_start, latest),
         requires_timed=np.asarray(timed, dtype=bool),
@@ -476,14 +511,60 @@ def _with_what_it_needs(chosen: np.ndarray, requires: np.ndarray) -> np.ndarray:
     return closed
 
 
-def _plan(con, stages: np.ndarray, mandatory: np.ndarray, index: dict) -> tuple[np.ndarray, PlanSource]:
-    """Return the plan's mask and where it comes from: the latest decision, else the committed projects."""
-    decision = con.execute(_LATEST_DECISION_SQL).fetchone()
+def _plan(
+    con, stages: np.ndarray, mandatory: np.ndarray, index: dict, decision_id: str | None = None
+) -> tuple[np.ndarray, PlanSource, np.ndarray]:
+    """Return the plan's mask, where it comes from, and ``(n,)`` ``datetime64[M]`` decided starts (NaT: none).
+
+    The plan is the latest decision (or ``decision_id``'s), else the committed projects, which decide no start.
+    """
+    n = len(stages)
+    decided_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[M]")
+    if decision_id is None:
+        decision = con.execute(_LATEST_DECISION_SQL).fetchone()
+    else:
+        decision = con.execute(_GIVEN_DECISION_SQL, [decision_id]).fetchone()
+        if decision is None:
+            raise ValueError(f"There is no decision {decision_id!r} in this store.")
     if decision is None:
-        return np.isin(stages, COMMITTED_STAGES) | mandatory, PlanSource()
-    _, scenario_id, name, decided_at, decided_by = decision
+        return np.isin(stages, COMMITTED_STAGES) | mandatory, PlanSource(), decided_start
+    found_id, scenario_id, name, decided_at, decided_by = decision
     in_plan = mandatory.copy()
-    for (project_id,) in con.execute(_DECIDED_SQL, [scenario_id]).fetchall():
+    for project_id, start in con.execute(_DECIDED_SQL, [scenario_id]).fetchall():
         if project_id in index:  # chosen then, still a candidate now
             in_plan[index[project_id]] = True
-    return in_plan, PlanSource(PLAN_DECISION, name or scenario_id, decided_at, decided_by)
+            if start is not None:
+                decided_start[index[project_id]] = np.datetime64(start, "M")
+    return in_plan, PlanSource(PLAN_DECISION, name or scenario_id, decided_at, decided_by, found_id), decided_start
+
+
+def _decided_offsets(
+    decided_start: np.ndarray,
+    store_start: np.ndarray,
+    stages: np.ndarray,
+    first_month: np.datetime64,
+    owners: list[np.ndarray],
+    months: list[np.ndarray],
+) -> np.ndarray:
+    """Return ``(n,)`` int: the whole months each candidate's flows move to start where the plan decided.
+
+    0 unless the decision kept a start for it that differs from the store's, and the project has not started:
+    not active, and both its store start and its decided start on or after the first forward month. A move that
+    would carry any forward flow or demand month (``owners[k]``, ``months[k]``) before the first forward month
+    is not made either: the valuation counts only forward months, and a decision cannot move what is past.
+    """
+    n = len(stages)
+    known = ~np.isnat(decided_start) & ~np.isnat(store_start)
+    offset = np.zeros(n, dtype=np.int64)
+    offset[known] = (decided_start[known] - store_start[known]).astype(np.int64)
+    movable = known & (stages != ACTIVE_STAGE) & (store_start >= first_month) & (decided_start >= first_month)
+    offset[~movable] = 0
+    if not (offset < 0).any():  # only a start brought forward can reach back before the first forward month
+        return offset
+    for owner, month in zip(owners, months, strict=True):
+        if len(owner):
+            earliest = np.full(n, np.iinfo(np.int64).max)
+            np.minimum.at(earliest, owner, month.astype(np.int64))
+            lands_before = (offset < 0) & (earliest + offset < first_month.astype(np.int64))
+            offset[lands_before] = 0
+    return offset

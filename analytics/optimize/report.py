@@ -340,11 +340,23 @@ def schedule_capacity_use(what_if: WhatIfProblem, option: np.ndarray) -> pd.Data
 
 
 def plan_sentence(model) -> str:
-    """Return what the what-if compares against: ``"vs plan: Board pick, decided 2026-02-01 by Ana Costa"``."""
+    """Return what the what-if compares against: ``"vs plan: Board pick, decided 2026-02-01 by Ana Costa"``.
+
+    A decision taken with start shifts says how many of its projects start where it decided (not at their
+    ``start_date``), and that a start shift moves them from there (``PortfolioModel.planned_start``).
+    """
     source = model.plan_source
     if source.kind == PLAN_DECISION:
         when = source.decided_at.date().isoformat() if hasattr(source.decided_at, "date") else str(source.decided_at)
-        return f"vs plan: {source.scenario_name}, decided {when} by {source.decided_by} (and the mandatory projects)"
+        said = f"vs plan: {source.scenario_name}, decided {when} by {source.decided_by} (and the mandatory projects)"
+        moved = 0 if model.store_start is None else int((model.planned_start != model.store_start).sum())
+        if moved:
+            one = moved == 1
+            said += (
+                f", at its decided starts ({moved} project{'' if one else 's'} moved from {'its' if one else 'their'} "
+                "start date; start shifts count from the decided start)"
+            )
+        return said
     return (
         "vs plan: the committed projects (approved and active), the mandatory ones and what they need; "
         "no decision is recorded yet"

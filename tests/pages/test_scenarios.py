@@ -49,6 +49,7 @@ def test_an_editor_records_a_decision_and_sees_it_against_now(monkeypatch, demo_
     with store.connect(path) as con:
         model = optimize.prepare_model(con)
         plan = sorted(model.project_ids[model.in_plan])
+        approved = sorted(model.project_ids[model.in_plan & (model.stages == "approved")])
         plan_id = scenarios.save_scenario(con, "Plan", optimize.WhatIf().to_dict(), plan)
         scenarios.save_scenario(con, "Cut", optimize.WhatIf(budget_pct=80).to_dict(), plan[:-3])
     at = open_page(monkeypatch, path, PAGE)
@@ -71,14 +72,24 @@ def test_an_editor_records_a_decision_and_sees_it_against_now(monkeypatch, demo_
     assert "decided" in shown and "by local user" in shown
     assert "Every project decided in is still going" in shown
     assert at.query_params["decision"] == log["decision_id"].iloc[0]
-    # The store moves on: a decided project is cancelled; the page says so from the store as it is now.
+    # The store moves on: a decided project is cancelled, another's plan starts two months later; the page says so
+    # from the store as it is now.
+    late = next(p for p in approved if p != plan[0])
     with store.connect(path) as con:
         con.execute("UPDATE projects SET stage = 'cancelled' WHERE project_id = ?", [plan[0]])
+        decided, now = con.execute(
+            "UPDATE projects SET start_date = start_date + INTERVAL 2 MONTH WHERE project_id = ? "
+            "RETURNING strftime(start_date - INTERVAL 2 MONTH, '%Y-%m'), strftime(start_date, '%Y-%m')",
+            [late],
+        ).fetchone()
         con.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'data_version'")
     at.run()
     shown = " ".join(m.value for m in at.markdown)
     assert text.markdown(f"1 project decided in, now cancelled: {plan[0]} ") in shown
-    assert metric_of(at, "Projects off course") == "1"
+    assert f"was decided to start {decided}; its plan now says {now}." in shown
+    assert metric_of(at, "Projects off course") == "2"
+    table = next(d.value for d in at.dataframe if "start_decided" in d.value.columns).set_index("project_id")
+    assert (table.loc[late, "start_decided"], table.loc[late, "start_now"]) == (decided, now)
     # A decided scenario keeps its scenario: deleting it is refused with a sentence.
     at.selectbox(key="delete_scenario").select(plan_id).run()
     at.button(key="confirm_delete").click().run()

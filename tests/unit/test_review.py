@@ -203,10 +203,10 @@ def test_after_a_decision_the_pack_ends_with_that_decision_against_now(pack_stor
 def test_the_value_map_slide_counts_red_projects_in_the_tiles_own_words():
     import pandas as pd
 
-    from analytics.review import content
+    from analytics.review import company_slides
 
     live = pd.DataFrame({"health": ["red", "green", None, "red", None]})
     red = live[live["health"] == "red"]
-    assert content._red_caption(red, live, "USD") == "Projects in red: 2 of 3 tracked, 5 live"
+    assert company_slides._red_caption(red, live, "USD") == "Projects in red: 2 of 3 tracked, 5 live"
     tracked = live.fillna("amber")
-    assert content._red_caption(red, tracked, "USD") == "Projects in red: 2 of 5 live"
+    assert company_slides._red_caption(red, tracked, "USD") == "Projects in red: 2 of 5 live"

@@ -317,8 +317,8 @@ def test_only_record_decision_writes_the_decision_tables():
                 if f"{verb} {table} " in source or f"{verb} {table}(" in source:
                     writes.append((path.relative_to(root).as_posix(), verb, table))
     assert sorted(writes) == [
-        ("analytics/scenarios.py", "insert into", "decision_baselines"),
-        ("analytics/scenarios.py", "insert into", "decisions"),
+        ("analytics/decisions.py", "insert into", "decision_baselines"),
+        ("analytics/decisions.py", "insert into", "decisions"),
     ]
 
 
@@ -349,7 +349,7 @@ def test_a_decision_expects_exactly_its_selections_numbers(con):
     check = scenarios.decision_vs_now(con, decision_id)
     model = optimize.prepare_model(con)
     what_if = optimize.apply_what_if(model, optimize.WhatIf(budget_pct=90, cost_overrun=0.1))
-    chosen = scenarios._chosen_mask(model, scenarios.load_scenario(con, scenario_id).chosen)
+    chosen = scenarios.chosen_mask(model, scenarios.load_scenario(con, scenario_id).chosen)
     totals = optimize.selection_totals(what_if, chosen)
     assert check.expected_spend == check.now_spend == totals["spend"]
     assert check.expected_rnpv == check.now_rnpv == totals["rnpv"]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from analytics import optimize, simulate, store
+from analytics.optimize.feasibility import allowance
 
 SHIFT = 3
 #: The demo's plan is already the best schedule at its own money; ten per cent more makes shifts worth something.
@@ -122,3 +123,46 @@ def test_the_simulation_of_a_schedule_values_each_project_at_its_chosen_start(sh
         seed=7,
     )
     assert at_starts.p50 == expected.p50
+
+
+def test_what_binds_a_left_out_project_is_counted_at_the_chosen_starts(shifted):
+    # Issue 13's review: the why-not names the budget years and team-months adding a project would overrun; with
+    # shifts on, the projects chosen use them at their chosen starts, not their planned ones.
+    what_if, best = shifted
+    model, problem, schedule = what_if.model, what_if.problem, what_if.schedule
+    at_starts = schedule.usage @ what_if.options.columns(best.option).astype(float)
+    at_planned = problem.usage @ best.chosen.astype(float)
+
+    def overrun(used: np.ndarray, i: int) -> set[str]:
+        add = np.zeros(model.n)
+        add[i] = 1.0
+        over = used + problem.usage @ add - problem.limit
+        rows = np.flatnonzero((over > allowance(problem.limit)) & (problem.usage @ add > 0))
+        return {problem.row_label(int(r)) for r in rows}
+
+    # A left-out project that needs nothing unchosen, whose overruns differ between the two readings.
+    needs = {int(a) for a, b in model.requires if not best.chosen[b]}
+    left = [i for i in np.flatnonzero(~best.chosen & ~model.blocked) if i not in needs]
+    i = next(i for i in left if overrun(at_starts, i) != overrun(at_planned, i))
+    why = optimize.why_not(what_if, best, str(model.project_ids[i]))
+    assert {b.label for b in why.binding} == overrun(at_starts, i)
+
+
+def test_a_price_tag_with_shifts_is_the_schedule_re_solved_with_the_limit_raised(shifted):
+    # The budget a price tag adds is spent at the starts the re-solve chooses: its value is an independent
+    # re-solve of the schedule (starts and all) with that budget year's limit raised, against the base schedule.
+    from dataclasses import replace
+
+    what_if, best = shifted
+    amount = 2_000_000.0
+    more = optimize.marginal_budget(what_if, best, amount)
+    schedule = what_if.schedule
+    limit = schedule.limit.copy()
+    limit[: schedule.budget_rows] += amount / (1.0 + what_if.params.cost_overrun)
+    # A fresh MILP: the schedule caches its model, limits included.
+    raised = optimize.solve_schedule_exact(replace(schedule, limit=limit, _model={}))
+    assert raised.proven and more.selection.proven
+    assert more.value_change == pytest.approx(raised.objective - best.objective, abs=1e-9)
+    assert more.value_change > 1e-6  # more money is worth something here, so the check bites
+    spend = optimize.schedule_budget_use(what_if, more.selection.option)["spend"].to_numpy()
+    assert (spend <= what_if.budget + amount + 1e-6).all() and (spend > what_if.budget + 1e-6).any()
