@@ -142,6 +142,83 @@ def schedule_options(
     plan itself breaks stays a dependency in choice, so the plan remains feasible.
     """
     shift = params.shift
+    layout = cached_on_model(model, ("start_layout", shift), lambda: _start_layout(model, shift))
+    owner, column, flow, planned_column = layout.owner, layout.column, layout.flow, layout.planned_column
+    at = layout.month_number - layout.low
+    grid = np.arange(layout.low, layout.high + max(params.benefit_delay_months, 0) + 1).astype("datetime64[M]")
+    factor = finance.discount_factors(grid.astype("datetime64[D]"), model.as_of, rate)
+    delayed = finance.discount_factors((grid + params.benefit_delay_months).astype("datetime64[D]"), model.as_of, rate)
+    n_columns = len(owner)
+    pv_cost = np.bincount(column, model.flow_cost[flow] * factor[at], n_columns) * overrun
+    pv_benefit = np.bincount(column, model.flow_benefit[flow] * delayed[at], n_columns)
+    rnpv = pos[owner] * pv_benefit - pv_cost
+    column_value = (1.0 - params.alpha) * rnpv / scale + params.alpha * strategic[owner] + stop_value[owner]
+    column_value[planned_column] = value[owner[planned_column]]
+    usage = cached_on_model(
+        model, ("start_usage", shift, overrun), lambda: _start_usage(layout, problem.usage, problem.m)
+    )
+    schedule = ScheduleProblem(
+        n=model.n,
+        options=2 * shift + 1,
+        owner=owner,
+        slot=layout.slot,
+        first=layout.first,
+        value=column_value,
+        usage=usage,
+        limit=problem.limit,
+        start=layout.start,
+        finish=layout.finish,
+        requires=model.requires,
+        timed=layout.timed,
+        forced_in=problem.forced_in,
+        forced_out=problem.forced_out,
+        preferred=layout.preferred,
+        base=problem,
+        budget_rows=problem.budget_rows,
+    )
+    return StartOptions(
+        schedule=schedule,
+        shift=shift,
+        offset=layout.offset,
+        rnpv=rnpv,
+        pv_benefit=pv_benefit,
+        pv_cost=pv_cost,
+        cost_by_year=layout.cost_by_year * overrun,
+        start_month=layout.start_month,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _StartLayout:
+    """What a shift of N months lays out before any setting but ``shift`` matters (cached per model and N).
+
+    The columns (``owner``, ``slot``, ``offset``, ``first``), each column's forward flows (``column``, ``flow``,
+    their moved ``month_number`` and its range ``low..high``), its cost per fiscal year before the overrun, its
+    moved team demand as coordinates, its months and the dependencies in time.
+    """
+
+    owner: np.ndarray
+    slot: np.ndarray
+    offset: np.ndarray
+    first: np.ndarray
+    planned_column: np.ndarray
+    column: np.ndarray
+    flow: np.ndarray
+    month_number: np.ndarray
+    low: int
+    high: int
+    cost_by_year: np.ndarray
+    demand_rows: np.ndarray
+    demand_cols: np.ndarray
+    demand_amounts: np.ndarray
+    start: np.ndarray
+    finish: np.ndarray
+    timed: np.ndarray
+    start_month: np.ndarray
+    preferred: np.ndarray
+
+
+def _start_layout(model: PortfolioModel, shift: int) -> _StartLayout:
     allowed = allowed_offsets(model, shift)
     owner, slot = np.nonzero(allowed)
     offset = slot - shift
@@ -155,16 +232,7 @@ def schedule_options(
     month = model.flow_month[flow] + offset[column]
     month_number = month.astype(np.int64)
     low = int(month_number.min()) if len(month_number) else 0
-    high = int(month_number.max()) + max(params.benefit_delay_months, 0) if len(month_number) else 0
-    grid = np.arange(low, high + 1).astype("datetime64[M]")
-    factor = finance.discount_factors(grid.astype("datetime64[D]"), model.as_of, rate)
-    delayed = finance.discount_factors((grid + params.benefit_delay_months).astype("datetime64[D]"), model.as_of, rate)
-    at = month_number - low
-    pv_cost = np.bincount(column, model.flow_cost[flow] * factor[at], n_columns) * overrun
-    pv_benefit = np.bincount(column, model.flow_benefit[flow] * delayed[at], n_columns)
-    rnpv = pos[owner] * pv_benefit - pv_cost
-    column_value = (1.0 - params.alpha) * rnpv / scale + params.alpha * strategic[owner] + stop_value[owner]
-    column_value[planned_column] = value[owner[planned_column]]
+    high = int(month_number.max()) if len(month_number) else 0
 
     n_years = len(model.fiscal_years)
     year = fiscal_year_of(month, model.fiscal_year_start_month) - (model.fiscal_years[0] if n_years else 0)
@@ -198,15 +266,6 @@ def schedule_options(
     rows.append(y_index)
     cols.append(np.flatnonzero(shifted)[c_index])
     amounts.append(moved_cost.T[y_index, c_index])
-    # Planned starts: the selection problem's own columns.
-    planned_usage = problem.usage[:, owner[planned_column]].tocoo()
-    rows.append(planned_usage.row)
-    cols.append(np.flatnonzero(planned_column)[planned_usage.col])
-    amounts.append(planned_usage.data)
-    usage = sp.csc_matrix(
-        (np.concatenate(amounts), (np.concatenate(rows), np.concatenate(cols))), shape=(problem.m, n_columns)
-    )
-    usage.sum_duplicates()
 
     if model.planned_start is not None:
         start = (model.planned_start[owner] - first).astype(np.int64) + offset
@@ -218,33 +277,35 @@ def schedule_options(
         start = finish = np.zeros(n_columns, dtype=np.int64)
         timed = np.zeros(len(model.requires), dtype=bool)
         start_month = np.full(n_columns, first)
-    preferred = np.where(model.in_plan, shift, -1).astype(np.int64)
-    schedule = ScheduleProblem(
-        n=model.n,
-        options=2 * shift + 1,
+    return _StartLayout(
         owner=owner.astype(np.int64),
         slot=slot.astype(np.int64),
+        offset=offset,
         first=np.searchsorted(owner, np.arange(model.n + 1)).astype(np.int64),
-        value=column_value,
-        usage=usage,
-        limit=problem.limit,
+        planned_column=planned_column,
+        column=column,
+        flow=flow,
+        month_number=month_number,
+        low=low,
+        high=high,
+        cost_by_year=cost_by_year,
+        demand_rows=np.concatenate(rows),
+        demand_cols=np.concatenate(cols),
+        demand_amounts=np.concatenate(amounts),
         start=start,
         finish=finish,
-        requires=model.requires,
         timed=timed,
-        forced_in=problem.forced_in,
-        forced_out=problem.forced_out,
-        preferred=preferred,
-        base=problem,
-        budget_rows=problem.budget_rows,
-    )
-    return StartOptions(
-        schedule=schedule,
-        shift=shift,
-        offset=offset,
-        rnpv=rnpv,
-        pv_benefit=pv_benefit,
-        pv_cost=pv_cost,
-        cost_by_year=cost_by_year * overrun,
         start_month=start_month,
+        preferred=np.where(model.in_plan, shift, -1).astype(np.int64),
     )
+
+
+def _start_usage(layout: _StartLayout, planned: sp.csc_matrix, m: int) -> sp.csc_matrix:
+    """Return the ``(m, C)`` use of every column: the moved ones laid out, planned starts the selection's own."""
+    planned_usage = planned[:, layout.owner[layout.planned_column]].tocoo()
+    rows = np.concatenate([layout.demand_rows, planned_usage.row])
+    cols = np.concatenate([layout.demand_cols, np.flatnonzero(layout.planned_column)[planned_usage.col]])
+    amounts = np.concatenate([layout.demand_amounts, planned_usage.data])
+    usage = sp.csc_matrix((amounts, (rows, cols)), shape=(m, len(layout.owner)))
+    usage.sum_duplicates()
+    return usage

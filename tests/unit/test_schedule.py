@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from datetime import date
 
@@ -250,6 +251,28 @@ def test_at_shift_0_the_what_if_is_todays(demo_model):
         assert exact.status == "optimal"
         assert exact.objective == pytest.approx(optimize.solve_exact(today.problem).objective, abs=1e-9)
         assert np.array_equal(exact.option, options.planned(demo_model.in_plan))
+
+
+def test_start_options_built_from_the_models_cache_are_the_ones_built_afresh(demo_model):
+    # The layout of a shift is cached per model and shift, the use matrix per shift and overrun: a move that
+    # changes either must not reuse another's (each answer is compared with one from an empty cache).
+    moves = (
+        optimize.WhatIf(shift=2),
+        optimize.WhatIf(shift=3),
+        optimize.WhatIf(shift=3, cost_overrun=0.25, allow_stop=True),
+        optimize.WhatIf(shift=3, benefit_delay_months=2, discount_rate=0.2, alpha=0.6),
+        optimize.WhatIf(shift=2, cost_overrun=0.25),
+    )
+    for move in moves:
+        warm = optimize.apply_what_if(demo_model, move).options
+        cold_model = copy.copy(demo_model)
+        object.__setattr__(cold_model, "_cache", {})
+        cold = optimize.apply_what_if(cold_model, move).options
+        for name in ("owner", "slot", "first", "value", "start", "finish", "timed", "limit"):
+            assert np.array_equal(getattr(warm.schedule, name), getattr(cold.schedule, name)), (move, name)
+        assert (warm.schedule.usage != cold.schedule.usage).nnz == 0, move
+        for name in ("offset", "rnpv", "cost_by_year", "start_month"):
+            assert np.array_equal(getattr(warm, name), getattr(cold, name)), (move, name)
 
 
 def test_start_options_follow_the_windows_and_never_move_active_projects(demo_model):
