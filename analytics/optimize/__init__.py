@@ -38,8 +38,8 @@ sentence: the only module that formats money); ``background`` (:class:`Backgroun
 parametric re-solves);
 ``schedule`` (which projects *and when*: :func:`select_schedule`, :func:`solve_schedule_fast`,
 :func:`solve_schedule_exact`); ``schedule_problem`` (:class:`ScheduleProblem`, its MILP, :class:`Schedule`);
-``schedule_greedy`` (:func:`greedy_schedule`, :func:`solve_schedule_by_priority`); ``start_options``
-(:class:`StartOptions`: a what-if's start months as columns, built by ``apply_what_if``).
+``schedule_greedy`` (:func:`greedy_schedule`, :func:`improve_schedule`, :func:`solve_schedule_by_priority`);
+``start_options`` (:class:`StartOptions`: a what-if's start months as columns, built by ``apply_what_if``).
 The solvers and explanations return facts (amounts, ids, kinds); ``report`` words them.
 
 For the what-if page (``ui/whatif.py``)
@@ -164,6 +164,7 @@ from analytics.optimize.schedule import (
     Schedule,
     ScheduleProblem,
     greedy_schedule,
+    improve_schedule,
     make_schedule,
     schedule_lp,
     select_schedule,
@@ -245,6 +246,7 @@ __all__ = [
     "fragility_sentence",
     "fragility_summary",
     "greedy_schedule",
+    "improve_schedule",
     "make_schedule",
     "moved_projects",
     "option_of_starts",

@@ -30,7 +30,7 @@ from analytics.optimize.problem import (
     Problem,
     Selection,
 )
-from analytics.optimize.schedule_greedy import greedy_schedule, solve_schedule_by_priority
+from analytics.optimize.schedule_greedy import greedy_schedule, improve_schedule, solve_schedule_by_priority
 from analytics.optimize.schedule_problem import Schedule, ScheduleProblem, make_schedule, no_schedule
 from analytics.rules import TIE_TOLERANCE
 
@@ -42,6 +42,7 @@ __all__ = [
     "Schedule",
     "ScheduleProblem",
     "greedy_schedule",
+    "improve_schedule",
     "make_schedule",
     "schedule_lp",
     "select_schedule",
@@ -238,7 +239,8 @@ def solve_schedule_fast(schedule: ScheduleProblem) -> Schedule:
 
     As ``solve_fast``: the LP relaxation prices every budget period and capacity cell; columns the LP takes
     whole come first, then the rest by LP value and by ``value / Σ_r price_r · use_r``; a plain value-first
-    order and the plan (``schedule.preferred``) filled from there are tried too, and the best is kept, the plan
+    order and the plan (``schedule.preferred``) filled from there are tried too, and the best is kept; a short
+    local search (``improve_schedule``: other starts, additions, one-for-one swaps) improves it, the plan
     winning a tie. Deterministic. Status ``"feasible"`` (``"optimal"`` when it meets the LP bound), ``bound`` the
     LP optimum. When the greedy cannot place the forced-in candidates, a time-limited exact solve answers instead.
     """
@@ -274,7 +276,7 @@ def solve_schedule_fast(schedule: ScheduleProblem) -> Schedule:
             best = other
     if best is None:
         return solve_schedule_exact(schedule, time_limit=FALLBACK_SECONDS)
-    best = _prefer_plan(schedule, best)
+    best = _prefer_plan(schedule, improve_schedule(schedule, best))
     objective = schedule.objective_of(best)
     gap = relative_gap(objective, bound)
     status = STATUS_OPTIMAL if gap <= OPTIMAL_GAP else STATUS_FEASIBLE

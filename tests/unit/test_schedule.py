@@ -131,6 +131,43 @@ def test_the_fast_schedule_is_feasible_and_its_gap_bounds_the_optimum():
     assert checked > 50
 
 
+def test_the_local_search_keeps_every_constraint_and_never_loses_value():
+    # Started from a poor schedule (the greedy filled worst value first), every move must stay feasible.
+    rng = np.random.default_rng(13)
+    improved = 0
+    for _ in range(200):
+        problem = random_schedule(rng)
+        schedule = optimize.make_schedule(**problem)
+        start = optimize.greedy_schedule(schedule, np.argsort(schedule.value, kind="stable"))
+        if start is None:
+            continue
+        better = optimize.improve_schedule(schedule, start)
+        assert meets(problem, better), problem
+        assert schedule.objective_of(better) >= schedule.objective_of(start) - 1e-9
+        improved += schedule.objective_of(better) > schedule.objective_of(start) + 1e-9
+    assert improved >= 20
+
+
+def test_the_local_search_moves_a_start_adds_and_swaps():
+    # One budget row of 10. A is in at its late start (worth 1) and could start early (worth 2) for the same
+    # money; B (worth 3, cost 10) is in but C (worth 5, cost 10) is worth more in its place; D (free) is out.
+    nan = float("nan")
+    schedule = optimize.make_schedule(
+        value=[[2.0, 1.0], [3.0, nan], [5.0, nan], [0.5, nan]],
+        cost=[[[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [0.0]], [[0.0], [0.0]]],
+        budget=[10.0],
+    )
+    assert optimize.improve_schedule(schedule, np.array([1, 0, -1, -1])).tolist() == [0, -1, 0, 0]
+    # Forced in, B stays: no swap may drop it.
+    forced = optimize.make_schedule(
+        value=[[2.0, 1.0], [3.0, nan], [5.0, nan], [0.5, nan]],
+        cost=[[[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [0.0]], [[0.0], [0.0]]],
+        budget=[10.0],
+        include=[1],
+    )
+    assert optimize.improve_schedule(forced, np.array([1, 0, -1, -1])).tolist() == [0, 0, -1, 0]
+
+
 def test_a_dependency_in_time_moves_the_dependent_project_after_the_one_it_needs():
     # B needs A to finish first. A runs months 0-3 from option 0, or 2-5; B may start in month 2 or 4.
     # Both are worth most early, but B cannot start in month 2 unless A finished by then (it does not).
