@@ -30,30 +30,42 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
     be placed this way (the caller then asks the exact solver).
     """
     n = schedule.n
-    option = np.full(n, -1, dtype=np.int64)
-    finish = np.zeros(n, dtype=np.int64)
-    slack = schedule.limit + allowance(schedule.limit)  # what each row still holds
-    indptr, indices, data = schedule.usage.indptr, schedule.usage.indices, schedule.usage.data
-    owner, begins = schedule.owner, schedule.start
+    # Plain lists: the loop below reads and writes single entries thousands of times, where numpy's per-call
+    # cost dominates; Python floats are the same IEEE doubles, so every comparison and sum is unchanged.
+    option = [-1] * n
+    finish = [0] * n
+    slack = (schedule.limit + allowance(schedule.limit)).tolist()  # what each row still holds
+    indptr = schedule.usage.indptr.tolist()
+    indices, data = schedule.usage.indices.tolist(), schedule.usage.data.tolist()
+    owner, begins = schedule.owner.tolist(), schedule.start.tolist()
+    slots, ends = schedule.slot.tolist(), schedule.finish.tolist()
     needs = needs_of(schedule)
     order = np.asarray(order, dtype=np.int64)
 
     def ready(c: int) -> bool:
-        return all(option[j] >= 0 and (not timed or finish[j] <= begins[c]) for j, timed in needs[owner[c]])
+        for j, timed in needs[owner[c]]:
+            if option[j] < 0 or (timed and finish[j] > begins[c]):
+                return False
+        return True
 
     def room(c: int) -> bool:
-        return bool((data[indptr[c] : indptr[c + 1]] <= slack[indices[indptr[c] : indptr[c + 1]]]).all())
+        for k in range(indptr[c], indptr[c + 1]):
+            if data[k] > slack[indices[k]]:
+                return False
+        return True
 
     def take(c: int) -> None:
         i = owner[c]
-        option[i] = schedule.slot[c]
-        finish[i] = schedule.finish[c]
-        slack[indices[indptr[c] : indptr[c + 1]]] -= data[indptr[c] : indptr[c + 1]]
+        option[i] = slots[c]
+        finish[i] = ends[c]
+        for k in range(indptr[c], indptr[c + 1]):
+            slack[indices[k]] -= data[k]
 
     def give_back(columns: list[int]) -> None:
         for c in columns:
             option[owner[c]] = -1
-            slack[indices[indptr[c] : indptr[c + 1]]] += data[indptr[c] : indptr[c + 1]]
+            for k in range(indptr[c], indptr[c + 1]):
+                slack[indices[k]] += data[k]
 
     cannot: set = set()  # (project, latest allowed finish) that found no room since the last take
 
@@ -71,7 +83,7 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
                 give_back(taken)
                 return None
             for t in by_rank[j]:
-                if latest is not None and schedule.finish[t] > latest:
+                if latest is not None and ends[t] > latest:
                     continue
                 placed = with_needs(t, depth - 1)
                 if placed is not None:
@@ -90,17 +102,18 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
     if start is not None:
         for c in np.flatnonzero(schedule.column_of(start)):
             take(int(c))
-        if (slack < 0).any():
+        if min(slack, default=0.0) < 0:
             return None
     edges = schedule.requires
-    pending = closure(schedule.forced_in, edges[:, 0], edges[:, 1], n) & (option < 0)
+    pending = closure(schedule.forced_in, edges[:, 0], edges[:, 1], n) & (np.asarray(option) < 0)
     forced_out = schedule.forced_out
     if (pending & forced_out).any():
         return None
     rank = np.empty(schedule.columns, dtype=np.int64)
     rank[order] = np.arange(len(order))
     ranked = np.lexsort((rank, schedule.owner))  # columns grouped by candidate, best rank first
-    by_rank = [ranked[schedule.first[i] : schedule.first[i + 1]].tolist() for i in range(n)]
+    ranked, first = ranked.tolist(), schedule.first.tolist()
+    by_rank = [ranked[first[i] : first[i + 1]] for i in range(n)]
     while pending.any():
         placed = False
         for i in np.flatnonzero(pending):
@@ -112,7 +125,7 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
                     break
         if not placed:
             return None
-    waiting = order[~schedule.forced_out[owner[order]] & (schedule.value[order] > 0)].tolist()
+    waiting = order[~schedule.forced_out[schedule.owner[order]] & (schedule.value[order] > 0)].tolist()
     while waiting:
         later, added = [], False
         for c in waiting:
@@ -135,9 +148,9 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
                 cannot.clear()
                 added = True
         if not added:
-            return option
+            break
         waiting = later
-    return option
+    return np.asarray(option, dtype=np.int64)
 
 
 def solve_schedule_by_priority(schedule: ScheduleProblem, priority: np.ndarray, planned_option: int = 0) -> Schedule:
@@ -192,7 +205,7 @@ def solve_schedule_by_priority(schedule: ScheduleProblem, priority: np.ndarray, 
 
 
 #: Rounds of the local search after the greedy. A count, not a time: the same settings always give the same answer.
-IMPROVE_ROUNDS = 3
+IMPROVE_ROUNDS = 2
 #: Columns a round tries to swap in (the most valuable first): each try is one vector comparison.
 SWAP_TRIES = 200
 #: A move must raise the objective by more than this (relative), so round-off never counts as a gain.
@@ -223,12 +236,18 @@ def improve_schedule(schedule: ScheduleProblem, option: np.ndarray, rounds: int 
     for i in range(n):
         for j, timed in needs[i]:
             dependents[j].append((i, timed))
+    need_from, need_to = schedule.requires[:, 0], schedule.requires[:, 1]
     movable_out = ~schedule.forced_in
     eps = GAIN_AT * max(1.0, float(np.abs(value[taken]).sum()))
 
     def fits(c: int, freed: int = -1) -> bool:
         delta = dense[c] - dense[freed] if freed >= 0 else dense[c]
         return bool(((delta <= limit - used) | (delta == 0)).all())
+
+    def fitting(columns: np.ndarray, freed: np.ndarray | None = None) -> np.ndarray:
+        """Vector form of ``fits``: which of ``columns`` fit now (in place of ``freed``, one per column)."""
+        delta = dense[columns] if freed is None else dense[columns] - dense[freed]
+        return ((delta <= limit - used) | (delta == 0)).all(axis=1)
 
     def timing_ok(i: int, c: int, without: int = -1) -> bool:
         for j, timed in needs[i]:
@@ -245,44 +264,56 @@ def improve_schedule(schedule: ScheduleProblem, option: np.ndarray, rounds: int 
 
     for _ in range(rounds):
         changed = False
-        # Another start for a chosen project, the biggest gain first.
+        # Another start for a chosen project, the biggest gain first (the vector test only narrows the list:
+        # each move is checked again as it is made).
         current = col[owner]
         gain = np.where(current >= 0, value - value[np.maximum(current, 0)], -np.inf)
-        for c in np.lexsort((np.arange(len(gain)), -gain))[: int((gain > eps).sum())].tolist():
+        better = np.flatnonzero(gain > eps)
+        better = better[fitting(better, current[better])]
+        for c in better[np.lexsort((better, -gain[better]))].tolist():
             i = int(owner[c])
             if value[c] - value[col[i]] > eps and timing_ok(i, c) and fits(c, int(col[i])):
                 move(i, c)
                 changed = True
         # A project added, or swapped in for one worth less, the most valuable first.
-        open_columns = (col[owner] < 0) & ~schedule.forced_out[owner] & (value > eps)
-        tries = 0
-        for c in np.flatnonzero(open_columns)[np.argsort(-value[open_columns], kind="stable")].tolist():
+        chosen = col >= 0
+        unmet = np.bincount(need_from, weights=~chosen[need_to], minlength=n) if len(need_from) else np.zeros(n)
+        open_columns = np.flatnonzero(
+            ~chosen[owner] & ~schedule.forced_out[owner] & (value > eps) & (unmet[owner] == 0)
+        )
+        open_columns = open_columns[np.argsort(-value[open_columns], kind="stable")]
+        fit_now = fitting(open_columns)
+        for c in open_columns[fit_now].tolist():
+            i = int(owner[c])
+            if col[i] < 0 and timing_ok(i, c) and fits(c):
+                move(i, c)
+                changed = True
+        outs = None  # who may leave, by the value of their column (cheapest first); redone after a swap
+        for c in open_columns[~fit_now][:SWAP_TRIES].tolist():
             i = int(owner[c])
             if col[i] >= 0:
                 continue
-            if timing_ok(i, c) and fits(c):
-                move(i, c)
-                changed = True
-                continue
-            if tries >= SWAP_TRIES:
-                continue
-            tries += 1
-            out = np.flatnonzero((col >= 0) & movable_out)
-            out = out[value[col[out]] < value[c] - eps]
+            if outs is None:
+                chosen = col >= 0
+                needed = np.zeros(n, dtype=bool)
+                needed[need_to[chosen[need_from]]] = True
+                outs = np.flatnonzero(chosen & movable_out & ~needed)
+                outs = outs[np.argsort(value[col[outs]], kind="stable")]
+                out_values = value[col[outs]]
+            out = outs[: np.searchsorted(out_values, value[c] - eps)]
             if not len(out):
                 continue
             # Only the rows c overruns can stop the swap; each survivor is then checked on every row.
-            short = np.flatnonzero(dense[c] > limit - used)
-            cover = (dense[np.ix_(col[out], short)] >= (dense[c] - (limit - used))[short]).all(axis=1)
-            for k in out[cover][np.argsort(value[col[out[cover]]], kind="stable")].tolist():
-                if any(col[d] >= 0 for d, _ in dependents[k]) or not timing_ok(i, c, without=k):
-                    continue
-                if not fits(c, int(col[k])):
-                    continue
-                move(k, -1)
-                move(i, c)
-                changed = True
-                break
+            room_left = limit - used
+            short = np.flatnonzero(dense[c] > room_left)
+            cover = (dense[col[out][:, None], short] >= (dense[c] - room_left)[short]).all(axis=1)
+            for k in out[cover].tolist():
+                if timing_ok(i, c, without=k) and fits(c, int(col[k])):
+                    move(k, -1)
+                    move(i, c)
+                    changed = True
+                    outs = None
+                    break
         if not changed:
             break
     option = np.full(n, -1, dtype=np.int64)

@@ -308,11 +308,17 @@ def needs_of(schedule: ScheduleProblem) -> list[list[tuple[int, bool]]]:
     """Return, per candidate, what it needs: ``(j, timed)`` pairs (cached on the problem)."""
     cached = schedule._model.get("needs")
     if cached is None:
-        cached = [[] for _ in range(schedule.n)]
-        for (i, j), timed in zip(schedule.requires.tolist(), schedule.timed.tolist(), strict=True):
-            cached[i].append((j, timed))
+        cached = needs_lists(schedule.n, schedule.requires, schedule.timed)
         schedule._model["needs"] = cached
     return cached
+
+
+def needs_lists(n: int, requires: np.ndarray, timed: np.ndarray) -> list[list[tuple[int, bool]]]:
+    """Return, for each of ``n`` candidates, the ``(j, timed)`` pairs of ``requires`` it is the first of."""
+    needs: list[list[tuple[int, bool]]] = [[] for _ in range(n)]
+    for (i, j), in_time in zip(np.asarray(requires).tolist(), np.asarray(timed).tolist(), strict=True):
+        needs[i].append((j, in_time))
+    return needs
 
 
 def no_schedule(schedule: ScheduleProblem, status: str, started: float, method: str, **extra) -> Schedule:

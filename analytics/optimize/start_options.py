@@ -18,6 +18,7 @@ from analytics import finance
 from analytics.optimize.model import PortfolioModel, fiscal_year_of
 from analytics.optimize.problem import Problem
 from analytics.optimize.schedule import ScheduleProblem
+from analytics.optimize.schedule_problem import needs_lists
 
 if TYPE_CHECKING:
     from analytics.optimize.whatif import WhatIf
@@ -175,6 +176,8 @@ def schedule_options(
         preferred=layout.preferred,
         base=problem,
         budget_rows=problem.budget_rows,
+        # Shared by every move with this shift: what each candidate needs does not change with the settings.
+        _model={"needs": layout.needs},
     )
     return StartOptions(
         schedule=schedule,
@@ -194,7 +197,7 @@ class _StartLayout:
 
     The columns (``owner``, ``slot``, ``offset``, ``first``), each column's forward flows (``column``, ``flow``,
     their moved ``month_number`` and its range ``low..high``), its cost per fiscal year before the overrun, its
-    moved team demand as coordinates, its months and the dependencies in time.
+    moved team demand as coordinates, its months, the dependencies in time and what each candidate needs.
     """
 
     owner: np.ndarray
@@ -216,6 +219,7 @@ class _StartLayout:
     timed: np.ndarray
     start_month: np.ndarray
     preferred: np.ndarray
+    needs: list
 
 
 def _start_layout(model: PortfolioModel, shift: int) -> _StartLayout:
@@ -297,6 +301,7 @@ def _start_layout(model: PortfolioModel, shift: int) -> _StartLayout:
         timed=timed,
         start_month=start_month,
         preferred=np.where(model.in_plan, shift, -1).astype(np.int64),
+        needs=needs_lists(model.n, model.requires, timed),
     )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from analytics import optimize, scenarios, store
 from analytics.optimize import select_portfolio, select_schedule
+from analytics.optimize.schedule_problem import needs_lists, needs_of
 from analytics.rules import FEASIBILITY_TOLERANCE
 
 # --- brute force -----------------------------------------------------------------------------------------------
@@ -308,6 +309,8 @@ def test_start_options_built_from_the_models_cache_are_the_ones_built_afresh(dem
         for name in ("owner", "slot", "first", "value", "start", "finish", "timed", "limit"):
             assert np.array_equal(getattr(warm.schedule, name), getattr(cold.schedule, name)), (move, name)
         assert (warm.schedule.usage != cold.schedule.usage).nnz == 0, move
+        needs = needs_lists(cold_model.n, cold.schedule.requires, cold.schedule.timed)
+        assert needs_of(warm.schedule) == needs, move
         for name in ("offset", "rnpv", "cost_by_year", "start_month"):
             assert np.array_equal(getattr(warm, name), getattr(cold, name)), (move, name)
 
