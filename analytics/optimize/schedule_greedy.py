@@ -225,7 +225,9 @@ def improve_schedule(schedule: ScheduleProblem, option: np.ndarray, rounds: int 
         return option
     n, owner, value = schedule.n, schedule.owner, schedule.value
     begins, ends = schedule.start, schedule.finish
-    dense = schedule.usage.T.toarray()  # (C, m): one row of use per column
+    usage = schedule.usage  # canonical CSC: each row at most once per column, so the scatter below is exact
+    dense = np.zeros((schedule.columns, schedule.m))  # (C, m): one row of use per column
+    dense[np.repeat(np.arange(schedule.columns), np.diff(usage.indptr)), usage.indices] = usage.data
     limit = schedule.limit + allowance(schedule.limit)
     col = np.full(n, -1, dtype=np.int64)
     taken = schedule.column_of(option)

@@ -133,10 +133,9 @@ class ScheduleProblem:
         if (used > self.limit + allowance(self.limit)).any():
             return False
         start, finish = self._times(option)
-        for (i, j), timed in zip(self.requires, self.timed, strict=True):
-            if chosen[i] and (not chosen[j] or (timed and finish[j] > start[i])):
-                return False
-        return True
+        i, j = self.requires[:, 0], self.requires[:, 1]
+        broken = chosen[i] & (~chosen[j] | (self.timed & (finish[j] > start[i])))
+        return not broken.any()
 
     def objective_of(self, option: np.ndarray) -> float:
         """Return ``Σ value`` of a schedule's columns."""
