@@ -25,6 +25,7 @@ from analytics.optimize.problem import (
     FORCED_OUT,
     OPTIMAL_GAP,
     STATUS_FEASIBLE,
+    STATUS_GAP_LIMIT,
     STATUS_INFEASIBLE,
     STATUS_OPTIMAL,
     Problem,
@@ -166,7 +167,8 @@ def solve_schedule_exact(
     """Solve ``schedule`` with HiGHS to proven optimality, or until ``time_limit`` seconds or a cancel.
 
     ``start`` is a schedule (one option or -1 per candidate) to start from, e.g. the fast answer's ``option``;
-    a feasible ``schedule.preferred`` (the plan) is the start when it is at least as good, and wins a tie.
+    a feasible ``schedule.preferred`` (the plan) is the start when it is at least as good, and wins a tie. A start
+    already within ``mip_rel_gap`` of the LP relaxation's bound is the answer at once (method ``"lp_bound"``).
     Statuses as ``solve_exact``'s; one-option schedules are ``solve_exact``'s own answer.
     """
     started = time.perf_counter()
@@ -178,7 +180,8 @@ def solve_schedule_exact(
         )
     if _forced_impossible(schedule):
         return no_schedule(schedule, STATUS_INFEASIBLE, started, "milp", conflict=_conflict(schedule))
-    if _schedule_lp(schedule)[0] == STATUS_INFEASIBLE:
+    lp_status, lp_bound, _, _ = _schedule_lp(schedule)
+    if lp_status == STATUS_INFEASIBLE:
         # HiGHS's branch and bound takes seconds to prove what the LP says at once: no fractional schedule.
         return no_schedule(schedule, STATUS_INFEASIBLE, started, "milp", conflict=_conflict(schedule))
     objective, matrix, row_lower, row_upper, col_lower, col_upper = schedule.milp()
@@ -187,6 +190,15 @@ def solve_schedule_exact(
         if candidate is not None and schedule.is_feasible(candidate):
             if first is None or schedule.objective_of(candidate) > schedule.objective_of(first):
                 first = np.asarray(candidate, dtype=np.int64)
+    if first is not None and np.isfinite(lp_bound):
+        # The LP bound may already prove the start good enough (a fast answer within a 0.5 % gap): HiGHS would
+        # spend seconds on presolve and its root to say the same.
+        value = schedule.objective_of(first)
+        gap = relative_gap(value, lp_bound)
+        if gap <= mip_rel_gap:
+            status = STATUS_OPTIMAL if mip_rel_gap <= OPTIMAL_GAP or gap <= OPTIMAL_GAP else STATUS_GAP_LIMIT
+            seconds = time.perf_counter() - started
+            return Schedule(first >= 0, value, status, gap, lp_bound, seconds=seconds, method="lp_bound", option=first)
     status, x, _, bound, _ = solve_milp(
         objective,
         matrix,

@@ -132,6 +132,26 @@ def test_the_fast_schedule_is_feasible_and_its_gap_bounds_the_optimum():
     assert checked > 50
 
 
+def test_a_start_the_lp_bound_already_proves_good_enough_is_the_exact_answer_at_once():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(200):
+        schedule = optimize.make_schedule(**random_schedule(rng))
+        fast = optimize.solve_schedule_fast(schedule)
+        several = (np.diff(schedule.first) > 1).any()  # one option each is select_portfolio's, not this path
+        if not several or not fast.feasible or not 1e-3 < fast.gap < 0.5:
+            continue
+        loose = optimize.solve_schedule_exact(schedule, start=fast.option, mip_rel_gap=fast.gap * 1.01)
+        assert loose.method == "lp_bound" and loose.status == "gap_limit"
+        assert np.array_equal(loose.option, fast.option) and loose.gap == pytest.approx(fast.gap)
+        assert loose.bound == pytest.approx(fast.bound)
+        # Asked for less than the LP bound proves, HiGHS answers.
+        tight = optimize.solve_schedule_exact(schedule, start=fast.option, mip_rel_gap=fast.gap * 0.5)
+        assert tight.method == "milp" and tight.gap <= fast.gap * 0.5 + 1e-9
+        checked += 1
+    assert checked >= 5
+
+
 def test_the_local_search_keeps_every_constraint_and_never_loses_value():
     # Started from a poor schedule (the greedy filled worst value first), every move must stay feasible.
     rng = np.random.default_rng(13)
