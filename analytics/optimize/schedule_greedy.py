@@ -13,7 +13,7 @@ import numpy as np
 
 from analytics.optimize.feasibility import allowance, closure
 from analytics.optimize.problem import STATUS_FEASIBLE, STATUS_NO_SOLUTION
-from analytics.optimize.schedule_problem import Schedule, ScheduleProblem, needs_of, no_schedule
+from analytics.optimize.schedule_problem import Schedule, ScheduleProblem, needs_of, no_schedule, usage_lists
 
 #: How many levels of requirements the greedy brings in with a project (deeper chains wait for their turn).
 BUNDLE_DEPTH = 3
@@ -35,8 +35,7 @@ def greedy_schedule(schedule: ScheduleProblem, order: np.ndarray, start: np.ndar
     option = [-1] * n
     finish = [0] * n
     slack = (schedule.limit + allowance(schedule.limit)).tolist()  # what each row still holds
-    indptr = schedule.usage.indptr.tolist()
-    indices, data = schedule.usage.indices.tolist(), schedule.usage.data.tolist()
+    indptr, indices, data = usage_lists(schedule)
     owner, begins = schedule.owner.tolist(), schedule.start.tolist()
     slots, ends = schedule.slot.tolist(), schedule.finish.tolist()
     needs = needs_of(schedule)

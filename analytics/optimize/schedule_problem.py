@@ -312,6 +312,20 @@ def needs_of(schedule: ScheduleProblem) -> list[list[tuple[int, bool]]]:
     return cached
 
 
+def usage_lists(schedule: ScheduleProblem) -> tuple[list[int], list[int], list[float]]:
+    """Return the use matrix's CSC ``indptr``, ``indices`` and ``data`` as plain lists (cached on the problem)."""
+    cached = schedule._model.get("usage_lists")
+    if cached is None:
+        cached = csc_lists(schedule.usage)
+        schedule._model["usage_lists"] = cached
+    return cached
+
+
+def csc_lists(usage: sp.csc_matrix) -> tuple[list[int], list[int], list[float]]:
+    """Return a CSC matrix's ``indptr``, ``indices`` and ``data`` as plain lists."""
+    return usage.indptr.tolist(), usage.indices.tolist(), usage.data.tolist()
+
+
 def needs_lists(n: int, requires: np.ndarray, timed: np.ndarray) -> list[list[tuple[int, bool]]]:
     """Return, for each of ``n`` candidates, the ``(j, timed)`` pairs of ``requires`` it is the first of."""
     needs: list[list[tuple[int, bool]]] = [[] for _ in range(n)]

@@ -18,7 +18,7 @@ from analytics import finance
 from analytics.optimize.model import PortfolioModel, fiscal_year_of
 from analytics.optimize.problem import Problem
 from analytics.optimize.schedule import ScheduleProblem
-from analytics.optimize.schedule_problem import needs_lists
+from analytics.optimize.schedule_problem import csc_lists, needs_lists
 
 if TYPE_CHECKING:
     from analytics.optimize.whatif import WhatIf
@@ -176,8 +176,12 @@ def schedule_options(
         preferred=layout.preferred,
         base=problem,
         budget_rows=problem.budget_rows,
-        # Shared by every move with this shift: what each candidate needs does not change with the settings.
-        _model={"needs": layout.needs},
+        # Shared by every move with this shift (and overrun): the greedy's plain-list copies of what does not
+        # change with the other settings.
+        _model={
+            "needs": layout.needs,
+            "usage_lists": cached_on_model(model, ("start_usage_lists", shift, overrun), lambda: csc_lists(usage)),
+        },
     )
     return StartOptions(
         schedule=schedule,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from analytics import optimize, scenarios, store
 from analytics.optimize import select_portfolio, select_schedule
-from analytics.optimize.schedule_problem import needs_lists, needs_of
+from analytics.optimize.schedule_problem import csc_lists, needs_lists, needs_of, usage_lists
 from analytics.rules import FEASIBILITY_TOLERANCE
 
 # --- brute force -----------------------------------------------------------------------------------------------
@@ -331,6 +331,7 @@ def test_start_options_built_from_the_models_cache_are_the_ones_built_afresh(dem
         assert (warm.schedule.usage != cold.schedule.usage).nnz == 0, move
         needs = needs_lists(cold_model.n, cold.schedule.requires, cold.schedule.timed)
         assert needs_of(warm.schedule) == needs, move
+        assert usage_lists(warm.schedule) == csc_lists(cold.schedule.usage), move
         for name in ("offset", "rnpv", "cost_by_year", "start_month"):
             assert np.array_equal(getattr(warm, name), getattr(cold, name)), (move, name)
 
