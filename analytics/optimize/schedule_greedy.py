@@ -204,7 +204,9 @@ def solve_schedule_by_priority(schedule: ScheduleProblem, priority: np.ndarray, 
 
 
 #: Rounds of the local search after the greedy. A count, not a time: the same settings always give the same answer.
-IMPROVE_ROUNDS = 2
+#: On the bench one round takes the fast answer's median gap from 0.68 % to 0.60 % for about 10 ms; a second
+#: reached 0.57 % but cost as much again, the margin the shift move's 150 ms target needs.
+IMPROVE_ROUNDS = 1
 #: Columns a round tries to swap in (the most valuable first): each try is one vector comparison.
 SWAP_TRIES = 200
 #: A move must raise the objective by more than this (relative), so round-off never counts as a gain.
