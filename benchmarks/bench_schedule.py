@@ -136,7 +136,8 @@ def cases():
         ),
         ("apply_what_if with start shifts (the options built)", cycling(lambda s: optimize.apply_what_if(model, s))),
         (
-            f"solve_schedule_fast: LP-priced greedy ({statistics.median(fast_gaps):.2%} below the best known, median)",
+            f"solve_schedule_fast: LP-priced greedy and a local search ({statistics.median(fast_gaps):.2%} below "
+            "the best known, median)",
             cycling(lambda s: optimize.solve_schedule_fast(problems[s].schedule)),
         ),
         (

@@ -36,8 +36,10 @@ sets, :func:`is_feasible`, the facts of a :class:`Conflict`); ``highs`` (the onl
 sentence: the only module that formats money); ``background`` (:class:`BackgroundSolver`, :class:`CancelToken`);
 ``fragility`` (:func:`fragility`: how far α and each weight can move before the chosen set changes, by exact
 parametric re-solves);
-``schedule`` (which projects *and when*: :class:`ScheduleProblem`, :class:`Schedule`, :func:`select_schedule`,
-:func:`solve_schedule_fast`, :func:`solve_schedule_exact`).
+``schedule`` (which projects *and when*: :func:`select_schedule`, :func:`solve_schedule_fast`,
+:func:`solve_schedule_exact`); ``schedule_problem`` (:class:`ScheduleProblem`, its MILP, :class:`Schedule`);
+``schedule_greedy`` (:func:`greedy_schedule`, :func:`improve_schedule`, :func:`solve_schedule_by_priority`);
+``start_options`` (:class:`StartOptions`: a what-if's start months as columns, built by ``apply_what_if``).
 The solvers and explanations return facts (amounts, ids, kinds); ``report`` words them.
 
 For the what-if page (``ui/whatif.py``)
@@ -162,6 +164,7 @@ from analytics.optimize.schedule import (
     Schedule,
     ScheduleProblem,
     greedy_schedule,
+    improve_schedule,
     make_schedule,
     schedule_lp,
     select_schedule,
@@ -170,8 +173,8 @@ from analytics.optimize.schedule import (
     solve_schedule_fast,
 )
 from analytics.optimize.shifts import capacity_before_after
+from analytics.optimize.start_options import StartOptions
 from analytics.optimize.whatif import (
-    StartOptions,
     WhatIf,
     WhatIfProblem,
     apply_what_if,
@@ -243,6 +246,7 @@ __all__ = [
     "fragility_sentence",
     "fragility_summary",
     "greedy_schedule",
+    "improve_schedule",
     "make_schedule",
     "moved_projects",
     "option_of_starts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from datetime import date
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from analytics import optimize, scenarios, store
 from analytics.optimize import select_portfolio, select_schedule
+from analytics.optimize.schedule_problem import csc_lists, needs_lists, needs_of, usage_lists
 from analytics.rules import FEASIBILITY_TOLERANCE
 
 # --- brute force -----------------------------------------------------------------------------------------------
@@ -128,6 +130,63 @@ def test_the_fast_schedule_is_feasible_and_its_gap_bounds_the_optimum():
         assert fast.objective >= fast.bound - fast.gap * max(abs(fast.bound), 1e-9) - 1e-6
         checked += 1
     assert checked > 50
+
+
+def test_a_start_the_lp_bound_already_proves_good_enough_is_the_exact_answer_at_once():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(200):
+        schedule = optimize.make_schedule(**random_schedule(rng))
+        fast = optimize.solve_schedule_fast(schedule)
+        several = (np.diff(schedule.first) > 1).any()  # one option each is select_portfolio's, not this path
+        if not several or not fast.feasible or not 1e-3 < fast.gap < 0.5:
+            continue
+        loose = optimize.solve_schedule_exact(schedule, start=fast.option, mip_rel_gap=fast.gap * 1.01)
+        assert loose.method == "lp_bound" and loose.status == "gap_limit"
+        assert np.array_equal(loose.option, fast.option) and loose.gap == pytest.approx(fast.gap)
+        assert loose.bound == pytest.approx(fast.bound)
+        # Asked for less than the LP bound proves, HiGHS answers.
+        tight = optimize.solve_schedule_exact(schedule, start=fast.option, mip_rel_gap=fast.gap * 0.5)
+        assert tight.method == "milp" and tight.gap <= fast.gap * 0.5 + 1e-9
+        checked += 1
+    assert checked >= 5
+
+
+def test_the_local_search_keeps_every_constraint_and_never_loses_value():
+    # Started from a poor schedule (the greedy filled worst value first), every move must stay feasible.
+    rng = np.random.default_rng(13)
+    improved = 0
+    for _ in range(200):
+        problem = random_schedule(rng)
+        schedule = optimize.make_schedule(**problem)
+        start = optimize.greedy_schedule(schedule, np.argsort(schedule.value, kind="stable"))
+        if start is None:
+            continue
+        better = optimize.improve_schedule(schedule, start)
+        assert meets(problem, better), problem
+        assert schedule.objective_of(better) >= schedule.objective_of(start) - 1e-9
+        improved += schedule.objective_of(better) > schedule.objective_of(start) + 1e-9
+    assert improved >= 20
+
+
+def test_the_local_search_moves_a_start_adds_and_swaps():
+    # One budget row of 10. A is in at its late start (worth 1) and could start early (worth 2) for the same
+    # money; B (worth 3, cost 10) is in but C (worth 5, cost 10) is worth more in its place; D (free) is out.
+    nan = float("nan")
+    schedule = optimize.make_schedule(
+        value=[[2.0, 1.0], [3.0, nan], [5.0, nan], [0.5, nan]],
+        cost=[[[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [0.0]], [[0.0], [0.0]]],
+        budget=[10.0],
+    )
+    assert optimize.improve_schedule(schedule, np.array([1, 0, -1, -1])).tolist() == [0, -1, 0, 0]
+    # Forced in, B stays: no swap may drop it.
+    forced = optimize.make_schedule(
+        value=[[2.0, 1.0], [3.0, nan], [5.0, nan], [0.5, nan]],
+        cost=[[[0.0], [0.0]], [[10.0], [0.0]], [[10.0], [0.0]], [[0.0], [0.0]]],
+        budget=[10.0],
+        include=[1],
+    )
+    assert optimize.improve_schedule(forced, np.array([1, 0, -1, -1])).tolist() == [0, 0, -1, 0]
 
 
 def test_a_dependency_in_time_moves_the_dependent_project_after_the_one_it_needs():
@@ -250,6 +309,31 @@ def test_at_shift_0_the_what_if_is_todays(demo_model):
         assert exact.status == "optimal"
         assert exact.objective == pytest.approx(optimize.solve_exact(today.problem).objective, abs=1e-9)
         assert np.array_equal(exact.option, options.planned(demo_model.in_plan))
+
+
+def test_start_options_built_from_the_models_cache_are_the_ones_built_afresh(demo_model):
+    # The layout of a shift is cached per model and shift, the use matrix per shift and overrun: a move that
+    # changes either must not reuse another's (each answer is compared with one from an empty cache).
+    moves = (
+        optimize.WhatIf(shift=2),
+        optimize.WhatIf(shift=3),
+        optimize.WhatIf(shift=3, cost_overrun=0.25, allow_stop=True),
+        optimize.WhatIf(shift=3, benefit_delay_months=2, discount_rate=0.2, alpha=0.6),
+        optimize.WhatIf(shift=2, cost_overrun=0.25),
+    )
+    for move in moves:
+        warm = optimize.apply_what_if(demo_model, move).options
+        cold_model = copy.copy(demo_model)
+        object.__setattr__(cold_model, "_cache", {})
+        cold = optimize.apply_what_if(cold_model, move).options
+        for name in ("owner", "slot", "first", "value", "start", "finish", "timed", "limit"):
+            assert np.array_equal(getattr(warm.schedule, name), getattr(cold.schedule, name)), (move, name)
+        assert (warm.schedule.usage != cold.schedule.usage).nnz == 0, move
+        needs = needs_lists(cold_model.n, cold.schedule.requires, cold.schedule.timed)
+        assert needs_of(warm.schedule) == needs, move
+        assert usage_lists(warm.schedule) == csc_lists(cold.schedule.usage), move
+        for name in ("offset", "rnpv", "cost_by_year", "start_month"):
+            assert np.array_equal(getattr(warm, name), getattr(cold, name)), (move, name)
 
 
 def test_start_options_follow_the_windows_and_never_move_active_projects(demo_model):
