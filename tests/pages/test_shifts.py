@@ -167,3 +167,43 @@ def test_a_viewer_moves_the_shift_lever_but_cannot_save_the_schedule(monkeypatch
     assert at.slider(key="shift").value == SHIFT and moved_table(at) is not None
     assert any("Saving a scenario needs the editor role" in i.value for i in at.info)
     assert not at.text_input and not [b for b in at.button if b.label == "Save scenario"]
+
+
+def _staged_answers() -> None:
+    # Run inside AppTest (session state, the server's solvers): the answers a session gets in turn while the
+    # background solves arrive, as the page's poll would ask for them.
+    import streamlit as st
+
+    from analytics import optimize
+    from ui import whatif
+
+    what_if = whatif.problem(optimize.WhatIf(shift=3, budget_pct=110.0))
+    solver = whatif._workers(*whatif._here())["exact"]
+    seen = []
+    for _ in range(3):
+        answer = whatif.best_selection(what_if)
+        pending = st.session_state.pop(whatif.PENDING_KEY, None)
+        seen.append((answer.proving, answer.selection.gap, answer.selection.objective, pending and pending[0]))
+        if pending is None:
+            break
+        solver.wait(pending, 60.0)
+    st.session_state["seen"] = seen
+
+
+def test_with_shifts_a_schedule_within_half_a_percent_shows_before_the_proof(monkeypatch, shift_store):
+    # The fast answer first; then the background's schedule within SHOWN_GAP (the 0.5 %; here set below the
+    # demo's fast gap so that the step is taken), still proving; then the proof, started from it.
+    from streamlit.testing.v1 import AppTest
+
+    from ui import whatif
+
+    monkeypatch.setattr(whatif, "SMALL_MODEL", 0)  # answer at once, as at bench scale, not after waiting
+    monkeypatch.setattr(whatif, "SHOWN_GAP", 1e-4)
+    monkeypatch.setenv("QUARTERDECK_DB", str(shift_store))
+    at = AppTest.from_function(_staged_answers, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    fast, shown, proven = at.session_state["seen"]
+    assert fast[0] and fast[3] == "schedule-shown" and fast[1] > 1e-4
+    assert shown[0] and shown[3] == "schedule" and shown[1] <= 1e-4 and shown[2] >= fast[2]
+    assert not proven[0] and proven[3] is None and proven[2] >= shown[2] - 1e-9
