@@ -311,6 +311,8 @@ def what_if_answer() -> None:
                 layout.chart(figure, key="whatif_frontier")
                 if not current:
                     st.caption("Computing the frontier for these settings…")
+                elif frontier is not None:
+                    st.caption(optimize.frontier_sentence(frontier, currency))
             with change_column:
                 changes_against_plan(what_if, chosen)
                 shifts.what_moved(what_if, selection, chosen, present=present)

@@ -45,6 +45,46 @@ def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
     assert [t.name for t in fig.data] == ["these settings"]
 
 
+def _frontier(alpha: float, rnpv: list[float], strategic: list[float]) -> pd.DataFrame:
+    """Three frontier levels as ``optimize.efficient_frontier`` returns them (its trade columns by hand)."""
+    dips = [float("nan"), float("nan"), rnpv[1] - rnpv[2]] if rnpv[2] < rnpv[1] else [float("nan")] * 3
+    return pd.DataFrame(
+        {
+            "budget_pct": [90.0, 100.0, 110.0],
+            "budget": [9e6, 1e7, 1.1e7],
+            "value": [1.0, 1.2, 1.3],
+            "rnpv": rnpv,
+            "strategic_total": strategic,
+            "alpha": alpha,
+            "projects": [5, 6, 7],
+            "status": "optimal",
+            "ranking_rnpv": [r - 1e5 for r in rnpv],
+            "rnpv_given_up": dips,
+            "from_pct": [float("nan"), float("nan"), 100.0 if rnpv[2] < rnpv[1] else float("nan")],
+            "strategic_gained": [float("nan"), float("nan"), strategic[2] - strategic[1]],
+        }
+    )
+
+
+def test_a_blended_frontier_draws_the_strategy_it_buys_under_its_rnpv():
+    current = {"budget": 1e7, "rnpv": 3e6}
+    # α = 0.3, and the 110 % level gives up $400K of rNPV for +1.5 strategic score: the title says so, and a
+    # panel under the rNPV draws the strategic score that rose.
+    fig = charts.efficient_frontier(
+        _frontier(0.3, [2e6, 3e6, 2.6e6], [4.0, 5.0, 6.5]), current, currency="USD", present=False
+    )
+    assert fig.layout.title.text == "More budget buys strategic fit: at 110% rNPV is $400K lower, strategic score +1.50"
+    strategy = [t for t in fig.data if t.yaxis == "y2"]
+    assert len(strategy) == 1 and list(strategy[0].y) == [4.0, 5.0, 6.5]
+    # Every point's hover carries rNPV, strategic score and the objective together, never the objective alone.
+    assert all("rNPV" in t.hovertemplate and "strategic score" in t.hovertemplate for t in [strategy[0], fig.data[1]])
+    # Money only: one panel of rNPV, titled by what exactness beats the ranked list by.
+    money_only = charts.efficient_frontier(
+        _frontier(0.0, [2e6, 3e6, 3.5e6], [4.0, 5.0, 6.5]), current, currency="USD", present=False
+    )
+    assert {t.yaxis for t in money_only.data} == {None} and money_only.layout.title.text.startswith("Exact choice")
+
+
 def test_health_quadrant_labels_a_readable_few():
     many = pd.DataFrame(
         {
