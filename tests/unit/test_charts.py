@@ -122,6 +122,30 @@ def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
     assert red_left.x1 == EVM_AMBER_AT and red_bottom.y1 == EVM_AMBER_AT
 
 
+def test_a_stored_health_unlike_its_evm_band_is_a_named_diamond_in_the_colour_the_tiles_count(demo_con):
+    # The demo stores P-046 and P-053 as green while their snapshots put them in the red band (CPI 0.78, SPI 0.79):
+    # they keep the colour every tile counts (stored overrides) and are marked, named and explained where they sit.
+    table = portfolio.live(portfolio.project_table(demo_con, portfolio.PortfolioFilter()))
+    fig = charts.cpi_spi_quadrant(table, present=False)
+    marked = {
+        project: (trace.name, said)
+        for trace in fig.data
+        if trace.customdata is not None
+        for project, symbol, (_, _, said) in zip(trace.text, trace.marker.symbol, trace.customdata, strict=True)
+        if symbol == "diamond"
+    }
+    assert marked == {
+        "P-046": ("green", "green (stored; EVM says red)"),
+        "P-053": ("green", "green (stored; EVM says red)"),
+    }
+    assert fig.layout.title.text.endswith("; 2 with a stored health unlike their EVM (◆)")
+    assert "stored health ≠ EVM" in [trace.name for trace in fig.data]
+    # The value map's hover says the same of them.
+    value_map = charts.value_map(table, currency="USD", present=False, colour_by="health")
+    hovers = {row[0]: row[3] for trace in value_map.data for row in trace.customdata}
+    assert hovers["P-046"] == "green (stored; EVM says red)" and hovers["P-001"] == "green (EVM)"
+
+
 def test_every_figure_the_app_draws_is_reachable_as_charts_name():
     root = Path(__file__).resolve().parents[2]
     # Pages and ui draw figures, and so do analytics functions that cache one for a page (portfolio, overview).
