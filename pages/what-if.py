@@ -85,7 +85,7 @@ def headline(summary: dict, what_if) -> None:
                 money(summary["stop_cost"], currency),
                 f"What stopping the active projects left out costs: {finance.STOP_COST_RULE}. Paid in the first "
                 "fiscal year, inside the budget.",
-                delta=f"{summary['stopped']} active project{'s' if summary['stopped'] != 1 else ''} stopped",
+                delta=f"{summary['stopped']} stopped" if summary["stopped"] else "nothing stopped",
                 delta_color="off",
                 delta_arrow="off",
             ),

@@ -29,12 +29,15 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
 
     Each point maximises the blended objective, not rNPV alone: with α > 0 a panel under the rNPV one draws each
     point's Σ strategic score, so a dip in rNPV (``rnpv_given_up``, see ``optimize.frontier_trades``) shows beside
-    the strategic fit it bought; the title names the largest dip, and every hover gives rNPV, strategic score and
+    the strategic fit it bought; the title says from which budget, and every hover gives rNPV, strategic score and
     the objective together.
     """
+    if frontier is not None:
+        # Levels the settings cannot meet have no point; left in, their budgets stretched the axis past the curve.
+        frontier = frontier[frontier["rnpv"].notna()]
     blended = frontier is not None and len(frontier) > 0 and float(frontier["alpha"].iloc[0]) > 0
     if blended:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.64, 0.36], vertical_spacing=0.06)
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08)
     else:
         fig = go.Figure()
     on_top = {"row": 1, "col": 1} if blended else {}
@@ -45,7 +48,7 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             mode="lines+markers",
             line={"color": RANKING_COLOUR, "dash": "dash"},
             marker={"size": 7 if present else 5},
-            name="ranked list (value ÷ cost, taken in order)",
+            name="ranked list",
             customdata=frontier[["budget_pct"]].to_numpy(),
             hovertemplate=f"budget %{{customdata[0]:.0f}}% of plan<br>ranked list reaches rNPV %{{y:,.0f}} {currency}"
             "<extra></extra>",
@@ -115,14 +118,20 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
     fig.update_layout(
         # Above the plot: below it, at room type, the legend printed over the x axis title.
         legend=LEGEND_ABOVE,
-        margin=legend_above_margin(present),
+        # Beside the changes table the legend can take a second line: room for it under the title.
+        margin={"t": legend_above_margin(present)["t"] + (30 if present else 24)},
     )
     # In a room the long axis title ran into the chart's title.
-    rnpv_title = f"rNPV ({currency})" if present or blended else f"rNPV of the best portfolio ({currency})"
+    rnpv_title = f"rNPV of the best portfolio ({currency})"
+    if blended:
+        rnpv_title = "rNPV" if present else f"rNPV ({currency})"
+    elif present:
+        rnpv_title = f"rNPV ({currency})"
     budget_title = f"Budget over the horizon ({currency})"
     if blended:
         fig.update_yaxes(title_text=rnpv_title, row=1, col=1, **money_axis(currency))
-        fig.update_yaxes(title_text="Strategic score, Σ", row=2, col=1)
+        # Short: a longer title ran past the lower panel's height into the rNPV one's.
+        fig.update_yaxes(title_text="Strategy, Σ", row=2, col=1)
         fig.update_xaxes(title_text=budget_title, row=2, col=1)
         fig.update_xaxes(**money_axis(currency))
     else:
@@ -141,18 +150,14 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
 
 
 def _frontier_title(frontier, currency: str, present: bool) -> str:
-    """Word the frontier's finding: its largest rNPV dip and what it bought, else what exactness beats ranking by."""
+    """Word the frontier's finding: from which budget it buys strategy rather than rNPV, else what exactness buys."""
     if frontier is None or not len(frontier):
         return "Efficient frontier: the best portfolio at every budget"
     trades = frontier[frontier["rnpv_given_up"].notna()]
     if len(trades):
-        largest = trades.loc[trades["rnpv_given_up"].idxmax()]
-        if present:  # a projector's type fits about 50 characters across the frontier's column
-            return f"More budget buys strategy: rNPV dips at {largest['budget_pct']:.0f}%"
-        return (
-            f"More budget buys strategic fit: at {largest['budget_pct']:.0f}% rNPV is "
-            f"{money(largest['rnpv_given_up'], currency)} lower, strategic score {largest['strategic_gained']:+.2f}"
-        )
+        # The finding in a few words (the caption under the chart says how much, and for what): half a desk's or a
+        # projector's width holds about 45 characters of title.
+        return f"Past {trades['from_pct'].min():.0f}% of plan, budget buys strategy, not rNPV"
     gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
     if len(gap) and gap.max() > TINY:
         worst = frontier.loc[gap.idxmax()]

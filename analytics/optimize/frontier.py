@@ -278,8 +278,8 @@ def frontier_sentence(frontier: pd.DataFrame, currency: str) -> str:
         )
     opening = (
         f"Each point maximises the blended objective at that budget (α = {alpha:.2f}: {1 - alpha:.0%} rNPV, "
-        f"{alpha:.0%} strategic score), not rNPV alone; the lower panel sums the chosen projects' strategic scores "
-        "(1 = a project serving every objective fully)."
+        f"{alpha:.0%} strategic score), not rNPV alone; the lower panel (strategy, Σ) sums the chosen "
+        "projects' strategic scores (1 = a project serving every objective fully)."
     )
     trades = frontier_trades(frontier)
     if trades.empty:

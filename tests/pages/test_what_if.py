@@ -255,8 +255,8 @@ def test_the_frontier_shows_what_it_maximises_and_what_a_dip_in_rnpv_bought(monk
     assert not optimize.frontier_trades(frontier).empty
     assert optimize.frontier_sentence(frontier, "USD") in [c.value for c in at.caption]
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert figure["layout"]["title"]["text"].startswith("More budget buys strategic fit")
-    assert figure["layout"]["yaxis2"]["title"]["text"] == "Strategic score, Σ"
+    assert figure["layout"]["title"]["text"] == "Past 110% of plan, budget buys strategy, not rNPV"
+    assert figure["layout"]["yaxis2"]["title"]["text"] == "Strategy, Σ"
 
 
 def test_the_plans_own_settings_show_the_plan_in_money(monkeypatch, what_if_store, demo_con):

@@ -68,12 +68,12 @@ def _frontier(alpha: float, rnpv: list[float], strategic: list[float]) -> pd.Dat
 
 def test_a_blended_frontier_draws_the_strategy_it_buys_under_its_rnpv():
     current = {"budget": 1e7, "rnpv": 3e6}
-    # α = 0.3, and the 110 % level gives up $400K of rNPV for +1.5 strategic score: the title says so, and a
-    # panel under the rNPV draws the strategic score that rose.
+    # α = 0.3, and the 110 % level gives up $400K of rNPV against 100 % for +1.5 strategic score: the title says
+    # so, and a panel under the rNPV draws the strategic score that rose.
     fig = charts.efficient_frontier(
         _frontier(0.3, [2e6, 3e6, 2.6e6], [4.0, 5.0, 6.5]), current, currency="USD", present=False
     )
-    assert fig.layout.title.text == "More budget buys strategic fit: at 110% rNPV is $400K lower, strategic score +1.50"
+    assert fig.layout.title.text == "Past 100% of plan, budget buys strategy, not rNPV"
     strategy = [t for t in fig.data if t.yaxis == "y2"]
     assert len(strategy) == 1 and list(strategy[0].y) == [4.0, 5.0, 6.5]
     # Every point's hover carries rNPV, strategic score and the objective together, never the objective alone.
