@@ -91,6 +91,8 @@ def headline(summary: dict, what_if) -> None:
             ),
         ],
         per_row=5,
+        # In a room the compact type: five tiles beside the levers at room type broke "Strategic" in two at 1440 px.
+        compact=True,
     )
     with st.expander("What the optimiser maximises"):
         st.markdown(optimize.objective_definition(what_if))

@@ -27,6 +27,7 @@ TILE_CSS = """
 [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] *,
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: normal !important; word-break: normal !important;  /* whole words: "Strateg / ic score" read badly */
 }
 [data-testid="stMetricLabel"] p { line-height: 1.25 !important; }
 """
@@ -36,7 +37,7 @@ PRESENT_CSS = (
     + TILE_CSS
     + """
 html, body, [data-testid="stApp"] { font-size: 20px; }
-[data-testid="stMetricValue"] { font-size: min(3.1rem, 16cqi) !important; }
+[data-testid="stMetricValue"] { font-size: min(3.1rem, 20cqi) !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
 [data-testid="stMetricDelta"] { font-size: 1.15rem !important; }
 h1 { font-size: 2.9rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.6rem !important; }
@@ -51,7 +52,7 @@ PLAIN_CSS = (
     + TILE_CSS
     + """
 [data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
-[data-testid="stMetricValue"] { font-size: min(2.1rem, 16cqi); }
+[data-testid="stMetricValue"] { font-size: min(2.1rem, 20cqi); }
 </style>
 """
 )

@@ -138,8 +138,7 @@ def test_a_stored_health_unlike_its_evm_band_is_a_named_diamond_in_the_colour_th
         "P-046": ("green", "green (stored; EVM says red)"),
         "P-053": ("green", "green (stored; EVM says red)"),
     }
-    assert fig.layout.title.text.endswith("; 2 with a stored health unlike their EVM (◆)")
-    assert "stored health ≠ EVM" in [trace.name for trace in fig.data]
+    assert "stored health ≠ EVM (2)" in [trace.name for trace in fig.data]
     # The value map's hover says the same of them.
     value_map = charts.value_map(table, currency="USD", present=False, colour_by="health")
     hovers = {row[0]: row[3] for trace in value_map.data for row in trace.customdata}
