@@ -369,11 +369,20 @@ if money_tab.open:
     with money_tab:
         left, right = layout.side_by_side([1, 1], present)
         with left:
-            layout.chart(charts.cpi_spi_quadrant(portfolio.live(table), present=present), key="quadrant")
-            st.caption(
-                "Position is EVM from the latest snapshot; colour is the health every tile, filter and table "
-                f"counts: {portfolio.DEFINITIONS['health']} A diamond (◆) is a stored health unlike its EVM band."
-            )
+            live = portfolio.live(table)
+            if live[["cpi", "spi"]].dropna().empty:
+                # No snapshot, no point: an empty quadrant titled "0 of 0 tracked projects" claims a measurement.
+                layout.empty_state(
+                    "No live project has a progress snapshot yet, so there is no earned value (CPI, SPI) to chart.",
+                    "Import project_progress (percent complete, PV, EV and AC by date) on the Data page.",
+                )
+            else:
+                layout.chart(charts.cpi_spi_quadrant(live, present=present), key="quadrant")
+                st.caption(
+                    "Position is EVM from the latest snapshot; colour is the health every tile, filter and table "
+                    f"counts: {portfolio.DEFINITIONS['health']} A diamond (◆) is a stored health unlike its EVM "
+                    "band."
+                )
         with right:
             layout.chart(
                 charts.pipeline(data.query(portfolio.pipeline_by_stage, flt, rate), currency=currency, present=present),
