@@ -66,7 +66,7 @@ def headline(summary: dict, what_if) -> None:
             ),
             layout.Tile(
                 "Projects",
-                f"{summary['projects']}",
+                formatting.count(summary["projects"]),
                 "Projects chosen, and the changes against the plan.",
                 delta=f"+{summary['added']} / −{summary['dropped']} vs plan{stops}",
                 delta_color="off",

@@ -345,12 +345,12 @@ def cpi_spi_quadrant(frame, *, present: bool):
     )
     labelled["said"] = [health_words(*source) for source in sources]
     # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all). In
-    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there. An overridden
-    # health is always named: it is what the room asks about.
+    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there. A few
+    # overridden healths are named too (what the room asks about); a hundred of them at bench scale would be clutter.
     labelled["label"] = labelled["project_id"]
     if len(labelled) > (12 if present else 40):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
-        keep = labelled.index.isin(furthest) | labelled["overridden"]
+        keep = labelled.index.isin(furthest) | (labelled["overridden"] & (labelled["overridden"].sum() <= 8))
         labelled["label"] = labelled["project_id"].where(keep, "")
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
         group = labelled[labelled["h"] == health]
