@@ -37,7 +37,9 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
         frontier = frontier[frontier["rnpv"].notna()]
     blended = frontier is not None and len(frontier) > 0 and float(frontier["alpha"].iloc[0]) > 0
     if blended:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08)
+        fig = make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.14 if present else 0.08
+        )
     else:
         fig = go.Figure()
     on_top = {"row": 1, "col": 1} if blended else {}
@@ -131,7 +133,9 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
     if blended:
         fig.update_yaxes(title_text=rnpv_title, row=1, col=1, **money_axis(currency))
         # Short: a longer title ran past the lower panel's height into the rNPV one's.
-        fig.update_yaxes(title_text="Strategy, Σ", row=2, col=1)
+        fig.update_yaxes(title_text="Strategy, Σ", title_font_size=15 if present else None, row=2, col=1)
+        # A room's type leaves each panel room for three ticks: more printed over the other panel's.
+        fig.update_yaxes(nticks=4 if present else None)
         fig.update_xaxes(title_text=budget_title, row=2, col=1)
         fig.update_xaxes(**money_axis(currency))
     else:
