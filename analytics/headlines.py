@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
 from analytics import formatting
 from analytics.rules import EVM_HEALTH_TEXT
 
@@ -111,3 +113,36 @@ def headline(key: str, figures: Mapping, currency: str, rate: float | None = Non
     else:
         raise KeyError(f"no headline {key!r}: headlines.LABELS names them")
     return Headline(key, LABELS[key], value, note, DEFINITIONS[key])
+
+
+def health_overridden(table: pd.DataFrame) -> pd.Series:
+    """Return, per row of ``table`` (a ``portfolio.project_table``), whether its stored health differs from EVM.
+
+    Such a project sits in one band of the CPI/SPI quadrant (``evm_health``) and counts in another (``health``: a
+    stored health overrides, DESIGN.md); the views that place it by EVM mark it instead of letting colour and
+    position disagree unsaid. All False for a frame without ``health_source`` and ``evm_health``.
+    """
+    if not {"health_source", "evm_health"} <= set(table.columns):
+        return table["health"].notna() & False
+    return (table["health_source"] == "stored") & table["evm_health"].notna() & (table["health"] != table["evm_health"])
+
+
+def health_basis(health, source, evm_health) -> str:
+    """Return where one project's health comes from: ``"EVM"``, ``"stored"``, ``"stored; EVM says red"``, or "".
+
+    ``source`` and ``evm_health`` are its ``health_source`` and ``evm_health`` (``portfolio.effective_health``).
+    """
+    if not isinstance(health, str):
+        return ""
+    if source != "stored":
+        return "EVM"
+    if isinstance(evm_health, str) and evm_health != health:
+        return f"stored; EVM says {evm_health}"
+    return "stored"
+
+
+def health_words(health, source, evm_health) -> str:
+    """Return one project's health as the views say it: ``"green (EVM)"``, ``"green (stored; EVM says red)"``, "–"."""
+    if not isinstance(health, str):
+        return "–"
+    return f"{health} ({health_basis(health, source, evm_health)})"

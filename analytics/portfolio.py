@@ -115,8 +115,10 @@ def effective_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     CPI = EV / AC and SPI = EV / PV from the latest progress snapshot; EAC = budget / CPI. Health is
     ``rules.evm_health_sql`` of CPI and SPI; a stored ``projects.health`` overrides; NaN/None where a project has
-    no snapshot and no stored health. Columns: project_id, snapshot,
-    percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget, eac, health, health_source.
+    no snapshot and no stored health. ``evm_health`` is the EVM band alone (where the snapshot puts the project on
+    the CPI/SPI quadrant), so a stored health that differs from it can be shown as such. Columns: project_id,
+    snapshot, percent_complete, planned_value, earned_value, actual_cost, cpi, spi, budget, eac, health,
+    health_source, evm_health.
     """
     return con.execute(
         f"""
@@ -136,7 +138,8 @@ def effective_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                budget / nullif(cpi, 0) AS eac,
                coalesce(stored_health, {evm_health_sql()}) AS health,
                CASE WHEN stored_health IS NOT NULL THEN 'stored'
-                    WHEN cpi IS NOT NULL AND spi IS NOT NULL THEN 'evm' END AS health_source
+                    WHEN cpi IS NOT NULL AND spi IS NOT NULL THEN 'evm' END AS health_source,
+               {evm_health_sql()} AS evm_health
         FROM evm ORDER BY project_id
         """  # noqa: S608 -- the interpolated rule is a constant of analytics.rules
     ).df()
@@ -149,7 +152,8 @@ def project_table(
 
     Columns: project_id, name, program, product_id, sponsor, manager, stage, start_date, end_date, budget,
     probability_of_success, mandatory, forward_cost (Σ cost dated on or after as_of), npv, rnpv, irr, roi,
-    payback_months, profitability_index, strategic_score, cpi, spi, eac, health. With ``returns=False`` the
+    payback_months, profitability_index, strategic_score, cpi, spi, eac, health, health_source, evm_health
+    (``effective_health``). With ``returns=False`` the
     columns irr, roi and payback_months are left out (``finance.forward_values``): the views that only group or
     sum money skip the root-finding.
     """
@@ -175,7 +179,7 @@ def project_table(
         money = finance.project_financials(con, rate=rate, project_ids=subset)
     else:
         money = finance.forward_values(con, rate=rate, flows=finance.load_flows(con, subset))
-    health = effective_health(con)[["project_id", "cpi", "spi", "eac", "health"]]
+    health = effective_health(con)[["project_id", "cpi", "spi", "eac", "health", "health_source", "evm_health"]]
     return base.merge(money, on="project_id", how="left").merge(health, on="project_id", how="left")
 
 

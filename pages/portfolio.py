@@ -2,7 +2,7 @@ from functools import partial
 
 import streamlit as st
 
-from analytics import charts, downloads, formatting, portfolio, text
+from analytics import charts, downloads, formatting, headlines, portfolio, text
 from ui import data, filters, layout, shell, state
 
 shell.ensure_framed()
@@ -92,6 +92,8 @@ def project_dialog(project_id: str) -> None:
         )
     )
     health_label = "Not tracked" if formatting.is_missing(project["health"]) else project["health"].title()
+    # Said as the quadrant and the table say it: where it comes from, and the EVM band a stored health overrides.
+    health_basis = headlines.health_basis(project["health"], project["health_source"], project["evm_health"])
 
     def months(value) -> str:
         return "never" if formatting.is_missing(value) else f"{value:.0f} months"
@@ -115,9 +117,9 @@ def project_dialog(project_id: str) -> None:
                 "Health",
                 health_label,
                 portfolio.DEFINITIONS["health"],
-                delta=None
+                delta=(health_basis or None)
                 if formatting.is_missing(project["cpi"])
-                else f"CPI {project['cpi']:.2f} · SPI {project['spi']:.2f}",
+                else f"{health_basis} · CPI {project['cpi']:.2f} · SPI {project['spi']:.2f}",
                 delta_color="off",
                 delta_arrow="off",
             ),
@@ -367,7 +369,20 @@ if money_tab.open:
     with money_tab:
         left, right = layout.side_by_side([1, 1], present)
         with left:
-            layout.chart(charts.cpi_spi_quadrant(portfolio.live(table), present=present), key="quadrant")
+            live = portfolio.live(table)
+            if live[["cpi", "spi"]].dropna().empty:
+                # No snapshot, no point: an empty quadrant titled "0 of 0 tracked projects" claims a measurement.
+                layout.empty_state(
+                    "No live project has a progress snapshot yet, so there is no earned value (CPI, SPI) to chart.",
+                    "Import project_progress (percent complete, PV, EV and AC by date) on the Data page.",
+                )
+            else:
+                layout.chart(charts.cpi_spi_quadrant(live, present=present), key="quadrant")
+                st.caption(
+                    "Position is EVM from the latest snapshot; colour is the health every tile, filter and table "
+                    f"counts: {portfolio.DEFINITIONS['health']} A diamond (◆) is a stored health unlike its EVM "
+                    "band."
+                )
         with right:
             layout.chart(
                 charts.pipeline(data.query(portfolio.pipeline_by_stage, flt, rate), currency=currency, present=present),
@@ -382,7 +397,13 @@ if money_tab.open:
             ),
             key="cash_flow",
         )
-        money = table[list(MONEY_COLUMNS)]
+        # Health with where it comes from, as the quadrant's hover says it ("green (stored; EVM says red)").
+        money = table[list(MONEY_COLUMNS)].assign(
+            health=[
+                headlines.health_words(*row)
+                for row in zip(table["health"], table["health_source"], table["evm_health"], strict=True)
+            ]
+        )
         st.markdown(
             f"**Projects: money and health** at a {formatting.percent(rate)} discount rate; NPV, IRR, ROI, payback "
             "and PI all forward: flows on or after the valuation date, sunk cost left out"

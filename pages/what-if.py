@@ -66,7 +66,7 @@ def headline(summary: dict, what_if) -> None:
             ),
             layout.Tile(
                 "Projects",
-                f"{summary['projects']}",
+                formatting.count(summary["projects"]),
                 "Projects chosen, and the changes against the plan.",
                 delta=f"+{summary['added']} / −{summary['dropped']} vs plan{stops}",
                 delta_color="off",
@@ -85,12 +85,14 @@ def headline(summary: dict, what_if) -> None:
                 money(summary["stop_cost"], currency),
                 f"What stopping the active projects left out costs: {finance.STOP_COST_RULE}. Paid in the first "
                 "fiscal year, inside the budget.",
-                delta=f"{summary['stopped']} active project{'s' if summary['stopped'] != 1 else ''} stopped",
+                delta=f"{summary['stopped']} stopped" if summary["stopped"] else "nothing stopped",
                 delta_color="off",
                 delta_arrow="off",
             ),
         ],
         per_row=5,
+        # In a room the compact type: five tiles beside the levers at room type broke "Strategic" in two at 1440 px.
+        compact=True,
     )
     with st.expander("What the optimiser maximises"):
         st.markdown(optimize.objective_definition(what_if))
@@ -311,6 +313,8 @@ def what_if_answer() -> None:
                 layout.chart(figure, key="whatif_frontier")
                 if not current:
                     st.caption("Computing the frontier for these settings…")
+                elif frontier is not None:
+                    st.caption(optimize.frontier_sentence(frontier, currency))
             with change_column:
                 changes_against_plan(what_if, chosen)
                 shifts.what_moved(what_if, selection, chosen, present=present)

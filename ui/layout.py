@@ -47,10 +47,15 @@ def header(title: str, question: str) -> None:
 
 #: On a projector the big type fits four tiles across; more wrap onto further rows instead of being cut off.
 PRESENT_TILES_PER_ROW = 4
+#: At a desk five tiles fit across a 1440 px window beside the sidebar with their labels readable; a longer row is
+#: split into even rows (eight as four and four), not squeezed until its labels wrap word by word.
+DESK_TILES_PER_ROW = 5
 
 
 def _tile_columns(count: int, per_row: int | None) -> list:
-    per_row = per_row or (PRESENT_TILES_PER_ROW if shell.presentation_mode() else count)
+    if not per_row:
+        even = -(-count // -(-count // DESK_TILES_PER_ROW)) if count else 1  # rows of equal length, at most five
+        per_row = PRESENT_TILES_PER_ROW if shell.presentation_mode() else even
     columns = []
     for start in range(0, count, per_row):
         columns.extend(st.columns(per_row)[: count - start])

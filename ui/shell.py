@@ -19,11 +19,25 @@ log = logging.getLogger("quarterdeck")
 PRESENT_KEY = "present"
 ROOT = Path(__file__).resolve().parent.parent
 
+# Tiles on every page, at a desk and in a room: no label, value or note is ever cut off with an ellipsis (Streamlit's
+# default at a narrow column, which hid "Capacity used, 12 months" at 1440 px). Labels and notes wrap; a value's type
+# shrinks with its tile's width (cqi: a hundredth of the tile), so one amount ("$24.1M") stays on one line.
+TILE_CSS = """
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"] *,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: normal !important; word-break: normal !important;  /* whole words: "Strateg / ic score" read badly */
+}
+[data-testid="stMetricLabel"] p { line-height: 1.25 !important; }
+"""
 # Presentation mode: bigger type and roomier tiles for a projector. Static CSS; no stored text goes in here.
-PRESENT_CSS = """
-<style>
+PRESENT_CSS = (
+    "<style>"
+    + TILE_CSS
+    + """
 html, body, [data-testid="stApp"] { font-size: 20px; }
-[data-testid="stMetricValue"] { font-size: 3.1rem !important; }
+[data-testid="stMetricValue"] { font-size: min(3.1rem, 20cqi) !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
 [data-testid="stMetricDelta"] { font-size: 1.15rem !important; }
 h1 { font-size: 2.9rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.6rem !important; }
@@ -32,12 +46,16 @@ h1 { font-size: 2.9rem !important; } h2 { font-size: 2.1rem !important; } h3 { f
 [data-testid="stWidgetLabel"] p { font-size: 1.05rem !important; }
 </style>
 """
-PLAIN_CSS = """
-<style>
+)
+PLAIN_CSS = (
+    "<style>"
+    + TILE_CSS
+    + """
 [data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
-[data-testid="stMetricValue"] { font-size: 2.1rem; }
+[data-testid="stMetricValue"] { font-size: min(2.1rem, 20cqi); }
 </style>
 """
+)
 
 
 def presentation_mode() -> bool:

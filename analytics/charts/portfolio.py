@@ -5,6 +5,7 @@ They draw the frames of ``analytics.portfolio``; ``capacity_heatmap`` also draws
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.charts.template import (
@@ -18,6 +19,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
+from analytics.headlines import health_overridden, health_words
 from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 
 #: Bubbles of the value map named on the chart (the largest rNPV): enough to talk about, few enough to read.
@@ -61,7 +63,14 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     largest = max(float(frame["forward_cost"].max() or 0), 1.0)
     # A hundred bubbles can be big; two thousand must shrink or they hide one another.
     crowding = min(1.0, (80 / max(len(frame), 1)) ** 0.5)
-    groups = frame.assign(group=frame[colour_by].fillna("unknown"))
+    sources = zip(
+        frame["health"],
+        frame.get("health_source", pd.Series("evm", index=frame.index)),
+        frame.get("evm_health", frame["health"]),
+        strict=True,
+    )
+    # Colour by health is the health the tiles count; the hover says where it comes from (stored, or EVM).
+    groups = frame.assign(group=frame[colour_by].fillna("unknown"), said=[health_words(*s) for s in sources])
     order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
     below = _labels_below(frame[frame["project_id"].isin(named)])
     for group in order:
@@ -84,11 +93,11 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
                     "color": ["#000000" if p == selected else "#FFFFFF" for p in rows["project_id"]],
                 },
             },
-            customdata=rows[["project_id", "name", "forward_cost"]].to_numpy(),
+            customdata=rows[["project_id", "name", "forward_cost", "said"]].to_numpy(),
             hovertemplate=(
                 f"%{{customdata[0]}} %{{customdata[1]}}<br>rNPV, forward %{{y:,.0f}} {currency}"
                 "<br>strategic score %{x:.2f}"
-                f"<br>forward cost %{{customdata[2]:,.0f}} {currency}<extra></extra>"
+                f"<br>forward cost %{{customdata[2]:,.0f}} {currency}<br>health %{{customdata[3]}}<extra></extra>"
             ),
         )
     fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
@@ -313,7 +322,10 @@ HEALTH_BAND_SHAPE = {"type": "rect", "line_width": 0}
 def cpi_spi_quadrant(frame, *, present: bool):
     """CPI against SPI per project with a snapshot, over the EVM health bands of ``analytics.rules``.
 
-    The green box is both at least ``EVM_GREEN_AT``; red shading is either below ``EVM_AMBER_AT``.
+    The green box is both at least ``EVM_GREEN_AT``; red shading is either below ``EVM_AMBER_AT``. Position is EVM;
+    colour is the health the tiles count (a stored health overrides EVM, ``portfolio.effective_health``), so a
+    project whose stored health differs from its band (``headlines.health_overridden``) is a labelled diamond,
+    counted in the legend, and its hover says both: colour and position never disagree unsaid.
     """
     rows = frame.dropna(subset=["cpi", "spi"])
     fig = go.Figure()
@@ -324,13 +336,22 @@ def cpi_spi_quadrant(frame, *, present: bool):
     )
     fig.add_shape(x0=low, y0=low, x1=EVM_AMBER_AT, y1=high, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
     fig.add_shape(x0=EVM_AMBER_AT, y0=low, x1=high, y1=EVM_AMBER_AT, fillcolor=red, opacity=0.06, **HEALTH_BAND_SHAPE)
-    labelled = rows.assign(h=rows["health"].fillna("unknown"))
+    labelled = rows.assign(h=rows["health"].fillna("unknown"), overridden=health_overridden(rows))
+    sources = zip(
+        rows["health"],
+        rows.get("health_source", pd.Series("evm", index=rows.index)),
+        rows.get("evm_health", rows["health"]),
+        strict=True,
+    )
+    labelled["said"] = [health_words(*source) for source in sources]
     # Labels for a readable few: all of them up to 40 points, else the 12 furthest behind plan (hover names all). In
-    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there.
+    # a room only those 12, at room type: two dozen ids around (1, 1) printed over one another there. A few
+    # overridden healths are named too (what the room asks about); a hundred of them at bench scale would be clutter.
     labelled["label"] = labelled["project_id"]
     if len(labelled) > (12 if present else 40):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
-        labelled["label"] = labelled["project_id"].where(labelled.index.isin(furthest), "")
+        keep = labelled.index.isin(furthest) | (labelled["overridden"] & (labelled["overridden"].sum() <= 8))
+        labelled["label"] = labelled["project_id"].where(keep, "")
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
         group = labelled[labelled["h"] == health]
         fig.add_scatter(
@@ -342,12 +363,27 @@ def cpi_spi_quadrant(frame, *, present: bool):
             name=health,
             textfont={"size": 16 if present else 9},
             marker={
-                "size": 13 if present else 10,
+                "size": [(17 if present else 14) if o else (13 if present else 10) for o in group["overridden"]],
+                "symbol": ["diamond" if o else "circle" for o in group["overridden"]],
+                "line": {"width": [2 if o else 0 for o in group["overridden"]], "color": "#000000"},
                 "color": HEALTH_COLOURS.get(health, NEUTRAL),
                 "opacity": 1.0 if len(labelled) <= 40 else 0.7,
             },
-            customdata=group[["project_id", "name"]].to_numpy(),
-            hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{x:.2f}, CPI %{y:.2f}<extra></extra>",
+            customdata=group[["project_id", "name", "said"]].to_numpy(),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{x:.2f}, CPI %{y:.2f}<br>health %{customdata[2]}"
+            "<extra></extra>",
+        )
+    differing = int(labelled["overridden"].sum())
+    if differing:
+        # A legend key for the diamonds (drawn off the axes' range, so it shows nothing on the plot itself).
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            # Counted here, not in the title: half a desk's width holds no longer title.
+            name=f"stored health ≠ EVM ({differing})",
+            marker={"symbol": "diamond", "size": 12, "color": "#FFFFFF", "line": {"width": 2, "color": "#000000"}},
+            hoverinfo="skip",
         )
     fig.add_vline(x=1, line=REFERENCE_LINE)
     fig.add_hline(y=1, line=REFERENCE_LINE)

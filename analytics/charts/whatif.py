@@ -6,6 +6,7 @@ They draw the frames of ``analytics.optimize`` and ``analytics.simulate``.
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from analytics.charts.portfolio import capacity_heatmap
 from analytics.charts.template import BAD, GOOD, LEGEND_ABOVE, legend_above_margin, money_axis, styled
@@ -15,17 +16,33 @@ from analytics.rules import TINY
 FRONTIER_COLOUR = "#0072B2"
 RANKING_COLOUR = "#E69F00"
 CURRENT_COLOUR = "#D55E00"
+STRATEGY_COLOUR = "#009E73"
 
 
 def efficient_frontier(frontier, current: dict, *, currency: str, present: bool):
-    """RNPV of the best portfolio at each budget (each point an exact optimum) beside the PPM suites' ranked list.
+    """Draw the best portfolio at each budget (each point an exact optimum) beside the PPM suites' ranked list.
 
     ``frontier``: ``optimize.efficient_frontier`` rows (None while it is computed): ``rnpv`` of the exact optimum
     at each budget level, ``ranking_rnpv`` of projects ranked by value ÷ cost and taken in order under the same
     budget, capacity and dependencies. ``current``: the selection on screen, with ``budget`` and ``rnpv`` (money).
     Points not proven optimal are drawn hollow; levels the settings cannot meet are left out.
+
+    Each point maximises the blended objective, not rNPV alone: with α > 0 a panel under the rNPV one draws each
+    point's Σ strategic score, so a dip in rNPV (``rnpv_given_up``, see ``optimize.frontier_trades``) shows beside
+    the strategic fit it bought; the title says from which budget, and every hover gives rNPV, strategic score and
+    the objective together.
     """
-    fig = go.Figure()
+    if frontier is not None:
+        # Levels the settings cannot meet have no point; left in, their budgets stretched the axis past the curve.
+        frontier = frontier[frontier["rnpv"].notna()]
+    blended = frontier is not None and len(frontier) > 0 and float(frontier["alpha"].iloc[0]) > 0
+    if blended:
+        fig = make_subplots(
+            rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.14 if present else 0.08
+        )
+    else:
+        fig = go.Figure()
+    on_top = {"row": 1, "col": 1} if blended else {}
     if frontier is not None and len(frontier):
         fig.add_scatter(
             x=frontier["budget"],
@@ -33,30 +50,58 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             mode="lines+markers",
             line={"color": RANKING_COLOUR, "dash": "dash"},
             marker={"size": 7 if present else 5},
-            name="ranked list (value ÷ cost, taken in order)",
+            name="ranked list",
             customdata=frontier[["budget_pct"]].to_numpy(),
             hovertemplate=f"budget %{{customdata[0]:.0f}}% of plan<br>ranked list reaches rNPV %{{y:,.0f}} {currency}"
             "<extra></extra>",
+            **on_top,
         )
         proven = frontier["status"] == "optimal"
+        marker = {
+            "size": 11 if present else 8,
+            "color": ["#FFFFFF" if not p else FRONTIER_COLOUR for p in proven],
+            "line": {"color": FRONTIER_COLOUR, "width": 2},
+        }
+        # rNPV, the strategic score and the objective they blend, together in every hover: never one alone.
+        point = (
+            f"budget %{{customdata[0]:.0f}}% of plan (%{{x:,.0f}} {currency})<br>"
+            f"rNPV %{{customdata[3]:,.0f}} {currency} with %{{customdata[1]}} projects<br>"
+            "strategic score %{customdata[4]:.2f} (Σ over the chosen)<br>"
+            "blended objective %{customdata[5]:.3f} (α = %{customdata[6]:.2f}), the value maximised<br>"
+            f"ranked list at this budget: %{{customdata[2]:,.0f}} {currency}<extra></extra>"
+        )
+        hover_data = frontier[
+            ["budget_pct", "projects", "ranking_rnpv", "rnpv", "strategic_total", "value", "alpha"]
+        ].to_numpy()
         fig.add_scatter(
             x=frontier["budget"],
             y=frontier["rnpv"],
             mode="lines+markers",
             name="exact optimum",
             line={"color": FRONTIER_COLOUR},
-            marker={
-                "size": 11 if present else 8,
-                "color": ["#FFFFFF" if not p else FRONTIER_COLOUR for p in proven],
-                "line": {"color": FRONTIER_COLOUR, "width": 2},
-            },
-            customdata=frontier[["budget_pct", "projects", "ranking_rnpv"]].to_numpy(),
-            hovertemplate=(
-                f"budget %{{customdata[0]:.0f}}% of plan (%{{x:,.0f}} {currency})<br>"
-                f"rNPV %{{y:,.0f}} {currency} with %{{customdata[1]}} projects<br>"
-                f"ranked list at this budget: %{{customdata[2]:,.0f}} {currency}<extra></extra>"
-            ),
+            marker=marker,
+            customdata=hover_data,
+            hovertemplate=point,
+            **on_top,
         )
+        if blended:
+            fig.add_scatter(
+                x=frontier["budget"],
+                y=frontier["strategic_total"],
+                mode="lines+markers",
+                name="exact optimum",
+                showlegend=False,
+                line={"color": STRATEGY_COLOUR},
+                marker={
+                    **marker,
+                    "color": ["#FFFFFF" if not p else STRATEGY_COLOUR for p in proven],
+                    "line": {"color": STRATEGY_COLOUR, "width": 2},
+                },
+                customdata=hover_data,
+                hovertemplate=point,
+                row=2,
+                col=1,
+            )
     fig.add_scatter(
         x=[current["budget"]],
         y=[current["rnpv"]],
@@ -69,29 +114,34 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
             "line": {"color": "#000000", "width": 1},
         },
         hovertemplate=f"these settings<br>budget %{{x:,.0f}} {currency}<br>rNPV %{{y:,.0f}} {currency}<extra></extra>",
+        **on_top,
     )
-    title = "Efficient frontier: the best portfolio at every budget"
-    if frontier is not None and len(frontier):
-        gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
-        if len(gap) and gap.max() > TINY:
-            worst = frontier.loc[gap.idxmax()]
-            # Short enough for half a projector at room type (the longer wording ran off the chart there).
-            title = (
-                f"Exact choice beats the ranked list by up to {money(gap.max(), currency)} "
-                f"(at {worst['budget_pct']:.0f}%)"
-            )
-            if present:  # a projector's type fits about 50 characters across the frontier's column
-                title = f"Exact choice beats the ranked list by up to {money(gap.max(), currency)}"
+    title = _frontier_title(frontier, currency, present)
     fig.update_layout(
-        xaxis_title=f"Budget over the horizon ({currency})",
-        # In a room the long axis title ran into the chart's title.
-        yaxis_title=f"rNPV ({currency})" if present else f"rNPV of the best portfolio ({currency})",
         # Above the plot: below it, at room type, the legend printed over the x axis title.
         legend=LEGEND_ABOVE,
-        margin=legend_above_margin(present),
+        # Beside the changes table the legend can take a second line: room for it under the title.
+        margin={"t": legend_above_margin(present)["t"] + (30 if present else 24)},
     )
-    fig.update_xaxes(**money_axis(currency))
-    fig.update_yaxes(**money_axis(currency))
+    # In a room the long axis title ran into the chart's title.
+    rnpv_title = f"rNPV of the best portfolio ({currency})"
+    if blended:
+        rnpv_title = "rNPV" if present else f"rNPV ({currency})"
+    elif present:
+        rnpv_title = f"rNPV ({currency})"
+    budget_title = f"Budget over the horizon ({currency})"
+    if blended:
+        fig.update_yaxes(title_text=rnpv_title, row=1, col=1, **money_axis(currency))
+        # Short: a longer title ran past the lower panel's height into the rNPV one's.
+        fig.update_yaxes(title_text="Strategy, Σ", title_font_size=15 if present else None, row=2, col=1)
+        # A room's type leaves each panel room for three ticks: more printed over the other panel's.
+        fig.update_yaxes(nticks=4 if present else None)
+        fig.update_xaxes(title_text=budget_title, row=2, col=1)
+        fig.update_xaxes(**money_axis(currency))
+    else:
+        fig.update_layout(xaxis_title=budget_title, yaxis_title=rnpv_title)
+        fig.update_xaxes(**money_axis(currency))
+        fig.update_yaxes(**money_axis(currency))
     if frontier is None or not len(frontier):
         # Until the sweep arrives, the point alone sits on the sweep's own scale (40-160 % of the budget), not on
         # an axis a thousandth wide.
@@ -101,6 +151,27 @@ def efficient_frontier(frontier, current: dict, *, currency: str, present: bool)
         fig.update_yaxes(range=[current["rnpv"] - spread, current["rnpv"] + spread])
     # Shorter in a room: the plan line and the tiles above it leave the frontier about 420 px of a 1080 px screen.
     return styled(fig, present=present, title=title, height=330 if present else 440)
+
+
+def _frontier_title(frontier, currency: str, present: bool) -> str:
+    """Word the frontier's finding: from which budget it buys strategy rather than rNPV, else what exactness buys."""
+    if frontier is None or not len(frontier):
+        return "Efficient frontier: the best portfolio at every budget"
+    trades = frontier[frontier["rnpv_given_up"].notna()]
+    if len(trades):
+        # The finding in a few words (the caption under the chart says how much, and for what): half a desk's or a
+        # projector's width holds about 45 characters of title.
+        return f"Past {trades['from_pct'].min():.0f}% of plan, budget buys strategy, not rNPV"
+    gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
+    if len(gap) and gap.max() > TINY:
+        worst = frontier.loc[gap.idxmax()]
+        if present:
+            return f"Exact choice beats the ranked list by up to {money(gap.max(), currency)}"
+        # Short enough for half a projector at room type (the longer wording ran off the chart there).
+        return (
+            f"Exact choice beats the ranked list by up to {money(gap.max(), currency)} (at {worst['budget_pct']:.0f}%)"
+        )
+    return "Efficient frontier: the best portfolio at every budget"
 
 
 def budget_by_year(use, *, currency: str, present: bool):

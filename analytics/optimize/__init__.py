@@ -114,7 +114,14 @@ from analytics.optimize.background import BackgroundSolver, CancelToken
 from analytics.optimize.explain import Binding, Marginal, WhyNot, marginal_budget, marginal_fte, why_not
 from analytics.optimize.feasibility import Conflict, find_conflict, forced_sets, is_feasible
 from analytics.optimize.fragility import MAX_SOLVES_PER_SIDE, RESOLUTION, Fragility, Side, fragility
-from analytics.optimize.frontier import DEFAULT_FRONTIER_PCTS, efficient_frontier, ranking_curve, with_limits
+from analytics.optimize.frontier import (
+    DEFAULT_FRONTIER_PCTS,
+    efficient_frontier,
+    frontier_sentence,
+    frontier_trades,
+    ranking_curve,
+    with_limits,
+)
 from analytics.optimize.heuristics import greedy_fill, solve_fast, solve_greedy, value_cost_order
 from analytics.optimize.highs import lp_relaxation, select_portfolio, solve_exact
 from analytics.optimize.model import PortfolioModel, fiscal_year_of, prepare_model
@@ -238,6 +245,8 @@ __all__ = [
     "conflict_sentence",
     "efficient_frontier",
     "find_conflict",
+    "frontier_sentence",
+    "frontier_trades",
     "fiscal_year_of",
     "forced_sets",
     "forward_value_parts",

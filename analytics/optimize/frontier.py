@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analytics.formatting import money
 from analytics.optimize.feasibility import allowance, bundle, forced_sets, requirement_lists
 from analytics.optimize.heuristics import solve_fast, solve_greedy
 from analytics.optimize.highs import solve_exact
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from analytics.optimize.background import CancelToken
 
 DEFAULT_FRONTIER_PCTS = tuple(range(40, 161, 10))
+#: The smallest fall in rNPV (money) that :func:`frontier_trades` calls a trade: less is not worth a sentence.
+SMALLEST_TRADE = 1.0
 
 
 def with_limits(problem: Problem, limit: np.ndarray) -> Problem:
@@ -60,12 +63,16 @@ def efficient_frontier(
     Returns
     -------
     pandas.DataFrame
-        One row per level: ``budget_pct``, ``budget`` (total over the fiscal years, money), ``value``,
-        ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``, ``projects``, ``stopped``, ``stop_cost``
-        (``selection_totals``), ``status``, ``gap``, ``ranking_value`` and ``ranking_rnpv`` (the value/cost
-        greedy's), ``chosen`` (bool array per level). With start shifts on (``what_if.schedule``), each level is
-        the best *schedule* (``solve_schedule_exact``), its totals at the chosen starts, plus ``option`` (the
-        chosen start option per candidate); the ranking stays the plain one at planned starts.
+        One row per level: ``budget_pct``, ``budget`` (total over the fiscal years, money), ``value`` (the
+        blended objective maximised), ``rnpv``, ``strategic_score`` (mean over the chosen), ``spend``,
+        ``projects``, ``stopped``, ``stop_cost`` (``selection_totals``), ``strategic_total`` (Σ strategic score
+        of the chosen: the objective's strategy term before α), ``alpha`` (the settings' α, the same on every
+        row), ``status``, ``gap``, ``ranking_value`` and ``ranking_rnpv`` (the value/cost greedy's), ``chosen``
+        (bool array per level), and where a level's rNPV falls below a smaller level's (:func:`frontier_trades`)
+        ``rnpv_given_up``, ``from_pct`` and ``strategic_gained`` (NaN elsewhere). With start shifts on
+        (``what_if.schedule``), each level is the best *schedule* (``solve_schedule_exact``), its totals at the
+        chosen starts, plus ``option`` (the chosen start option per candidate); the ranking stays the plain one at
+        planned starts.
     """
     problem, at_100 = what_if.problem, base_budget(what_if.model, what_if.params)
     rows, previous = [], None
@@ -85,6 +92,7 @@ def efficient_frontier(
                     "budget_pct": float(pct),
                     "budget": float(budget.sum()),
                     **schedule_totals(what_if, selection.option, selection.feasible),
+                    **_strategy_columns(what_if, selection.chosen, selection.feasible),
                     "status": selection.status,
                     "gap": selection.gap,
                     **_ranking_columns(what_if, level),
@@ -110,13 +118,20 @@ def efficient_frontier(
                 "budget_pct": float(pct),
                 "budget": float(budget.sum()),
                 **selection_totals(what_if, selection.chosen, selection.feasible),
+                **_strategy_columns(what_if, selection.chosen, selection.feasible),
                 "status": selection.status,
                 "gap": selection.gap,
                 **_ranking_columns(what_if, level),
                 "chosen": selection.chosen,
             }
         )
-    return _frontier_frame(rows)
+    return _trade_columns(_frontier_frame(rows))
+
+
+def _strategy_columns(what_if: WhatIfProblem, chosen: np.ndarray, feasible: bool) -> dict:
+    """Return the level's Σ strategic score (NaN when infeasible) and α: what the objective trades rNPV for."""
+    total = float(what_if.strategic_score[np.asarray(chosen, dtype=bool)].sum()) if feasible else float("nan")
+    return {"strategic_total": total, "alpha": float(what_if.params.alpha)}
 
 
 def _ranking_columns(what_if: WhatIfProblem, level: Problem) -> dict:
@@ -152,6 +167,8 @@ def _frontier_frame(rows: list[dict]) -> pd.DataFrame:
             "projects",
             "stopped",
             "stop_cost",
+            "strategic_total",
+            "alpha",
             "status",
             "gap",
             "ranking_value",
@@ -209,4 +226,67 @@ def ranking_curve(what_if: WhatIfProblem) -> pd.DataFrame:
             "cumulative_value": np.cumsum(what_if.value[order]),
             "fits": fits,
         }
+    )
+
+
+def frontier_trades(frontier: pd.DataFrame) -> pd.DataFrame:
+    """Return the levels where more budget buys a lower rNPV: the blended objective traded rNPV for strategy.
+
+    The frontier maximises the blended objective, not rNPV, so with α > 0 a higher budget can choose a portfolio
+    of lower rNPV and higher Σ strategic score. A level is a trade when its rNPV is below the best rNPV of any
+    smaller feasible level by at least ``SMALLEST_TRADE``; it is compared with that level
+    (:func:`efficient_frontier` marks them in its ``rnpv_given_up``, ``from_pct`` and ``strategic_gained``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trade, in budget order: ``budget_pct``, ``from_pct`` (the smaller level of higher rNPV),
+        ``rnpv_given_up`` (money, > 0) and ``strategic_gained`` (Σ strategic score, the level's minus that one's).
+    """
+    trades = frontier[frontier["rnpv_given_up"].notna()]
+    return trades[["budget_pct", "from_pct", "rnpv_given_up", "strategic_gained"]].reset_index(drop=True)
+
+
+def _trade_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` (levels in budget order) with its trades marked (see :func:`frontier_trades`); NaN else."""
+    given_up, from_pct, gained = (np.full(len(frame), np.nan) for _ in range(3))
+    best = None
+    for row, level in enumerate(frame.itertuples()):
+        if not np.isfinite(level.rnpv):
+            continue
+        if best is not None and level.rnpv <= best.rnpv - SMALLEST_TRADE:
+            given_up[row] = best.rnpv - level.rnpv
+            from_pct[row] = best.budget_pct
+            gained[row] = level.strategic_total - best.strategic_total
+        if best is None or level.rnpv > best.rnpv:
+            best = level
+    return frame.assign(rnpv_given_up=given_up, from_pct=from_pct, strategic_gained=gained)
+
+
+def frontier_sentence(frontier: pd.DataFrame, currency: str) -> str:
+    """Return what each frontier point maximises and, where its rNPV dips, what the lower rNPV bought.
+
+    ``frontier`` is :func:`efficient_frontier`'s (its ``alpha`` column says the settings' α).
+    """
+    if frontier is None or not len(frontier):
+        return ""
+    alpha = float(frontier["alpha"].iloc[0])
+    if alpha <= 0:
+        return (
+            "Each point is the portfolio of highest rNPV at that budget (α = 0: money only), so more budget never "
+            "lowers it."
+        )
+    opening = (
+        f"Each point maximises the blended objective at that budget (α = {alpha:.2f}: {1 - alpha:.0%} rNPV, "
+        f"{alpha:.0%} strategic score), not rNPV alone; the lower panel (strategy, Σ) sums the chosen "
+        "projects' strategic scores (1 = a project serving every objective fully)."
+    )
+    trades = frontier_trades(frontier)
+    if trades.empty:
+        return f"{opening} Here rNPV rises with the budget at every level."
+    largest = trades.loc[trades["rnpv_given_up"].idxmax()]
+    return (
+        f"{opening} Where rNPV dips, the extra money bought strategic fit: at {largest['budget_pct']:.0f}% of plan "
+        f"rNPV is {money(largest['rnpv_given_up'], currency)} below {largest['from_pct']:.0f}%'s, for "
+        f"{largest['strategic_gained']:+.2f} strategic score. At α = 0 (money only) rNPV never falls with more budget."
     )

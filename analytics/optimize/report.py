@@ -380,8 +380,8 @@ def baseline_sentence(what_if: WhatIfProblem) -> str:
         floor = " with the run-rate floor" if params.run_rate_floor else ""
         how = f"{params.budget_pct:.0f} % of the plan's money{floor}"
     return (
-        f"Forward cost of all {model.n} live candidates {money(live, currency)} · the plan "
-        f"({int(model.in_plan.sum())} projects) spends {money(plan, currency)} · budget {money(budget, currency)} "
+        f"Forward cost of all {model.n:,} live candidates {money(live, currency)} · the plan "
+        f"({int(model.in_plan.sum()):,} projects) spends {money(plan, currency)} · budget {money(budget, currency)} "
         f"({how})."
     )
 

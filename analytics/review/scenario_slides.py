@@ -129,7 +129,7 @@ def frontier_slide(pack: Pack, view: ScenarioView) -> list[Slide]:
     return [
         Slide(
             title=_scenario_title(view, "the efficient frontier"),
-            subtitle="The best rNPV at each budget level, every other setting as in the scenario",
+            subtitle="The best portfolio (blended objective) at each budget level, its rNPV and strategic score drawn",
             rows=(Row((Chart(figure),)),),
         )
     ]

@@ -65,3 +65,20 @@ def test_an_overview_link_opens_the_tab_it_names(app_url, link, url_has, tab):
         selected = page.locator("[data-testid='stTab'][aria-selected='true']")
         assert selected.inner_text().strip() == tab
         assert page.console_errors == []
+
+
+#: Tile text Streamlit cuts off with an ellipsis in a narrow column: any label, value or note wider than its box.
+CUT_OFF_TILE_TEXT = """() => [...document.querySelectorAll(
+    '[data-testid=stMetricLabel] *, [data-testid=stMetricValue], [data-testid=stMetricValue] *, '
+    + '[data-testid=stMetricDelta] *'
+  )].filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
+def test_no_tile_label_value_or_note_is_cut_off_at_a_desk_or_in_a_room(app_url):
+    # The portfolio's eight tiles and the what-if's five beside its levers are the narrowest on any page; at 1440 px
+    # "Capacity used, 12 months" read "Capaci…" and the values "$2…" (ui/shell.py's TILE_CSS, ui/layout's rows).
+    # 1440 is the narrower of the two widths tiles must read at (1920 lays out the same rows wider).
+    with chromium_page(width=1440, height=900) as page:
+        for path in ("/portfolio", "/portfolio?present=1", "/what-if", "/what-if?present=1"):
+            open_and_wait(page, app_url + path)
+            assert page.evaluate(CUT_OFF_TILE_TEXT) == [], path

@@ -87,3 +87,19 @@ def test_the_value_map_keeps_its_chart_id_from_the_first_run_to_the_next(monkeyp
     at.run()
     assert problems(at) == [] and len(first) == 1
     assert [chart.proto.id for chart in at.get("plotly_chart")] == first
+
+
+def test_a_stored_health_unlike_evm_says_so_in_the_detail_and_the_money_table(monkeypatch, app_store_path):
+    # P-046 is stored green but its snapshot (CPI 0.78) is in the red band: the detail and the table both say the
+    # health the tiles count, where it comes from and what EVM says, as the health quadrant's diamond does.
+    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", query={"project": "P-046"})
+    assert problems(at) == []
+    health = next(m for m in at.metric if m.label == "Health")
+    assert health.value == "Green" and health.proto.delta.startswith("stored; EVM says red · CPI 0.78")
+    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", query={"tab": "Health and money"})
+    assert problems(at) == []
+    table = at.dataframe[0].value.set_index("project_id")
+    assert (
+        table.loc["P-046", "health"] == "green (stored; EVM says red)" and table.loc["P-001", "health"] == "green (EVM)"
+    )
+    assert any("colour is the health every tile" in c.value for c in at.caption)

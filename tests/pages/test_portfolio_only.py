@@ -4,6 +4,8 @@ say what is missing and how to add it; the what-if page works with the sheet's t
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from analytics.portfolio_sheet import import_sheet_file
@@ -75,6 +77,15 @@ def test_the_overview_says_what_the_product_half_is_missing(monkeypatch, portfol
     assert "nan" not in metric_values(at).values()
     said = texts(at).casefold()
     assert "no product" in said or "add products" in said, said
+
+
+def test_the_health_tab_says_no_snapshot_instead_of_an_empty_quadrant(monkeypatch, portfolio_only_store):
+    # No progress snapshots: no "Health: 0 of 0 tracked projects behind plan" over empty bands.
+    at = open_page(monkeypatch, portfolio_only_store, "pages/portfolio.py", query={"tab": "Health and money"})
+    assert not problems(at), problems(at)
+    assert "no live project has a progress snapshot yet" in texts(at).casefold()
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    assert not [t for t in titles if t.startswith("Health:")], titles
 
 
 def test_the_what_if_page_optimises_the_sheet(monkeypatch, portfolio_only_store):

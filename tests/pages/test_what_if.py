@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -237,6 +238,25 @@ def test_an_idle_what_if_page_schedules_no_rerun(monkeypatch, what_if_store):
     at.run()
     assert problems(at) == []
     assert timers == []
+
+
+def test_the_frontier_shows_what_it_maximises_and_what_a_dip_in_rnpv_bought(monkeypatch, what_if_store, demo_con):
+    # At the defaults (α = 0.3) the demo's frontier gives up rNPV for strategic score above 110 % of plan
+    # (tests/unit/test_optimize.py): the chart draws that score under the rNPV and the caption words the trade.
+    at = settled(open_page(monkeypatch, what_if_store, WHAT_IF))
+    deadline = time.monotonic() + 30
+    while "Computing the frontier" in " ".join(c.value for c in at.caption) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+    assert problems(at) == []
+    frontier = optimize.efficient_frontier(
+        optimize.apply_what_if(optimize.prepare_model(demo_con), page_params(demo_con))
+    )
+    assert not optimize.frontier_trades(frontier).empty
+    assert optimize.frontier_sentence(frontier, "USD") in [c.value for c in at.caption]
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["title"]["text"] == "Past 110% of plan, budget buys strategy, not rNPV"
+    assert figure["layout"]["yaxis2"]["title"]["text"] == "Strategy, Σ"
 
 
 def test_the_plans_own_settings_show_the_plan_in_money(monkeypatch, what_if_store, demo_con):

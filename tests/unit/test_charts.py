@@ -45,6 +45,46 @@ def test_the_frontier_point_alone_sits_on_the_sweeps_scale():
     assert [t.name for t in fig.data] == ["these settings"]
 
 
+def _frontier(alpha: float, rnpv: list[float], strategic: list[float]) -> pd.DataFrame:
+    """Three frontier levels as ``optimize.efficient_frontier`` returns them (its trade columns by hand)."""
+    dips = [float("nan"), float("nan"), rnpv[1] - rnpv[2]] if rnpv[2] < rnpv[1] else [float("nan")] * 3
+    return pd.DataFrame(
+        {
+            "budget_pct": [90.0, 100.0, 110.0],
+            "budget": [9e6, 1e7, 1.1e7],
+            "value": [1.0, 1.2, 1.3],
+            "rnpv": rnpv,
+            "strategic_total": strategic,
+            "alpha": alpha,
+            "projects": [5, 6, 7],
+            "status": "optimal",
+            "ranking_rnpv": [r - 1e5 for r in rnpv],
+            "rnpv_given_up": dips,
+            "from_pct": [float("nan"), float("nan"), 100.0 if rnpv[2] < rnpv[1] else float("nan")],
+            "strategic_gained": [float("nan"), float("nan"), strategic[2] - strategic[1]],
+        }
+    )
+
+
+def test_a_blended_frontier_draws_the_strategy_it_buys_under_its_rnpv():
+    current = {"budget": 1e7, "rnpv": 3e6}
+    # α = 0.3, and the 110 % level gives up $400K of rNPV against 100 % for +1.5 strategic score: the title says
+    # so, and a panel under the rNPV draws the strategic score that rose.
+    fig = charts.efficient_frontier(
+        _frontier(0.3, [2e6, 3e6, 2.6e6], [4.0, 5.0, 6.5]), current, currency="USD", present=False
+    )
+    assert fig.layout.title.text == "Past 100% of plan, budget buys strategy, not rNPV"
+    strategy = [t for t in fig.data if t.yaxis == "y2"]
+    assert len(strategy) == 1 and list(strategy[0].y) == [4.0, 5.0, 6.5]
+    # Every point's hover carries rNPV, strategic score and the objective together, never the objective alone.
+    assert all("rNPV" in t.hovertemplate and "strategic score" in t.hovertemplate for t in [strategy[0], fig.data[1]])
+    # Money only: one panel of rNPV, titled by what exactness beats the ranked list by.
+    money_only = charts.efficient_frontier(
+        _frontier(0.0, [2e6, 3e6, 3.5e6], [4.0, 5.0, 6.5]), current, currency="USD", present=False
+    )
+    assert {t.yaxis for t in money_only.data} == {None} and money_only.layout.title.text.startswith("Exact choice")
+
+
 def test_health_quadrant_labels_a_readable_few():
     many = pd.DataFrame(
         {
@@ -80,6 +120,29 @@ def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
     green_box, red_left, red_bottom = (s for s in fig.layout.shapes if s.type == "rect")
     assert (green_box.x0, green_box.y0) == (EVM_GREEN_AT, EVM_GREEN_AT)
     assert red_left.x1 == EVM_AMBER_AT and red_bottom.y1 == EVM_AMBER_AT
+
+
+def test_a_stored_health_unlike_its_evm_band_is_a_named_diamond_in_the_colour_the_tiles_count(demo_con):
+    # The demo stores P-046 and P-053 as green while their snapshots put them in the red band (CPI 0.78, SPI 0.79):
+    # they keep the colour every tile counts (stored overrides) and are marked, named and explained where they sit.
+    table = portfolio.live(portfolio.project_table(demo_con, portfolio.PortfolioFilter()))
+    fig = charts.cpi_spi_quadrant(table, present=False)
+    marked = {
+        project: (trace.name, said)
+        for trace in fig.data
+        if trace.customdata is not None
+        for project, symbol, (_, _, said) in zip(trace.text, trace.marker.symbol, trace.customdata, strict=True)
+        if symbol == "diamond"
+    }
+    assert marked == {
+        "P-046": ("green", "green (stored; EVM says red)"),
+        "P-053": ("green", "green (stored; EVM says red)"),
+    }
+    assert "stored health ≠ EVM (2)" in [trace.name for trace in fig.data]
+    # The value map's hover says the same of them.
+    value_map = charts.value_map(table, currency="USD", present=False, colour_by="health")
+    hovers = {row[0]: row[3] for trace in value_map.data for row in trace.customdata}
+    assert hovers["P-046"] == "green (stored; EVM says red)" and hovers["P-001"] == "green (EVM)"
 
 
 def test_every_figure_the_app_draws_is_reachable_as_charts_name():

@@ -701,6 +701,30 @@ def test_frontier_rises_with_budget_and_beats_the_ranking(demo_model):
     assert (fast["value"].to_numpy() <= frontier["value"].to_numpy()[[0, 2]] + TINY).all()
 
 
+def test_frontier_dips_in_rnpv_only_where_the_blend_buys_strategic_score(demo_model):
+    # The demo at the default α = 0.3 keeps its active work, so 100 % is the first level that fits; from 120 % on
+    # the optimum spends on better-aligned projects of lower rNPV. Each dip is against the best smaller level.
+    levels = [100, 110, 120, 130, 140]
+    blended = optimize.efficient_frontier(optimize.apply_what_if(demo_model), levels)
+    assert (blended["status"] == "optimal").all() and blended["value"].is_monotonic_increasing
+    trades = optimize.frontier_trades(blended)
+    assert trades["budget_pct"].tolist() == [120, 130, 140]
+    rnpv = blended.set_index("budget_pct")["rnpv"]
+    strategy = blended.set_index("budget_pct")["strategic_total"]
+    for trade in trades.itertuples():
+        assert trade.rnpv_given_up == pytest.approx(rnpv[trade.from_pct] - rnpv[trade.budget_pct])
+        # The blended value never falls, so rNPV given up is always paid for in strategic score.
+        assert trade.strategic_gained == pytest.approx(strategy[trade.budget_pct] - strategy[trade.from_pct])
+        assert trade.strategic_gained > 0
+    worst = trades.loc[trades["rnpv_given_up"].idxmax()]
+    sentence = optimize.frontier_sentence(blended, "USD")
+    assert f"at {worst['budget_pct']:.0f}% of plan" in sentence and "α = 0.30" in sentence
+    # Money only: the frontier of rNPV itself, which more budget never lowers.
+    money_only = optimize.efficient_frontier(optimize.apply_what_if(demo_model, optimize.WhatIf(alpha=0.0)), levels)
+    assert money_only["rnpv"].is_monotonic_increasing and optimize.frontier_trades(money_only).empty
+    assert "never lowers" in optimize.frontier_sentence(money_only, "USD")
+
+
 def test_ranking_curve_lists_requirements_first(demo_model):
     what_if = optimize.apply_what_if(demo_model)
     curve = optimize.ranking_curve(what_if)
