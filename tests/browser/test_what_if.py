@@ -58,7 +58,7 @@ def test_a_what_if_link_shows_its_settings_and_a_key_press_moves_the_frontier_po
 def test_in_presentation_mode_the_whole_answer_fits_one_projector_screen(app_url):
     with chromium_page(1920, 1080) as page:
         open_and_wait(page, app_url + "/what-if?present=1&budget_pct=110")
-        page.wait_for_function(WHAT_IF_POINT_JS)
+        page.wait_for_function(WHAT_IF_POINT_JS, timeout=90_000)  # Plotly draws after the script has settled
         answer = {
             "status": page.locator("[data-testid='stAlert']").first,
             "last tile": page.locator("[data-testid='stMetric']").nth(4),
