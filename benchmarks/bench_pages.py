@@ -11,7 +11,7 @@ For each page of the app, on a copy of the bench store (2,000 projects, 10M KPI 
 
 No case sleeps: each waits for the state it measures. The machine is shared; results.md notes its load.
 ``BENCH_PAGES=/,/portfolio python -m benchmarks --only pages`` times those pages only (the others keep their
-recorded results).
+recorded results); ``BENCH_COLD=0`` leaves out the cold cases (a server start and a 200 MB copy per run) and the floor.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ def cases(con):
     url = _cleanup.enter_context(served_app(store_path, folder / "streamlit.log"))
     found = []
     wanted = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
+    with_cold = os.environ.get("BENCH_COLD", "1") != "0"
     for spec in nav.available():
         path = "/" + spec.url_path
         if wanted and path not in wanted:
@@ -115,11 +116,13 @@ def cases(con):
                 page.keyboard.press("Space")
             page.wait_for_function(settled, arg=before, timeout=300_000)
 
+        if with_cold:
+            found.append((f"{path}: cold, a server just started, to settled", cold(path)))
         found += [
-            (f"{path}: cold, a server just started, to settled", cold(path)),
             (f"{path}: first draw in a new session (caches warm)", first_draw),
             (f"{path}: key press to settled ({SLIDERS.get(path, 'Presentation mode switch')})", key_press),
         ]
-    floor = cold("/", folder / "floor" / "app.py")
-    found.append(("the floor: a server just started, a one-slider page, to settled", floor))
+    if with_cold:
+        floor = cold("/", folder / "floor" / "app.py")
+        found.append(("the floor: a server just started, a one-slider page, to settled", floor))
     return found
