@@ -4,7 +4,8 @@ Each `benchmarks/bench_<area>.py` exposes `cases()` or `cases(con)` returning `[
 those that take `con` get a read-only connection to the bench-scale store (built once into
 benchmarks/bench.duckdb). A case named "X (pandas)" is the plain-pandas twin of case "X": the report gives the
 ratio of their medians. Results are merged into benchmarks/results.json so a partial run (`--only`) keeps the
-others, then the whole of results.md is written again from it.
+other areas (an area's own record is replaced, unless its module's ``is_partial()`` says it timed a subset), then
+the whole of results.md is written again from it.
 
     python -m benchmarks [--only AREA ...] [--repeat N]
 """
@@ -74,8 +75,10 @@ def run(only: list[str] | None, repeat: int) -> dict:
             cases = module.cases(con)
         else:
             cases = module.cases()
-        # Cases of the area this run does not time (a subset of its cases) keep their recorded results.
-        area_results = dict(results.get(area, {}).get("cases", {}))
+        # A run of an area replaces its record: case names carry measured facts (a gap, a count), so a case no longer
+        # produced is stale. An area that says it timed a subset of its cases (``is_partial()``) keeps the others.
+        partial = getattr(module, "is_partial", lambda: False)()
+        area_results = dict(results.get(area, {}).get("cases", {})) if partial else {}
         for name, fn in cases:
             timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True))
             area_results[name] = {

@@ -11,7 +11,8 @@ For each page of the app, on a copy of the bench store (2,000 projects, 10M KPI 
 
 No case sleeps: each waits for the state it measures. The machine is shared; results.md notes its load.
 ``BENCH_PAGES=/,/portfolio python -m benchmarks --only pages`` times those pages only (the others keep their
-recorded results); ``BENCH_COLD=0`` leaves out the cold cases (a server start and a 200 MB copy per run) and the floor.
+recorded results); ``BENCH_COLD=0`` leaves out the cold cases (a server start and a 200 MB copy per run) and the floor,
+and drops them from the record.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def _bench_copy(con) -> Path:
     return folder
 
 
+def is_partial() -> bool:
+    """Whether this run times some pages only (``BENCH_PAGES``): the others keep their recorded results."""
+    return bool(os.environ.get("BENCH_PAGES"))
+
+
 def cases(con):
     from tests.chromium import FRAMED_AND_READY, READY, chromium_page, chromium_path, open_and_wait, served_app
     from ui import nav
@@ -68,7 +74,7 @@ def cases(con):
     # DuckDB lets one process open a file read-write: the just-started servers get a copy of their own.
     cold_store = folder / "cold.duckdb"
     shutil.copyfile(store_path, cold_store)
-    page = _cleanup.enter_context(chromium_page())
+    page = _cleanup.enter_context(chromium_page(reduced_motion=None))
     # At bench scale, under load, a first load may take longer than Playwright's 30 s default.
     page.set_default_navigation_timeout(300_000)
     page.set_default_timeout(300_000)
