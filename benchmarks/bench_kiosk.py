@@ -80,7 +80,8 @@ def soak(turns: int = TURNS, pages: str | None = None) -> Soak:
     try:
         build_demo(folder / "store.duckdb", scale="demo", seed=7)
         paths = pages or ",".join("/" + spec.url_path for spec in nav.available())
-        with served_app(folder / "store.duckdb", folder / "streamlit.log") as url, chromium_page() as page:
+        served = served_app(folder / "store.duckdb", folder / "streamlit.log")
+        with served as url, chromium_page(reduced_motion=None) as page:
             server = psutil.Process(url.pid)
             started = time.perf_counter()
             page.goto(f"{url}{paths.split(',')[0]}?kiosk={SECONDS}&pages={paths}")

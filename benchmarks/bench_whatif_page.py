@@ -85,7 +85,7 @@ def _browser_cases(folder: Path):
     if chromium_path() is None:
         return []
     url = _cleanup.enter_context(served_app(folder / "bench.duckdb", folder / "streamlit.log"))
-    page = _cleanup.enter_context(chromium_page())
+    page = _cleanup.enter_context(chromium_page(reduced_motion=None))
     open_and_wait(page, url + "/what-if?budget_pct=70", timeout_ms=300_000)
     page.wait_for_function(WHAT_IF_POINT_JS, timeout=120_000)
     slider = page.locator("[data-testid='stSlider']").filter(has_text="Budget, % of plan").locator("input[type=range]")
