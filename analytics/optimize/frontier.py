@@ -87,42 +87,33 @@ def efficient_frontier(
                 break
             if selection.feasible:
                 previous = selection.option
-            rows.append(
-                {
-                    "budget_pct": float(pct),
-                    "budget": float(budget.sum()),
-                    **schedule_totals(what_if, selection.option, selection.feasible),
-                    **_strategy_columns(what_if, selection.chosen, selection.feasible),
-                    "status": selection.status,
-                    "gap": selection.gap,
-                    **_ranking_columns(what_if, level),
-                    "chosen": selection.chosen,
-                    "option": selection.option,
-                }
-            )
-            continue
-        fast = solve_fast(level)
-        selection = fast
-        if exact and fast.status != STATUS_INFEASIBLE:
-            # Start from the better of this level's fast answer and the optimum one level down.
-            start = fast.chosen
-            if previous is not None and level.value[previous].sum() > fast.objective:
-                start = previous
-            selection = solve_exact(level, time_limit=time_limit, start=start, token=token)
-        if token is not None and token.cancelled:
-            break
-        if selection.feasible:
-            previous = selection.chosen
+            totals = schedule_totals(what_if, selection.option, selection.feasible)
+        else:
+            fast = solve_fast(level)
+            selection = fast
+            if exact and fast.status != STATUS_INFEASIBLE:
+                # Start from the better of this level's fast answer and the optimum one level down.
+                start = fast.chosen
+                if previous is not None and level.value[previous].sum() > fast.objective:
+                    start = previous
+                selection = solve_exact(level, time_limit=time_limit, start=start, token=token)
+            if token is not None and token.cancelled:
+                break
+            if selection.feasible:
+                previous = selection.chosen
+            totals = selection_totals(what_if, selection.chosen, selection.feasible)
         rows.append(
             {
                 "budget_pct": float(pct),
                 "budget": float(budget.sum()),
-                **selection_totals(what_if, selection.chosen, selection.feasible),
+                **totals,
                 **_strategy_columns(what_if, selection.chosen, selection.feasible),
                 "status": selection.status,
                 "gap": selection.gap,
                 **_ranking_columns(what_if, level),
                 "chosen": selection.chosen,
+                # With start shifts, each level's chosen start option per candidate.
+                **({"option": selection.option} if what_if.schedule is not None else {}),
             }
         )
     return _trade_columns(_frontier_frame(rows))
