@@ -43,11 +43,11 @@ def bench_store() -> Path:
     return BENCH_STORE
 
 
-def time_case(fn, repeat: int, warmup: bool = True, shares: list[float] | None = None) -> list[float]:
+def time_case(fn, repeat: int, warmup: bool = True, shares: dict[str, list[float]] | None = None) -> list[float]:
     """Seconds per run: one warm-up (unless the area says not to), then `repeat` runs (3 when a run is slow).
 
-    A run that returns a ``Measured`` gives its own seconds, if it says them, and its server-side seconds, appended to
-    ``shares``.
+    A run that returns a ``Measured`` gives its own seconds, if it says them, and its server-side figures, appended to
+    ``shares`` by label ("server-side", "server CPU-seconds").
     """
     runs = repeat
     if warmup:
@@ -62,8 +62,11 @@ def time_case(fn, repeat: int, warmup: bool = True, shares: list[float] | None =
         wall = time.perf_counter() - start
         measured = result if isinstance(result, Measured) else Measured()
         timings.append(wall if measured.seconds is None else measured.seconds)
-        if measured.server_side_s is not None and shares is not None:
-            shares.append(measured.server_side_s)
+        figures = {"server-side": measured.server_side_s, "server CPU-seconds": measured.server_cpu_s}
+        if shares is not None:
+            for label, seconds in figures.items():
+                if seconds is not None:
+                    shares.setdefault(label, []).append(seconds)
     return timings
 
 
@@ -89,9 +92,9 @@ def run(only: list[str] | None, repeat: int) -> dict:
         partial = getattr(module, "is_partial", lambda: False)()
         area_results = dict(results.get(area, {}).get("cases", {})) if partial else {}
         for name, fn in cases:
-            shares: list[float] = []
+            shares: dict[str, list[float]] = {}
             timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True), shares)
-            for case, seconds in [(name, timings)] + ([(f"{name}, server-side", shares)] if shares else []):
+            for case, seconds in [(name, timings)] + [(f"{name}, {label}", runs) for label, runs in shares.items()]:
                 area_results[case] = {
                     "median_ms": statistics.median(seconds) * 1000,
                     "min_ms": min(seconds) * 1000,

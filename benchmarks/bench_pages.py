@@ -11,7 +11,9 @@ For each page of the app, on a copy of the bench store (2,000 projects, 10M KPI 
 
 Each Chromium first draw and key press is also split: its server-side share is read from the websocket's frames
 (Chrome DevTools Protocol, ``Network.webSocketFrameSent`` / ``Received``): from each rerun request the browser sends to
-the server's script-finished message, summed over the case's runs; the browser's own drawing is left out. Beside
+the server's script-finished message, summed over the case's runs; the browser's own drawing is left out. The
+server process's CPU-seconds over the case stand beside it: on a shared machine the server may wait for a core,
+and its CPU time is what the page costs it. Beside
 them the same two, server-side only, in process (``streamlit.testing.v1.AppTest`` on its own copy of the store): a
 fresh AppTest's first run in a process whose caches are warm is a new session's first draw, and its next run after
 the lever moves is the key press. Each discount rate and budget a key press asks for is a new one, as on a slider
@@ -105,10 +107,9 @@ class ServerShare:
 
     def seconds(self) -> float:
         # The page may settle before the script-finished frame's event reaches Python: round trips to the page let
-        # Playwright deliver the events it holds (a bounded number, no sleep).
-        for _ in range(200):
-            if self._events and max(self._events)[1] == "script_finished":
-                break
+        # Playwright deliver the events it holds (no sleep; a minute at most).
+        deadline = time.monotonic() + 60
+        while not (self._events and max(self._events)[1] == "script_finished") and time.monotonic() < deadline:
             self._page.evaluate("0")
         total, asked = 0.0, None
         for timestamp, kind in sorted(self._events):
@@ -125,7 +126,15 @@ def is_partial() -> bool:
 
 
 def cases(con):
-    from tests.chromium import FRAMED_AND_READY, READY, chromium_page, chromium_path, open_and_wait, served_app
+    from tests.chromium import (
+        FRAMED_AND_READY,
+        READY,
+        chromium_page,
+        chromium_path,
+        cpu_seconds,
+        open_and_wait,
+        served_app,
+    )
     from ui import nav
 
     if chromium_path() is None:
@@ -169,14 +178,16 @@ def cases(con):
 
         def first_draw(path=path):
             share.start()
+            cpu = cpu_seconds(url.pid)
             open_and_wait(page, url + path, timeout_ms=300_000)
-            return Measured(server_side_s=share.seconds())
+            return Measured(server_side_s=share.seconds(), server_cpu_s=cpu_seconds(url.pid) - cpu)
 
         def key_press(path=path):
             if page.url.split("?")[0].rstrip("/") != (url + path).rstrip("/"):
                 open_and_wait(page, url + path, timeout_ms=300_000)
             before = page.evaluate(PAGE_STATE_JS)
             share.start()
+            cpu = cpu_seconds(url.pid)
             label = SLIDERS.get(path)
             if label:
                 lever = page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type=range]")
@@ -186,7 +197,7 @@ def cases(con):
                 page.get_by_role("switch", name="Presentation mode").focus()
                 page.keyboard.press("Space")
             page.wait_for_function(settled, arg=before, timeout=300_000)
-            return Measured(server_side_s=share.seconds())
+            return Measured(server_side_s=share.seconds(), server_cpu_s=cpu_seconds(url.pid) - cpu)
 
         if with_cold:
             found.append((f"{path}: cold, a server just started, to settled", cold(path)))
