@@ -13,11 +13,13 @@ Each Chromium first draw and key press is also split: its server-side share is r
 (Chrome DevTools Protocol, ``Network.webSocketFrameSent`` / ``Received``): from each rerun request the browser sends to
 the server's script-finished message, summed over the case's runs; the browser's own drawing is left out. The
 server process's CPU-seconds over the case stand beside it: on a shared machine the server may wait for a core,
-and its CPU time is what the page costs it. Beside
-them the same two, server-side only, in process (``streamlit.testing.v1.AppTest`` on its own copy of the store): a
-fresh AppTest's first run in a process whose caches are warm is a new session's first draw, and its next run after
-the lever moves is the key press. Each discount rate and budget a key press asks for is a new one, as on a slider
-moved along (nothing served from a previous move's cache).
+and its CPU time is what the page costs it.
+
+Beside them, server-side only, in process (``streamlit.testing.v1.AppTest`` on its own copy of the store, its caches
+warmed by opening each page once): each page's first draw in a new session (a fresh AppTest: the overview's first
+run, or for another page the run that opens it after the overview, as ``tests.apptest.open_page`` does), and the
+rerun after the slider moves on /portfolio and /what-if. Each discount rate and budget a key press asks for is a new
+one, as on a slider moved along (nothing served from a previous move's cache).
 
 No case sleeps: each waits for the state it measures. The machine is shared; results.md notes its load.
 ``BENCH_PAGES=/,/portfolio python -m benchmarks --only pages`` times those pages only (the others keep their
