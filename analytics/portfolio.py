@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import charts, finance
+from analytics import finance
 from analytics.headlines import DEFINITIONS, LABELS  # noqa: F401 -- re-exported: portfolio.LABELS on the pages
 from analytics.rules import (
     ACTIVE_STAGE,
@@ -643,25 +643,6 @@ def pipeline_by_stage(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, rate
         projects=("project_id", "size"), forward_cost=("forward_cost", "sum"), rnpv=("rnpv", "sum")
     )
     return grouped.reindex([s for s in STAGE_ORDER if s in grouped.index]).reset_index()
-
-
-def value_map_figure(
-    con: duckdb.DuckDBPyConnection,
-    flt: PortfolioFilter,
-    rate: float | None = None,
-    *,
-    currency: str,
-    present: bool,
-    colour_by: str = "stage",
-    selected: str | None = None,
-):
-    """Return the value map (``charts.value_map``) of the filtered projects at ``rate``.
-
-    A function of the store and its parameters, so the page caches the figure (2,000 bubbles at bench scale) by
-    store version and parameters instead of rebuilding it on every run.
-    """
-    table = project_table(con, flt, rate, returns=False)
-    return charts.value_map(table, currency=currency, present=present, colour_by=colour_by, selected=selected)
 
 
 #: The download of the money table: every figure's basis in its column name, forward and lifetime side by side.

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analytics import store
+from benchmarks import Measured
 
 HERE = Path(__file__).resolve().parent
 BENCH_STORE = HERE / "bench.duckdb"
@@ -42,8 +43,12 @@ def bench_store() -> Path:
     return BENCH_STORE
 
 
-def time_case(fn, repeat: int, warmup: bool = True) -> list[float]:
-    """Seconds per run: one warm-up (unless the area says not to), then `repeat` runs (3 when a run is slow)."""
+def time_case(fn, repeat: int, warmup: bool = True, shares: dict[str, list[float]] | None = None) -> list[float]:
+    """Seconds per run: one warm-up (unless the area says not to), then `repeat` runs (3 when a run is slow).
+
+    A run that returns a ``Measured`` gives its own seconds, if it says them, and its server-side figures, appended to
+    ``shares`` by label ("server-side", "server CPU-seconds").
+    """
     runs = repeat
     if warmup:
         start = time.perf_counter()
@@ -53,8 +58,15 @@ def time_case(fn, repeat: int, warmup: bool = True) -> list[float]:
     timings = []
     for _ in range(runs):
         start = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - start)
+        result = fn()
+        wall = time.perf_counter() - start
+        measured = result if isinstance(result, Measured) else Measured()
+        timings.append(wall if measured.seconds is None else measured.seconds)
+        figures = {"server-side": measured.server_side_s, "server CPU-seconds": measured.server_cpu_s}
+        if shares is not None:
+            for label, seconds in figures.items():
+                if seconds is not None:
+                    shares.setdefault(label, []).append(seconds)
     return timings
 
 
@@ -80,13 +92,15 @@ def run(only: list[str] | None, repeat: int) -> dict:
         partial = getattr(module, "is_partial", lambda: False)()
         area_results = dict(results.get(area, {}).get("cases", {})) if partial else {}
         for name, fn in cases:
-            timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True))
-            area_results[name] = {
-                "median_ms": statistics.median(timings) * 1000,
-                "min_ms": min(timings) * 1000,
-                "runs": len(timings),
-            }
-            print(f"{area:>12} | {name:<60} median {area_results[name]['median_ms']:10.1f} ms", flush=True)
+            shares: dict[str, list[float]] = {}
+            timings = time_case(fn, getattr(module, "REPEAT", repeat), getattr(module, "WARMUP", True), shares)
+            for case, seconds in [(name, timings)] + [(f"{name}, {label}", runs) for label, runs in shares.items()]:
+                area_results[case] = {
+                    "median_ms": statistics.median(seconds) * 1000,
+                    "min_ms": min(seconds) * 1000,
+                    "runs": len(seconds),
+                }
+                print(f"{area:>12} | {case:<60} median {area_results[case]['median_ms']:10.1f} ms", flush=True)
         results[area] = {
             "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             # The machine may be shared (others running tests): its load says how far to trust the medians.

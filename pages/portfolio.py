@@ -189,10 +189,11 @@ if value_tab.open:
         selected = st.session_state.get("project")
         with chart_area:
             event = layout.chart(
-                data.query(
-                    portfolio.value_map_figure,
-                    flt,
-                    rate,
+                # The figure from the table drawn above, cached by what the table was queried with.
+                data.figure(
+                    charts.value_map,
+                    (flt, rate),
+                    table,
                     currency=currency,
                     present=present,
                     colour_by=colour_by or "stage",

@@ -165,6 +165,28 @@ def test_value_map_legend_follows_the_pipeline_and_bubbles_shrink_in_a_crowd(dem
     assert crowded < biggest / 2
 
 
+def test_value_map_outlines_the_selected_bubble_and_only_it(demo_con):
+    table = portfolio.project_table(demo_con, portfolio.PortfolioFilter())
+    chosen = table["project_id"].iloc[3]
+
+    def outlines(fig) -> dict[str, tuple[float, str]]:
+        found = {}
+        for trace in fig.data:
+            # A trace without the selected bubble gives one outline for all (a list per bubble costs a rerun).
+            widths = trace.marker.line.width
+            colours = trace.marker.line.color
+            for i, row in enumerate(trace.customdata):
+                width = widths[i] if isinstance(widths, tuple) else widths
+                colour = colours[i] if isinstance(colours, tuple) else colours
+                found[row[0]] = (width, colour)
+        return found
+
+    picked = outlines(charts.value_map(table, currency="USD", present=False, selected=chosen))
+    assert picked.pop(chosen) == (3, "#000000")
+    assert set(picked.values()) == {(0.5, "#FFFFFF")}
+    assert set(outlines(charts.value_map(table, currency="USD", present=False)).values()) == {(0.5, "#FFFFFF")}
+
+
 def test_value_map_puts_the_lower_of_two_close_labels_under_its_bubble():
     # Two top projects a hair apart (x 0.40, y $2.15M and $1.87M of a $0-8.6M range) would print their ids over
     # each other; a third far away keeps its id above.
