@@ -19,7 +19,7 @@ test: $(VENV)/.installed-dev
 	$(dir $(PY))lint-imports
 	$(PY) -m pytest
 
-# The unit tests alone (no app, no browser): the quick loop while changing analytics.
+# The unit tests alone (no app, no browser, no child process, no render): the quick loop while changing analytics.
 test-fast: $(VENV)/.installed-dev
 	$(PY) -m pytest -m unit tests/unit
 

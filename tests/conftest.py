@@ -12,7 +12,6 @@ import pytest
 from hypothesis import settings
 
 from analytics import store
-from tests.apptest import share_component_discovery
 
 DEMO_SEED = 7
 
@@ -23,8 +22,6 @@ DEMO_SEED = 7
 settings.register_profile("default", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=400, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-share_component_discovery()
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +86,9 @@ def app_store_path(demo_store_path, tmp_path_factory):
 TESTS = Path(__file__).resolve().parent
 DEPTHS = ("unit", "pages", "browser")
 MARK_OF_DEPTH = {"unit": "unit", "pages": "page", "browser": "browser"}
+# Tests of tests/unit that mark themselves so (a child process, a render through Chromium): not functions of
+# analytics called in the test's own process, so they stay out of `-m unit`; `make test` runs them with the rest.
+NOT_UNIT = ("process", "render")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -97,4 +97,10 @@ def pytest_collection_modifyitems(config, items):
         depth = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
         if depth not in DEPTHS:
             raise pytest.UsageError(f"{item.nodeid}: a test lives in tests/unit, tests/pages or tests/browser")
-        item.add_marker(MARK_OF_DEPTH[depth])
+        kinds = [kind for kind in NOT_UNIT if item.get_closest_marker(kind)]
+        if kinds and depth != "unit":
+            raise pytest.UsageError(f"{item.nodeid}: only a test of tests/unit is marked {kinds[0]}")
+        if item.get_closest_marker("unit") and kinds:
+            raise pytest.UsageError(f"{item.nodeid}: a {kinds[0]} test is not a unit test: drop its unit mark")
+        if not kinds:
+            item.add_marker(MARK_OF_DEPTH[depth])

@@ -44,6 +44,7 @@ def tables_as_csv(path: Path, out: Path) -> dict[str, bytes]:
 # The first two run `python -m analytics` as a child process, as a shell user does: the entry point itself, its exit
 # codes and its streams. The rest call the same `main` in this process (tests/cli.py), which costs no interpreter
 # start-up and no second import of pandas, DuckDB and the optimiser.
+@pytest.mark.process
 def test_import_of_a_good_file_exits_0_and_says_how_many_rows(store_copy, tmp_path):
     good = tmp_path / "new.csv"
     good.write_text(PROJECTS + "P-900,New,proposed,2027-01-01,2027-12-31,5000,0.4\n")
@@ -55,6 +56,7 @@ def test_import_of_a_good_file_exits_0_and_says_how_many_rows(store_copy, tmp_pa
     con.close()
 
 
+@pytest.mark.process
 def test_import_of_a_bad_file_exits_2_with_every_problem_on_stderr(store_copy, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -181,6 +183,7 @@ KILLED_IMPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("rows", [5, 300_000])
 def test_a_process_killed_inside_the_import_transaction_leaves_the_store_as_it_was(store_copy, tmp_path, rows):
     # 300,000 rows are enough for DuckDB to write blocks to the file before the commit, the case to worry about.

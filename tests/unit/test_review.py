@@ -23,7 +23,6 @@ from analytics.__main__ import main
 from analytics.fingerprint import data_fingerprint
 from analytics.review import render, slides
 
-pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "15 Oct 2026"  # the demo store's settings.as_of
 DECK_TITLES = [
@@ -97,12 +96,14 @@ def _shapes(slide, name: str) -> list:
     return [shape for shape in slide.shapes if shape.name == name]
 
 
+@pytest.mark.render
 def test_the_deck_is_16_9_with_the_slides_in_order(deck):
     assert (deck.slide_width, deck.slide_height) == (Emu(int(13.333 * 914400)), Emu(int(7.5 * 914400)))
     titles = [_shapes(slide, "Title")[0].text_frame.text for slide in deck.slides]
     assert titles == DECK_TITLES
 
 
+@pytest.mark.render
 def test_every_footer_carries_the_valuation_date_the_settings_and_the_fingerprint(deck, fingerprint):
     for number, slide in enumerate(deck.slides, start=1):
         (footer,) = _shapes(slide, "Footer")
@@ -113,6 +114,7 @@ def test_every_footer_carries_the_valuation_date_the_settings_and_the_fingerprin
         assert text.endswith(f"{number}/{len(DECK_TITLES)}")
 
 
+@pytest.mark.render
 def test_charts_are_pictures_and_tables_are_real_tables(deck):
     for index, slide in enumerate(deck.slides):
         pictures = [shape for shape in slide.shapes if shape.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
@@ -134,6 +136,7 @@ def test_charts_are_pictures_and_tables_are_real_tables(deck):
     assert products.rows[1].cells[0].text == "Ledger"  # the demo's largest product by revenue
 
 
+@pytest.mark.render
 def test_the_pdf_has_the_decks_pages_and_draws_them(compared_pdf, tmp_path):
     info = subprocess.run(["pdfinfo", str(compared_pdf)], capture_output=True, text=True, check=True).stdout
     # Title, glance, products, Ledger, value map, capacity, risks, side by side (2), each scenario's selection (2).
@@ -152,6 +155,7 @@ def test_the_pdf_has_the_decks_pages_and_draws_them(compared_pdf, tmp_path):
     assert low < 80 and high > 240
 
 
+@pytest.mark.process
 def test_the_command_line_refuses_an_unknown_scenario_product_or_extension(pack_store, tmp_path):
     def run(*args):
         return subprocess.run(
@@ -172,6 +176,7 @@ def test_the_command_line_refuses_an_unknown_scenario_product_or_extension(pack_
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.render
 def test_every_block_of_a_slide_stays_on_the_page(deck):
     for slide in deck.slides:
         for shape in slide.shapes:
