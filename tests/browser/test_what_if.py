@@ -76,18 +76,26 @@ def test_two_people_moving_different_sliders_at_once_both_get_the_proof(app_url)
         for page in (first, second):
             open_and_wait(page, app_url + "/what-if?budget_pct=110")
             page.get_by_text("Proven optimal").wait_for(timeout=60_000)
+        # What only a run with the new settings draws, after the status line: the budget's line under it, the
+        # objective's definition in the headline's expander.
         moves = (
-            (first, "Budget, % of plan", "ArrowLeft", "budget_pct", "105"),
-            (second, "Money ↔ strategy", "ArrowRight", "alpha", "0.35"),
+            (first, "Budget, % of plan", "ArrowLeft", "budget_pct", "105", "105 % of the plan"),
+            (second, "Money ↔ strategy", "ArrowRight", "alpha", "0.35", "with α = 0.35 and"),
         )
-        for page, label, key, _, _ in moves:  # both keys pressed before either page is waited for
+        for page, label, key, *_ in moves:  # both keys pressed before either page is waited for
             slider_input(page, label).focus()
             page.keyboard.press(key)
-        for page, label, _, param, value in moves:
+        for page, label, _, param, value, drawn in moves:
+            # The slider writes the URL itself, before the rerun has begun: the old answer (proven) is still on the
+            # page then, and its script state still reads "notRunning". Only the new settings' own text, drawn
+            # after the status line in the same run, says the status line on screen is theirs.
             page.wait_for_function(
-                f"() => new URLSearchParams(location.search).get('{param}') === '{value}'", timeout=60_000
+                f"""([drawn]) => new URLSearchParams(location.search).get('{param}') === '{value}'
+                    && document.querySelector("{READY}") !== null
+                    && document.querySelector("[data-testid='stMain']").textContent.includes(drawn)""",
+                arg=[drawn],
+                timeout=60_000,
             )
-            page.wait_for_selector(READY, timeout=60_000)
             page.get_by_text("Proven optimal").wait_for(timeout=60_000)
             assert slider_input(page, label).input_value() == value
             assert page.get_by_text("proving the optimum").count() == 0
