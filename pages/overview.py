@@ -92,7 +92,7 @@ else:
             )
         else:
             layout.chart(revenue_figure, key="revenue_chart")
-    with right:
+    with right, st.container(key="product_scorecard"):
         st.markdown(f"**Product scorecard**, last {WINDOW_DAYS} days")
         st.dataframe(
             # Shares become percent points for display only; the numbers themselves come from analytics.

@@ -30,6 +30,13 @@ TILE_CSS = """
   overflow-wrap: normal !important; word-break: normal !important;  /* whole words: "Strateg / ic score" read badly */
 }
 [data-testid="stMetricLabel"] p { line-height: 1.25 !important; }
+/* Tiles in one row stand equally tall, their links on one line: a label or note that wraps in one tile ("+3.7
+   points vs previous 90 days" at 1440 px) made that tile taller than its neighbours. Each tile's column is
+   stretched to the row's height by the row's flex layout; the tile grows into it above its link. */
+[data-testid="stColumn"]:has(> [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]
+  > [data-testid="stMetric"]) > [data-testid="stVerticalBlock"] { height: 100%; }
+[data-testid="stElementContainer"]:has(> [data-testid="stMetric"]) { flex-grow: 1; }
+[data-testid="stElementContainer"] > [data-testid="stMetric"] { height: 100%; }
 """
 # Presentation mode: bigger type and roomier tiles for a projector. Static CSS; no stored text goes in here.
 PRESENT_CSS = (
@@ -53,6 +60,14 @@ PLAIN_CSS = (
     + """
 [data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
 [data-testid="stMetricValue"] { font-size: min(2.1rem, 20cqi); }
+/* The overview's product scorecard beside its chart: at a 1440 px window its share of the row was narrower than its
+   seven columns and it scrolled sideways, hiding Churn. Its column keeps the table's own width (about 440 px
+   with the longest demo and bench names) and the chart beside it gives way. Below 640 px Streamlit stacks columns. */
+@media (min-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-product_scorecard) {
+    min-width: 28rem; flex-shrink: 0;
+  }
+}
 </style>
 """
 )
