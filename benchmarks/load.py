@@ -480,7 +480,8 @@ async def _crowd(
             if window is not None:
                 progress = asyncio.ensure_future(_progress(label, people, window))
                 try:
-                    await asyncio.gather(*tasks)
+                    # wait, not gather: a person's failure reaches the group once (gather would raise it again)
+                    await asyncio.wait(tasks)
                 finally:
                     progress.cancel()
     except* StepFailed as failed:
