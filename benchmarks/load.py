@@ -1,13 +1,20 @@
 """How many people one server holds (issue 11, item 5): N real Chromium sessions against one served app.
 
 The shape of Streamlit's own ``e2e_playwright/load_testing`` harness: one browser, one context per simulated
-person, all driven at the same moment (asyncio). Each person opens the overview, then the portfolio, then
-/what-if, and moves the budget slider ``--moves`` times. What is timed is one key press until the page has
-*settled*: the frontier's star shows the new settings, the script has finished, and nothing on the page is still
-proving the optimum or computing the frontier (the final answer on screen). The first redraw of the star (the
-answer, perhaps provisional) is recorded too. Every person starts from a different budget at or above the plan's
-money (below it the plan's own projects would have to be allowed to go first, and the page shows no frontier),
-so they ask different questions and some of the same ones.
+person (small viewport, reduced motion: the clients' core draws less, the server is asked the same). People, not a
+stampede: person i opens the overview, the portfolio and /what-if ``STAGGER_S`` x i after the first; those loads
+are warm-up. Once every person has loaded /what-if, the measuring window (``--window``) opens, and each person
+thinks (exponential, mean ``--think`` s, seeded per person) before each press of an arrow key on the budget slider,
+until the window closes. Every person starts from a different budget at or above the plan's money (below it the
+plan's own projects would have to be allowed to go first, and the page shows no frontier), so they ask different
+questions and some of the same ones.
+
+Two figures per key press. The server's: from the rerun request (a BackMsg ``rerun_script``) leaving the browser to
+the ForwardMsg ``script_finished`` that answers it arriving, both timed by Chromium's network stack (CDP
+``Network.webSocketFrameSent/Received``), which does not wait for a page's starved JS thread; the knee and the
+goal are judged on it. The page's: from the key press until the page has *settled* (the frontier's star shows the
+new settings, the script has finished, nothing is still proving the optimum or computing the frontier), with the
+star's first redraw beside it; it adds the browser's own work on the clients' core.
 
 The server is pinned to core 0 and this process with its browser (Playwright's Node driver and every Chromium
 process inherit it) to core 1 (``taskset``), so the clients do not starve the server; on two cores that leaves
@@ -19,7 +26,7 @@ A soak (``--soak N``) moves one session through N distinct settings in a row (a 
 rate, each key press a setting not seen before) and records the server's memory every 50: after warm-up it must
 stay flat (bounded caches and solver pool).
 
-    python -m benchmarks.load [--stores demo bench] [--sessions 1 5 10 20] [--moves 5] [--soak 500]
+    python -m benchmarks.load [--stores demo bench] [--sessions 1 5 10 20] [--window 60] [--think 10] [--soak 500]
                               [--step-timeout 180] [--trace] [--no-pin] [--no-write]
 
 Results are merged into benchmarks/results.json (area "load") after every figure, and results.md is written again:
@@ -30,8 +37,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -64,6 +73,14 @@ SOAK_EVERY = 50
 #: What pages/what-if.py shows while the answer on screen is not final yet.
 NOT_FINAL = ("proving the optimum", "Computing the frontier")
 SAMPLE_EVERY_S = 0.25
+#: People, not a stampede: session i opens its first page STAGGER_S * i after the first; once all have loaded (the
+#: page loads are warm-up, not measured) each thinks for an exponential time of mean THINK_MEAN_S (seeded per
+#: person) before every key press, until the measuring window of WINDOW_S closes.
+STAGGER_S, THINK_MEAN_S, WINDOW_S, THINK_SEED = 1.0, 10.0, 60.0, 11
+#: Small pages with no transitions: the clients' core draws less, and the server is asked exactly the same.
+VIEWPORT = {"width": 1024, "height": 720}
+REDUCED_MOTION = "reduce"
+PROGRESS_EVERY_S = 15.0
 
 POINT_MOVED_JS = f"""(before) => {{
     const p = ({WHAT_IF_POINT_JS})();
@@ -81,6 +98,76 @@ SETTLED_JS = f"""(before) => {{
 
 class StepFailed(Exception):
     """A step of a simulated person did not finish in time (or failed): the message names the step."""
+
+
+def rerun_sent(payload: str, opcode: int) -> bool:
+    """Whether a websocket frame the browser sent (CDP's base64 ``payloadData``) is a BackMsg asking for a rerun."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    if opcode != 2:  # Streamlit's frames are binary; text frames are not its messages
+        return False
+    message = BackMsg()
+    try:
+        message.ParseFromString(base64.b64decode(payload))
+    except Exception:  # noqa: BLE001 - a frame that is not a BackMsg is not a rerun
+        return False
+    return message.WhichOneof("type") == "rerun_script"
+
+
+def script_finished(payload: str, opcode: int) -> str | None:
+    """The status name of a ForwardMsg ``script_finished`` the browser received, else None."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if opcode != 2:
+        return None
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(base64.b64decode(payload))
+    except Exception:  # noqa: BLE001 - not a ForwardMsg
+        return None
+    if message.WhichOneof("type") != "script_finished":
+        return None
+    return ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
+
+
+#: A run ended by a newer rerun answers nothing: the next run's end does.
+ANSWERING = frozenset({"FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"})
+
+
+def server_seconds(frames: list[tuple[float, str]]) -> float | None:
+    """Seconds from the first rerun request to the first answering script-finished after it, in ``frames``:
+    (network timestamp, "rerun" or a script-finished status), in the order the network saw them. None: no such
+    pair (the press asked nothing of the server, or the answer has not arrived)."""
+    sent = next((at for at, what in frames if what == "rerun"), None)
+    if sent is None:
+        return None
+    return next((at - sent for at, what in frames if what in ANSWERING and at >= sent), None)
+
+
+class WireClock:
+    """A page's Streamlit websocket frames, timed by Chromium's network stack (CDP ``Network.webSocketFrame*``):
+    the time a rerun leaves the browser and its script-finished arrives does not wait for the page's JS thread,
+    which a starved client core delays, so their difference is the server's latency (and the loopback's)."""
+
+    def __init__(self):
+        self.frames: list[tuple[float, str]] = []
+
+    async def attach(self, context, page) -> None:
+        session = await context.new_cdp_session(page)
+        session.on("Network.webSocketFrameSent", self._sent)
+        session.on("Network.webSocketFrameReceived", self._received)
+        await session.send("Network.enable")
+
+    def _sent(self, event: dict) -> None:
+        frame = event["response"]
+        if rerun_sent(frame.get("payloadData", ""), frame.get("opcode", 0)):
+            self.frames.append((event["timestamp"], "rerun"))
+
+    def _received(self, event: dict) -> None:
+        frame = event["response"]
+        status = script_finished(frame.get("payloadData", ""), frame.get("opcode", 0))
+        if status is not None:
+            self.frames.append((event["timestamp"], status))
 
 
 def _slider(page, label: str):
@@ -221,6 +308,7 @@ class Person:
     number: int
     answer_s: list[float] = field(default_factory=list)
     settled_s: list[float] = field(default_factory=list)
+    server_s: list[float] = field(default_factory=list)
 
     @property
     def budget_pct(self) -> int:
@@ -240,10 +328,14 @@ async def _what_if_settled(page, before, who: str, what: str, timeout_s: float) 
     await _step(f"{who}: {what} settling", page.wait_for_function(SETTLED_JS, arg=before, polling=50), timeout_s)
 
 
-async def _press(page, slider, key: str, who: str, what: str, timeout_s: float) -> tuple[float, float]:
-    """Press ``key`` on ``slider``; seconds until the star moved and until the page settled."""
+async def _press(
+    page, slider, key: str, who: str, what: str, timeout_s: float, wire: WireClock | None = None
+) -> tuple[float, float, float | None]:
+    """Press ``key`` on ``slider``; seconds until the star moved, until the page settled, and (with ``wire``) from
+    the rerun request leaving the browser to its script-finished arriving (None if the frames were not seen)."""
     before = await _step(f"{who}: reading the frontier before {what}", page.evaluate(WHAT_IF_POINT_JS), timeout_s)
     await _step(f"{who}: focusing the slider for {what}", slider.focus(), timeout_s)
+    first_frame = len(wire.frames) if wire is not None else 0
     begun = time.perf_counter()
     await _step(f"{who}: {what}", page.keyboard.press(key), timeout_s)
     await _step(
@@ -253,7 +345,8 @@ async def _press(page, slider, key: str, who: str, what: str, timeout_s: float) 
     )
     answered = time.perf_counter() - begun
     await _what_if_settled(page, before, who, what, timeout_s)
-    return answered, time.perf_counter() - begun
+    settled = time.perf_counter() - begun
+    return answered, settled, server_seconds(wire.frames[first_frame:]) if wire is not None else None
 
 
 def _move_keys(moves: int) -> list[str]:
@@ -261,26 +354,82 @@ def _move_keys(moves: int) -> list[str]:
     return ["ArrowRight" if (move // 2) % 2 == 0 else "ArrowLeft" for move in range(moves)]
 
 
-async def _person(browser, url: str, person: Person, moves: int, timeout_s: float, label: str) -> None:
+def think_times(number: int, mean_s: float, seed: int = THINK_SEED):
+    """Person ``number``'s think times before each key press: exponential with mean ``mean_s``, the same every run."""
+    rng = random.Random(f"{seed}-{number}")
+    while True:
+        yield rng.expovariate(1 / mean_s)
+
+
+@dataclass
+class Window:
+    """The measuring window a crowd shares: it opens when the last person has loaded /what-if."""
+
+    people: int
+    length_s: float
+    loaded: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+    closes_at: float = 0.0
+
+    def arrive(self) -> None:
+        self.loaded += 1
+        if self.loaded == self.people:
+            self.closes_at = time.perf_counter() + self.length_s
+            self.opened.set()
+
+
+async def _person(
+    browser,
+    url: str,
+    person: Person,
+    window: Window | None,
+    moves: int,
+    think_mean_s: float,
+    timeout_s: float,
+    label: str,
+) -> None:
+    """Open the three pages (warm-up), then: with a ``window``, think and press until it closes (the presses begun
+    inside it are measured); without one, press ``moves`` times at once (the warm-up crowd)."""
     who = f"{label}, session {person.number + 1}"
+    await asyncio.sleep(STAGGER_S * person.number if window is not None else 0)
     context = await _step(
         f"{who}: opening a browser context",
-        browser.new_context(viewport={"width": 1280, "height": 900}),
+        browser.new_context(viewport=VIEWPORT, reduced_motion=REDUCED_MOTION),
         timeout_s,
     )
     context.set_default_timeout(timeout_s * 1000)
+    arrived = False
     try:
         page = await _step(f"{who}: opening a tab", context.new_page(), timeout_s)
+        wire = WireClock()
+        await _step(f"{who}: listening to the websocket", wire.attach(context, page), timeout_s)
         await _open(page, url, "/", who, timeout_s)
         await _open(page, url, "/portfolio", who, timeout_s)
         await _open(page, url, f"/what-if?budget_pct={person.budget_pct}", who, timeout_s)
         await _what_if_settled(page, None, who, "/what-if's first answer", timeout_s)
         slider = _slider(page, BUDGET_LABEL)
-        for move, key in enumerate(_move_keys(moves)):
-            answered, settled = await _press(page, slider, key, who, f"budget key press {move + 1}", timeout_s)
+        if window is None:
+            keys, thinking = _move_keys(moves), iter(lambda: 0.0, None)
+        else:
+            window.arrive()
+            arrived = True
+            await window.opened.wait()
+            keys, thinking = _move_keys(10_000), think_times(person.number, think_mean_s)
+        for move, key in enumerate(keys):
+            think = next(thinking)
+            if window is not None and time.perf_counter() + think >= window.closes_at:
+                break
+            await asyncio.sleep(think)
+            answered, settled, server = await _press(
+                page, slider, key, who, f"budget key press {move + 1}", timeout_s, wire
+            )
             person.answer_s.append(answered)
             person.settled_s.append(settled)
+            if server is not None:
+                person.server_s.append(server)
     finally:
+        if window is not None and not arrived:
+            window.arrive()  # a person who failed does not keep the others waiting (the group is cancelled anyway)
         await context.close()
 
 
@@ -293,13 +442,48 @@ def _load_average() -> float:
     return os.getloadavg()[0]
 
 
-async def _crowd(browser, url: str, n: int, moves: int, timeout_s: float, label: str) -> list[Person]:
+async def _progress(label: str, people: list[Person], window: Window) -> None:
+    """Print where a crowd is every PROGRESS_EVERY_S, until cancelled."""
+    begun = time.perf_counter()
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY_S)
+        if window.opened.is_set():
+            left = max(0.0, window.closes_at - time.perf_counter())
+            where = f"measuring, {left:.0f} s of {window.length_s:.0f} left"
+        else:
+            where = f"warm-up, {window.loaded} of {window.people} sessions loaded"
+        presses = sum(len(p.settled_s) for p in people)
+        print(f"load | {label} | {time.perf_counter() - begun:.0f} s: {where}, {presses} presses", flush=True)
+
+
+async def _crowd(
+    browser,
+    url: str,
+    n: int,
+    moves: int,
+    timeout_s: float,
+    label: str,
+    window_s: float | None = None,
+    think_mean_s: float = THINK_MEAN_S,
+) -> list[Person]:
+    """``n`` people; with ``window_s``, staggered and thinking over a measuring window, else ``moves`` presses
+    each at once (the warm-up)."""
     people = [Person(i) for i in range(n)]
+    window = Window(n, window_s) if window_s is not None else None
     # A TaskGroup: when one person fails, the others are cancelled (and their contexts closed), not left running.
     try:
         async with asyncio.TaskGroup() as group:
-            for person in people:
-                group.create_task(_person(browser, url, person, moves, timeout_s, label))
+            tasks = [
+                group.create_task(_person(browser, url, person, window, moves, think_mean_s, timeout_s, label))
+                for person in people
+            ]
+            if window is not None:
+                progress = asyncio.ensure_future(_progress(label, people, window))
+                try:
+                    # wait, not gather: a person's failure reaches the group once (gather would raise it again)
+                    await asyncio.wait(tasks)
+                finally:
+                    progress.cancel()
     except* StepFailed as failed:
         raise StepFailed("; ".join(str(e) for e in failed.exceptions)) from None
     return people
@@ -310,7 +494,8 @@ async def _load(
     server: psutil.Process,
     store_name: str,
     sessions: list[int],
-    moves: int,
+    window_s: float,
+    think_mean_s: float,
     timeout_s: float,
     rows: list[dict],
     record: Callable[[], None],
@@ -341,7 +526,7 @@ async def _load(
                 label = f"{store_name}, {n} sessions"
                 try:
                     people, server_cpu, client_cpu, wall, server_wait = await _sampled(
-                        meters, _crowd(browser, url, n, moves, timeout_s, label)
+                        meters, _crowd(browser, url, n, 0, timeout_s, label, window_s, think_mean_s)
                     )
                 except StepFailed as failed:
                     reason = str(failed)
@@ -351,10 +536,22 @@ async def _load(
                     break  # a larger crowd would only fail the same way, later
                 answers = [s for p in people for s in p.answer_s]
                 settled = [s for p in people for s in p.settled_s]
+                on_server = [s for p in people for s in p.server_s]
+                if not settled or not on_server:
+                    reason = f"no key press measured in the {window_s:g} s window ({len(settled)} settled)"
+                    print(f"load | {store_name} | {n} sessions FAILED: {reason}", flush=True)
+                    rows.append({"sessions": n, "failed": reason, "load_before": load_before})
+                    record()
+                    break
                 rows.append(
                     {
                         "sessions": n,
                         "moves": len(settled),
+                        "server_moves": len(on_server),
+                        "window_s": window_s,
+                        "think_mean_s": think_mean_s,
+                        "server_p50_s": statistics.median(on_server),
+                        "server_p95_s": _percentile(on_server, 0.95),
                         "answer_p50_s": statistics.median(answers),
                         "p50_s": statistics.median(settled),
                         "p95_s": _percentile(settled, 0.95),
@@ -370,7 +567,8 @@ async def _load(
                 )
                 r = rows[-1]
                 print(
-                    f"load | {store_name} | {n} sessions: settled p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
+                    f"load | {store_name} | {n} sessions, {r['moves']} presses: server p50 {r['server_p50_s']:.2f} s, "
+                    f"p95 {r['server_p95_s']:.2f} s; settled p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
                     f"server RSS peak {r['rss_peak_mb']:.0f} MB, CPU server {server_cpu:.0f} % (waiting for its core "
                     f"{server_wait:.0f} % of the time) / clients {client_cpu:.0f} %, {wall:.0f} s, load average "
                     f"{load_before:.1f} -> {r['load_after']:.1f}",
@@ -418,7 +616,9 @@ async def _soak(
             load_before, begun = _load_average(), time.perf_counter()
             print(f"soak | {settings} settings in a row, the server's RSS every {SOAK_EVERY}", flush=True)
             for done, (label, key) in enumerate(_soak_keys(settings), start=1):
-                _, settled = await _press(page, sliders[label], key, who, f"setting {done} ({label} {key})", timeout_s)
+                _, settled, _ = await _press(
+                    page, sliders[label], key, who, f"setting {done} ({label} {key})", timeout_s
+                )
                 settled_s.append(settled)
                 if done % SOAK_EVERY == 0:
                     memory.append((done, server.memory_info().rss / 2**20))
@@ -452,16 +652,27 @@ def _store_copy(which: str, folder: Path, bench_path: Path | None) -> Path:
     return target
 
 
-def _knee(rows: list[dict]) -> tuple[float | None, int | None]:
-    """One session's p95 and the smallest N whose p95 passes KNEE_FACTOR times it (None: no knee)."""
-    done = [r for r in rows if "failed" not in r]
-    single = next((r["p95_s"] for r in done if r["sessions"] == 1), None)
+def _knee(rows: list[dict], figure: str = "server_p95_s") -> tuple[float | None, int | None]:
+    """One session's p95 (``figure``: the server's by default) and the smallest N whose p95 passes KNEE_FACTOR
+    times it (None: no knee). A failed crowd, or one recorded before the figure was measured, is a knee."""
+    done = [r for r in rows if "failed" not in r and figure in r]
+    single = next((r[figure] for r in done if r["sessions"] == 1), None)
     if single is None:
         return None, None
     for r in rows:
-        if "failed" in r or r["p95_s"] > KNEE_FACTOR * single:
+        if "failed" in r or r.get(figure, float("inf")) > KNEE_FACTOR * single:
             return single, r["sessions"]
     return single, None
+
+
+def _knee_sentence(rows: list[dict], figure: str, whose: str) -> str:
+    single, knee = _knee(rows, figure)
+    if single is None:
+        return f"{whose}'s p95: no single-session figure to compare with."
+    if knee:
+        return f"{whose}'s p95 passes {KNEE_FACTOR:g}× one session's ({single * 1000:.0f} ms) at {knee} sessions."
+    top = max(r["sessions"] for r in rows)
+    return f"{whose}'s p95 stays within {KNEE_FACTOR:g}× one session's ({single * 1000:.0f} ms) up to {top} sessions."
 
 
 def _where(pinned: bool) -> str:
@@ -474,9 +685,16 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
     """The area's text: ``crowds`` and ``soaks`` by store, each with when and how it was measured."""
     lines = [
         "N Chromium sessions against one server (`make bench-load`, `python -m benchmarks.load`), one browser "
-        "context each: every session opens the overview, the portfolio and /what-if, then presses an arrow key "
-        "on the budget slider; timed from the key press until the page settled (the frontier's star at the new "
-        "budget, the script finished, nothing still proving), “answer” until the star first moved. "
+        "context each (small viewport, reduced motion): session i opens the overview, the portfolio and /what-if "
+        f"{STAGGER_S:g} s × i after the first (warm-up, not measured); once all have loaded, each presses an "
+        "arrow key on the budget slider after an exponential think time (mean given below, seeded per session) "
+        "until the measuring window closes. “Server” is, per key press, the rerun request leaving the browser "
+        "to the script-finished message arriving (Chromium's network-stack timestamps of the websocket frames, "
+        "which a starved page does not delay): the server's latency, on which the knee is judged. “Settled” is "
+        "the key press until the page settled (the frontier's star at the new budget, the script finished, "
+        "nothing still proving), “answer” until the star first moved: they add the browser's own work on the "
+        "clients' core (sending the press, drawing every delta, follow-up runs), so they grow with N where the "
+        "clients saturate even when the server does not. "
         "CPU is process time over wall time (100 % = one core); “server waits” is the share of the time the server "
         "had work that it waited for its core (the machine's other work starving it: near 0 on a quiet machine); "
         "“load” is the machine's 1-minute load average before → after, from other work on the same 2 cores as well "
@@ -487,37 +705,44 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
         rows = crowd["rows"]
         single, knee = _knee(rows)
         first = next((r for r in rows if r["sessions"] == 1 and "failed" not in r), None)
+        window = next((r for r in rows if "window_s" in r), None)
+        model = (
+            f", {window['window_s']:g} s measuring window, think time mean {window['think_mean_s']:g} s"
+            if window is not None
+            else ", every session pressing at once (recorded before the think-time model)"
+        )
         lines += [
-            f"**{name} store**, measured {crowd['measured_at']}, {_where(crowd['pinned'])}",
+            f"**{name} store**, measured {crowd['measured_at']}, {_where(crowd['pinned'])}{model}",
             "",
-            "| sessions | moves | answer p50 | settled p50 | settled p95 | server RSS peak | per extra session "
-            "| server CPU | server waits | client CPU | load |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| sessions | moves | server p50 | server p95 | answer p50 | settled p50 | settled p95 | server RSS peak "
+            "| per extra session | server CPU | server waits | client CPU | load |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for r in rows:
             if "failed" in r:
-                lines.append(f"| {r['sessions']} | failed: {r['failed']} |{' |' * 8} {r['load_before']:.1f} |")
+                lines.append(f"| {r['sessions']} | failed: {r['failed']} |{' |' * 10} {r['load_before']:.1f} |")
                 continue
+            on_server = (
+                f"{r['server_p50_s'] * 1000:.0f} ms | {r['server_p95_s'] * 1000:.0f} ms"
+                if "server_p95_s" in r
+                else "— | —"
+            )
             extra = (
                 f"{(r['rss_peak_mb'] - first['rss_peak_mb']) / (r['sessions'] - 1):.1f} MB"
                 if first is not None and r["sessions"] > 1
                 else ""
             )
             lines.append(
-                f"| {r['sessions']} | {r['moves']} | {r['answer_p50_s'] * 1000:.0f} ms | {r['p50_s'] * 1000:.0f} ms "
+                f"| {r['sessions']} | {r['moves']} | {on_server} | {r['answer_p50_s'] * 1000:.0f} ms "
+                f"| {r['p50_s'] * 1000:.0f} ms "
                 f"| {r['p95_s'] * 1000:.0f} ms | {r['rss_peak_mb']:.0f} MB | {extra} | {r['server_cpu_pct']:.0f} % "
                 f"| {r['server_wait_pct']:.0f} % | {r['client_cpu_pct']:.0f} % "
                 f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
             )
-        if single is None:
-            knee_text = "no single-session figure to compare with"
-        elif knee:
-            knee_text = f"the knee is at {knee} sessions"
-        else:
-            knee_text = f"no knee up to {max(r['sessions'] for r in rows)} sessions"
         lines += [
             "",
-            f"p95 passes {KNEE_FACTOR:g}× one session's p95: {knee_text}. {_saturated(rows)} {_cpu_per_session(rows)}",
+            f"{_knee_sentence(rows, 'server_p95_s', 'The server')} {_knee_sentence(rows, 'p95_s', 'Settled')} "
+            f"{_saturated(rows)} {_cpu_per_session(rows)}",
             "",
         ]
     for name, run in soaks.items():
@@ -626,7 +851,8 @@ def main() -> None:
         "--bench-store", type=Path, help="the bench-scale store to copy (default: benchmarks/bench.duckdb, built)"
     )
     parser.add_argument("--sessions", nargs="*", type=int, default=[1, 5, 10, 20])
-    parser.add_argument("--moves", type=int, default=5)
+    parser.add_argument("--window", type=float, default=WINDOW_S, help="seconds each crowd is measured")
+    parser.add_argument("--think", type=float, default=THINK_MEAN_S, help="mean think time between key presses, s")
     parser.add_argument("--soak", type=int, default=500, help="distinct settings in a row on the demo store (0: none)")
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT_S, help="seconds any one step may take")
     parser.add_argument("--no-pin", action="store_true", help="leave server and browsers on every core")
@@ -659,7 +885,9 @@ def main() -> None:
             server = psutil.Process(url.pid)
             rows = by_store[which] = []
             if args.sessions:
-                asyncio.run(_load(url, server, which, args.sessions, args.moves, args.step_timeout, rows, record))
+                asyncio.run(
+                    _load(url, server, which, args.sessions, args.window, args.think, args.step_timeout, rows, record)
+                )
             failed |= any("failed" in r for r in rows)
             if which == "demo" and args.soak:
                 run = soak[which] = {}
