@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from analytics import store
 from analytics.portfolio_sheet import import_sheet_file
 from tests.apptest import metric_values, open_page, problems
 
@@ -23,6 +24,7 @@ WITHOUT_TEAMS = (
     "P-1,Data platform,2026-01-01,2026-12-31,120000,360000\n"
     "P-2,Mobile app,2026-04-01,2026-09-30,60000,180000\n"
 )
+AS_OF = "2026-12-01"
 PRODUCT_SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
 PAGES = [
     ("pages/overview.py", None),
@@ -42,6 +44,13 @@ def portfolio_only_store(request, tmp_path_factory):
     sheet.write_text(WITH_TEAMS if request.param == "with teams" else WITHOUT_TEAMS)
     result = import_sheet_file(path, sheet, imported_by="test")
     assert result.accepted, result.problem_lines()
+    # A store without a valuation date is valued as of today, which would move the hand-checked figures below
+    # with the calendar; the date is fixed as an admin would fix it.
+    con = store.connect(path)
+    try:
+        con.execute("INSERT OR REPLACE INTO settings VALUES ('as_of', ?)", [AS_OF])
+    finally:
+        con.close()
     return path
 
 
