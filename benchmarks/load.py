@@ -82,6 +82,7 @@ SERVER_CORE, CLIENT_CORE = 0, 1
 STEP_TIMEOUT_S = 180.0
 #: The goal of the issue: 20 sessions within twice one session's p95, under 20 MB per extra session.
 KNEE_FACTOR = 2.0
+GOAL_SESSIONS, GOAL_MB_PER_SESSION = 20, 20.0
 #: Where each person's budget starts (% of plan): at or above the plan's money, on the slider's 5 % steps.
 FIRST_BUDGET_PCT, BUDGET_STEP_PCT, BUDGET_STARTS = 100, 5, 9
 #: The soak's walk: the budget slider from 100 % to 160 % (13 settings), the discount rate from 0 in 0.5 %
@@ -914,7 +915,7 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
         lines += [
             "",
             f"{_knee_sentence(rows, 'server_p95_s', 'The server')} {_knee_sentence(rows, 'p95_s', 'Settled')} "
-            f"{_saturated(rows, client)} {_cpu_per_session(rows, client)}",
+            f"{_saturated(rows, client)} {_cpu_per_session(rows, client)}{_goal(rows, client)}",
             "",
         ]
     for name, run in soaks.items():
@@ -932,6 +933,24 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
         if run.get("failed"):
             lines += [f"**Soak, {name} store, stopped**: {run['failed']}.", ""]
     return lines
+
+
+def _goal(rows: list[dict], client: str) -> str:
+    """Whether the issue's goal is met, judged on the protocol client's server turn (Chromium's saturate first)."""
+    single = next((r for r in rows if r["sessions"] == 1 and "failed" not in r), None)
+    crowd = next((r for r in rows if r["sessions"] == GOAL_SESSIONS), None)
+    if client != "protocol" or single is None or crowd is None:
+        return ""
+    if "failed" in crowd:
+        return f" Goal not met: {GOAL_SESSIONS} sessions failed."
+    ratio = crowd["server_p95_s"] / single["server_p95_s"]
+    per_session = (crowd["rss_peak_mb"] - single["rss_peak_mb"]) / (GOAL_SESSIONS - 1)
+    met = ratio <= KNEE_FACTOR and per_session < GOAL_MB_PER_SESSION
+    return (
+        f" Goal ({GOAL_SESSIONS} sessions, server p95 within {KNEE_FACTOR:g}× one session's, under "
+        f"{GOAL_MB_PER_SESSION:g} MB per extra session): {'met' if met else 'not met'}, {ratio:.1f}× and "
+        f"{per_session:.1f} MB."
+    )
 
 
 #: A side whose processes use this share of their one core is the one that saturates.

@@ -15,9 +15,10 @@ cached), and the same reactions to what the server sends:
 - a ``ref_hash`` message is resolved from the messages cached so far.
 
 A key press on a slider is what the frontend sends for it: that slider's widget state at its next step, in a rerun
-of the fragment the slider was drawn in. Widgets it never moved are not sent (the server keeps their values from the
-last run, as it does for the frontend's unchanged ones), and it fetches no static files and sends no heartbeats:
-what it costs the server is the scripts it runs and the messages it sends, which is what the server turn times.
+of the fragment the slider was drawn in (and in the URL, for a slider bound to it), with every slider's and
+toggle's state on the page (on /what-if, 27 of the 28 states Chromium sends; compared frame by frame). It fetches no
+static files and sends no heartbeats: what it costs the server is the scripts it runs and the messages it sends,
+which is what the server turn times.
 """
 
 from __future__ import annotations
@@ -168,7 +169,14 @@ class PageState:
                 self.auto_reruns.clear()  # a full run: the frontend's cleanupAutoReruns
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             path = tuple(message.metadata.delta_path)
-            self.elements[path] = Shown(message.delta.new_element, message.delta.fragment_id, self.run_id)
+            element = message.delta.new_element
+            self.elements[path] = Shown(element, message.delta.fragment_id, self.run_id)
+            # A value the server sets (from the URL, or session state) replaces the one held, as in the frontend.
+            if element.WhichOneof("type") == "slider" and element.slider.set_value:
+                self.widget_states[element.slider.id] = slider_state(element.slider.id, element.slider.value[0])
+            elif element.WhichOneof("type") == "checkbox" and element.checkbox.set_value:
+                box = element.checkbox
+                self.widget_states[box.id] = WidgetState(id=box.id, bool_value=box.value)
         elif kind == "navigation":
             # With st.navigation, new_session names the main script; the page the router chose is named here.
             self.page_script_hash = message.navigation.page_script_hash
@@ -187,6 +195,22 @@ class PageState:
                 self.running = False
                 self._drop_stale()
         return kind
+
+    def active_widget_states(self) -> list[WidgetState]:
+        """The states the frontend sends with every rerun: each slider's and toggle's on the page (the one this
+        client set, else the one the server set, else its default). Other widget kinds are left to the server's
+        memory of their last value (the what-if page's only other one is its review download's format picker)."""
+        states = []
+        for shown in self.elements.values():
+            kind = shown.element.WhichOneof("type")
+            if kind == "slider":
+                slider, value, _ = self.slider_of(shown)
+                states.append(slider_state(slider.id, value))
+            elif kind == "checkbox":
+                box = shown.element.checkbox
+                held = self.widget_states.get(box.id)
+                states.append(held or WidgetState(id=box.id, bool_value=box.value if box.set_value else box.default))
+        return states
 
     def _drop_stale(self) -> None:
         # The frontend's clearStaleNodes: what this run did not draw again is gone (a fragment run: in its fragments).
@@ -213,16 +237,17 @@ class PageState:
         """The slider labelled ``label``: its element proto, the value it shows and the fragment it is in."""
         for shown in self.elements.values():
             if shown.element.WhichOneof("type") == "slider" and shown.element.slider.label == label:
-                slider = shown.element.slider
-                state = self.widget_states.get(slider.id)
-                if slider.set_value:
-                    value = slider.value[0]
-                elif state is not None:
-                    value = state.double_array_value.data[0]
-                else:
-                    value = slider.default[0]
-                return slider, value, shown.fragment_id
+                return self.slider_of(shown)
         raise LookupError(f"no slider labelled {label!r} on the page")
+
+    def slider_of(self, shown: Shown) -> tuple[object, float, str]:
+        slider = shown.element.slider
+        state = self.widget_states.get(slider.id)
+        if state is not None:  # moved here, or set by the server since (receive)
+            value = state.double_array_value.data[0]
+        else:
+            value = slider.value[0] if slider.set_value else slider.default[0]
+        return slider, value, shown.fragment_id
 
     def move_slider(self, label: str, steps: int) -> str:
         """Set the slider labelled ``label`` ``steps`` of its step on (within its range), as an arrow key does, and
@@ -280,7 +305,7 @@ class Tab:
         page = self.page
         payload = rerun_message(
             query_string=page.query_string,
-            widget_states=list(page.widget_states.values()),
+            widget_states=page.active_widget_states(),
             page_script_hash=page.page_script_hash,
             page_name=page_name if not page.page_script_hash else "",
             fragment_id=fragment_id,

@@ -60,6 +60,11 @@ def delta(page: PageState, path, fragment_id: str = "", **element) -> None:
         shown.slider.default.append(default)
         shown.slider.min, shown.slider.max, shown.slider.step = 40, 160, step
         shown.slider.query_param_key = key
+        if "value" in element:  # set by the server (from the URL or session state)
+            shown.slider.value.append(element["value"])
+            shown.slider.set_value = True
+    if "toggle" in element:
+        shown.checkbox.id, shown.checkbox.label, shown.checkbox.default = "$$ID-toggle", element["toggle"], False
     if "figure" in element:
         shown.plotly_chart.spec = element["figure"].to_json()
     page.receive(message, 0.0)
@@ -151,9 +156,14 @@ def test_a_key_press_moves_the_slider_one_step_in_its_fragment_and_in_the_url_an
     for _ in range(30):
         page.move_slider("Budget, % of plan", 1)
     assert page.slider("Budget, % of plan")[1] == 160.0  # the slider's end
-    page.elements[(0, 2, 0)].element.slider.value.append(120.0)
-    page.elements[(0, 2, 0)].element.slider.set_value = True
-    assert page.slider("Budget, % of plan")[1] == 120.0  # a value the server set wins
+    delta(page, (0, 2, 0), FRAGMENT, slider=("Budget, % of plan", 100.0, 5.0, "budget_pct"), value=120.0)
+    assert page.slider("Budget, % of plan")[1] == 120.0  # a value the server sets replaces the one held
+    delta(page, (0, 2, 1), FRAGMENT, toggle="Allow stopping active projects")
+    page.move_slider("Budget, % of plan", 1)
+    # Every rerun carries the states of the widgets on the page, moved or not, as the frontend's do.
+    sent = [(w.id, w.WhichOneof("value")) for w in page.active_widget_states()]
+    assert sent == [("$$ID-budget_pct", "double_array_value"), ("$$ID-toggle", "bool_value")]
+    assert page.active_widget_states()[0].double_array_value.data == [125.0]
     with pytest.raises(LookupError, match="Discount rate"):
         page.slider("Discount rate")
 
