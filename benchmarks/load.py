@@ -805,6 +805,89 @@ async def _soak(
                 )
 
 
+async def _compare(url: str, server: psutil.Process, presses: int, wire_log: Path, timeout_s: float) -> dict:
+    """One Chromium page and one protocol tab on /what-if against one server, pressing the budget slider in turn
+    (never at once, a second apart, who goes first alternating): per client, its own server turn, the server's own
+    (benchmarks/server_clock.py's log: the rerun received to the script-finished queued) and the server's
+    CPU-seconds per press. The protocol client is trusted if its turn is the server's own."""
+    import httpx
+    from playwright.async_api import async_playwright
+
+    from benchmarks import server_clock
+
+    windows = {client: [] for client in CLIENTS}
+    turns = {client: [] for client in CLIENTS}
+    cpu_s = dict.fromkeys(CLIENTS, 0.0)
+    async with async_playwright() as playwright, httpx.AsyncClient(timeout=timeout_s) as http:
+        browser = await _step(
+            "starting Chromium",
+            playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS),
+            timeout_s,
+        )
+        try:
+            context = await browser.new_context(viewport=VIEWPORT, reduced_motion=REDUCED_MOTION)
+            context.set_default_timeout(timeout_s * 1000)
+            page = await context.new_page()
+            wire = WireClock()
+            await wire.attach(context, page)
+            # Budgets apart, each walking within two steps of its start: the two ask different questions.
+            chromium_start = f"/what-if?budget_pct={FIRST_BUDGET_PCT + 2 * BUDGET_STEP_PCT}"
+            await _open(page, url, chromium_start, "chromium", timeout_s)
+            await _what_if_settled(page, None, "chromium", "/what-if's first answer", timeout_s)
+            slider = _slider(page, BUDGET_LABEL)
+            query = f"budget_pct={FIRST_BUDGET_PCT + 6 * BUDGET_STEP_PCT}"
+            tab = await _open_on_wire(http, url, "/what-if", query, "protocol", timeout_s)
+            await _step("protocol: /what-if's first answer", tab.until(_settled_on_wire(None)), timeout_s)
+            for move, key in enumerate(_move_keys(presses)):
+                for client in CLIENTS if move % 2 == 0 else CLIENTS[::-1]:
+                    await asyncio.sleep(1.0)
+                    cpu_before, begun = sum(server.cpu_times()[:2]), time.monotonic()
+                    what = f"budget key press {move + 1}"
+                    if client == "chromium":
+                        _, _, turn = await _press(page, slider, key, client, what, timeout_s, wire)
+                    else:
+                        _, _, turn = await _press_on_wire(tab, BUDGET_LABEL, STEPS_OF_KEY[key], client, what, timeout_s)
+                    await asyncio.sleep(0.5)  # the answer's last messages, in this press's CPU
+                    cpu_s[client] += sum(server.cpu_times()[:2]) - cpu_before
+                    windows[client].append((begun, time.monotonic()))
+                    if turn is not None:
+                        turns[client].append(turn)
+            await tab.close()
+        finally:
+            await browser.close()
+    log_lines = wire_log.read_text().splitlines()
+    result = {}
+    for client in CLIENTS:
+        own = server_clock.server_turns(log_lines, windows[client])
+        result[client] = {
+            "presses": len(windows[client]),
+            "turn_p50_s": statistics.median(turns[client]),
+            "turn_p95_s": _percentile(turns[client], 0.95),
+            "server_own_p50_s": statistics.median(own),
+            "server_own_p95_s": _percentile(own, 0.95),
+            "server_cpu_per_press_s": cpu_s[client] / len(windows[client]),
+        }
+    return result
+
+
+def _compare_sentence(run: dict) -> str:
+    """The check of the clients' clocks against the server's own, as a paragraph of results.md."""
+    figures = "; ".join(
+        f"{CLIENT_NAMES[client].removesuffix('s')} ({c['presses']} presses): its server turn p50 "
+        f"{c['turn_p50_s'] * 1000:.0f} ms (p95 {c['turn_p95_s'] * 1000:.0f}), the server's own clock p50 "
+        f"{c['server_own_p50_s'] * 1000:.0f} ms (p95 {c['server_own_p95_s'] * 1000:.0f}), "
+        f"{c['server_cpu_per_press_s']:.2f} server CPU-s per press"
+        for client, c in ((client, run[client]) for client in CLIENTS)
+    )
+    return (
+        f"**The clients' clocks checked against the server's** (`--compare`), measured {run['measured_at']}, load "
+        f"{run['load_before']:.1f} → {run['load_after']:.1f}: one Chromium page and one protocol client on /what-if "
+        "against one server, pressing the budget slider in turn, never at once; the server's own clock is "
+        "benchmarks/server_clock.py's (rerun request received → script-finished queued). "
+        f"{figures}."
+    )
+
+
 def _store_copy(which: str, folder: Path, bench_path: Path | None) -> Path:
     target = folder / f"{which}.duckdb"
     if which == "bench":
@@ -847,7 +930,7 @@ def _where(pinned: bool, client: str = "chromium") -> str:
     return "server and clients unpinned"
 
 
-def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
+def _markdown(crowds: dict[str, dict], soaks: dict[str, dict], compare: dict | None = None) -> list[str]:
     """The area's text: ``crowds`` and ``soaks`` by store, each with when and how it was measured."""
     lines = [
         "N simulated people against one server (`make bench-load`, `python -m benchmarks.load`), each as one of two "
@@ -932,6 +1015,8 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict]) -> list[str]:
             ]
         if run.get("failed"):
             lines += [f"**Soak, {name} store, stopped**: {run['failed']}.", ""]
+    if compare:
+        lines += [_compare_sentence(compare), ""]
     return lines
 
 
@@ -1018,7 +1103,7 @@ def crowd_key(store_name: str, client: str) -> str:
     return store_name if client == "chromium" else f"{store_name}/{client}"
 
 
-def _write(by_run: dict[str, list[dict]], soak: dict[str, dict], pinned: bool) -> None:
+def _write(by_run: dict[str, list[dict]], soak: dict[str, dict], pinned: bool, compare: dict | None = None) -> None:
     """Merge this run's figures into area "load" of results.json and write results.md again (the other benchmarks'
     way). A crowd (store and client) or soak this run did not measure keeps its recorded figure (the bench store is
     measured on its own, the soak can be), with the date and the pinning it was measured with."""
@@ -1031,12 +1116,13 @@ def _write(by_run: dict[str, list[dict]], soak: dict[str, dict], pinned: bool) -
     crowds = dict(sorted(crowds.items(), key=lambda item: ("/" not in item[0], item[0])))
     soaks = {k: v for k, v in recorded.get("soaks", {}).items() if not soak.get(k)}
     soaks |= {k: {**run, "measured_at": now, "pinned": pinned} for k, run in soak.items() if run}
+    compare = {**compare, "measured_at": now} if compare else recorded.get("compare")
     results["load"] = {
         "measured_at": now,
         "machine": f"{os.uname().machine}, {os.cpu_count()} cores",
-        "markdown": _markdown(crowds, soaks),
+        "markdown": _markdown(crowds, soaks, compare),
         "cases": {},
-        "raw": {"crowds": crowds, "soaks": soaks},
+        "raw": {"crowds": crowds, "soaks": soaks} | ({"compare": compare} if compare else {}),
     }
     RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     RESULTS_MD.write_text(render(results))
@@ -1066,6 +1152,14 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=THINK_MEAN_S, help="mean think time between key presses, s")
     parser.add_argument("--soak", type=int, default=500, help="distinct settings in a row on the demo store (0: none)")
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT_S, help="seconds any one step may take")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="PRESSES",
+        help="only check the clients' clocks: one Chromium page and one protocol client, PRESSES presses each, "
+        "against the server's own clock",
+    )
     parser.add_argument("--no-pin", action="store_true", help="leave server and browsers on every core")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave results.json as it is")
     parser.add_argument("--trace", action="store_true", help="print every step of every session with its duration")
@@ -1080,13 +1174,29 @@ def main() -> None:
     pinned = not args.no_pin and (os.cpu_count() or 1) > 1
     if pinned:
         os.sched_setaffinity(0, {CLIENT_CORE})  # this process, Playwright's driver and the browser it starts
-    by_run, soak, failed = {}, {}, False
+    by_run, soak, failed, compare = {}, {}, False, {}
 
     def record() -> None:  # after every figure: a run stopped half-way keeps what it measured
         if not args.no_write:
-            _write(by_run, soak, pinned)
+            _write(by_run, soak, pinned, compare)
 
     scratch = Path(tempfile.mkdtemp(prefix="qd-load-"))
+    if args.compare:
+        wire_log = scratch / "server-clock.log"
+        log = scratch / "streamlit.log"
+        print(f"load | compare | {args.compare} presses per client, the server's clock in {wire_log}", flush=True)
+        with served_app(
+            _store_copy("demo", scratch, None),
+            log,
+            core=SERVER_CORE if pinned else None,
+            launcher="benchmarks.server_clock",
+            env={"QUARTERDECK_WIRE_LOG": str(wire_log)},
+        ) as url:
+            load_before = _load_average()
+            compare |= asyncio.run(_compare(url, psutil.Process(url.pid), args.compare, wire_log, args.step_timeout))
+            compare |= {"load_before": load_before, "load_after": _load_average()}
+        print(_compare_sentence({**compare, "measured_at": "now"}), flush=True)
+        args.stores = []  # the check alone
     # The soak is one session's memory walk: it runs once, with the first client asked for.
     soak_client = args.client[0]
     for which in args.stores:
