@@ -23,11 +23,14 @@ different questions and some of the same ones.
 
 Two figures per key press. The server's turn: from the rerun request (a BackMsg ``rerun_script``) leaving the
 client to the ForwardMsg ``script_finished`` that answers it arriving. The protocol client times both on its own
-websocket; Chromium's are its network stack's timestamps (CDP ``Network.webSocketFrameSent/Received``), which do not
-wait for a page's starved JS thread but are taken by Chromium's network process, on the clients' core, so they are
-late by as much as that core is behind. The page's: from the key press until the page has *settled* (the frontier's
-star shows the new settings, the script has finished, nothing is still proving the optimum or computing the
-frontier), with the star's first move beside it; in Chromium it adds the browser's own work on the clients' core.
+websocket; Chromium's are the CDP timestamps of its frames (``Network.webSocketFrameSent/Received``). ``--compare``
+checks both against the server's own clock (benchmarks/server_clock.py, a wrapper of Streamlit's command line that
+logs when the server receives a rerun and queues its script-finished), one Chromium page and one protocol client
+pressing in turn: the protocol client's turn is the server's within about 10 ms, Chromium's is late by its page's
+own work (about 2x the server's time at one session, measured), and later still once the clients' core saturates.
+The page's: from the key press until the page has *settled* (the frontier's star shows the new settings, the script
+has finished, nothing is still proving the optimum or computing the frontier), with the star's first move beside
+it; in Chromium it adds the browser's own work on the clients' core.
 
 The server is pinned to core 0 and this process (with the protocol clients, or Playwright's Node driver and every
 Chromium process, which inherit it) to core 1 (``taskset``), so the clients do not starve the server; the CPU of
@@ -42,6 +45,7 @@ after warm-up it must stay flat (bounded caches and solver pool).
     python -m benchmarks.load [--stores demo bench] [--client protocol chromium] [--sessions 1 5 10 20]
                               [--window 60] [--think 10] [--soak 500] [--step-timeout 180] [--trace] [--no-pin]
                               [--no-write]
+    python -m benchmarks.load --compare 16     # only the clients' clocks against the server's
 
 Results are merged into benchmarks/results.json (area "load", a crowd per store and client) after every figure,
 and results.md is written again: a figure this run does not measure (the bench store, say, one client, or the soak
@@ -943,11 +947,13 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict], compare: dict | N
         f"/what-if {STAGGER_S:g} s × i after the first (warm-up, not measured); once all have loaded, each presses "
         "an arrow key on the budget slider after an exponential think time (mean given below, seeded per person) "
         "until the measuring window closes. “Server” is, per key press, the rerun request sent to the "
-        "script-finished message that answers it received: the protocol client's own clock on the websocket, or "
-        "Chromium's network-stack timestamps of the frames (taken by its network process on the clients' core, so "
-        "they too wait once that core saturates). “Settled” is the key press until the page settled (the "
-        "frontier's star at the new budget, the script finished, nothing still proving), “answer” until the star "
-        "first moved; in Chromium they add the browser's own work (sending the press, drawing every delta). "
+        "script-finished message that answers it received: the protocol client's own clock on the websocket (the "
+        "check at the end: within about 10 ms of the server's own clock), or Chromium's CDP timestamps of the "
+        "frames, which the same check finds late by the page's own work (about twice the server's time at one "
+        "session) and later still once the clients' core saturates. “Settled” is the key press until the page "
+        "settled (the frontier's star at the new budget, the script finished, nothing still proving), “answer” "
+        "until the star first moved; in Chromium they add the browser's own work (sending the press, drawing "
+        "every delta). "
         "CPU is process time over wall time (100 % = one core); “server waits” is the share of the time the server "
         "had work that it waited for its core (the machine's other work starving it: near 0 on a quiet machine); "
         "“load” is the machine's 1-minute load average before → after, from other work on the same 2 cores as well "

@@ -274,3 +274,16 @@ def test_against_a_served_app_a_press_reruns_the_fragment_and_its_poll_reruns_un
     assert len(reruns) >= 2  # the press, then the poll's auto-reruns until the answer was there
     assert turn is not None and 0 < turn < 30
     assert query == "level=7"  # 7 was proven before: final at once, and in the URL as the frontend writes it
+
+
+def test_the_server_s_own_clock_times_a_press_from_its_rerun_to_the_run_that_answers_it_not_from_a_poll():
+    from benchmarks import server_clock
+
+    log = [
+        "10.0 rerun s1 1",  # a poll's auto-rerun, before the press
+        "10.2 rerun s1 0",  # the press
+        "10.3 finished FINISHED_EARLY_FOR_RERUN",
+        "10.9 finished FINISHED_FRAGMENT_RUN_SUCCESSFULLY",
+        "20.0 rerun s1 0",  # a press that was never answered
+    ]
+    assert server_clock.server_turns(log, [(9.9, 11.0), (19.9, 21.0), (30.0, 31.0)]) == [pytest.approx(0.7)]
