@@ -72,10 +72,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py", core: int | None = None):
+def served_app(
+    store_path: Path,
+    log_path: Path,
+    script: str | Path = "app.py",
+    core: int | None = None,
+    launcher: str = "streamlit",
+    env: dict[str, str] | None = None,
+):
     """Run `streamlit run app.py` (or ``script``) on a free loopback port against ``store_path``; yield its URL
     (a :class:`ServedURL`: ``url.pid`` is the server's process id). ``core`` pins the server to one CPU core
-    (``taskset``), for load benchmarks whose browsers run on another."""
+    (``taskset``), for load benchmarks whose browsers run on another; ``launcher`` is the module run with
+    ``python -m`` (one that wraps Streamlit's CLI, such as benchmarks/server_clock.py), ``env`` adds to the server's
+    environment."""
     port = free_port()
     pinned = ["taskset", "-c", str(core)] if core is not None and shutil.which("taskset") else []
     with open(log_path, "wb") as log:
@@ -84,7 +93,7 @@ def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py", 
                 *pinned,
                 sys.executable,
                 "-m",
-                "streamlit",
+                launcher,
                 "run",
                 str(script),
                 "--server.headless",
@@ -97,7 +106,7 @@ def served_app(store_path: Path, log_path: Path, script: str | Path = "app.py", 
                 "false",
             ],
             cwd=ROOT,
-            env=dict(os.environ, QUARTERDECK_DB=str(store_path)),
+            env=dict(os.environ, QUARTERDECK_DB=str(store_path), **(env or {})),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

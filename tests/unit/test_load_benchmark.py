@@ -165,10 +165,15 @@ def test_a_run_replaces_the_figures_it_measures_and_keeps_the_others(tmp_path, m
         pinned=True,
     )  # the soak alone (--sessions)
     load._write({"bench": crowd}, {}, pinned=False)  # the bench store on its own
+    load._write({load.crowd_key("demo", "protocol"): crowd}, {}, pinned=True)  # one client on its own
     raw = json.loads((tmp_path / "results.json").read_text())["load"]["raw"]
-    assert {k: v["rows"] for k, v in raw["crowds"].items()} == {"demo": crowd, "bench": crowd}
+    # Chromium's crowds keep the store's name (as recorded before there were two clients).
+    assert {k: v["rows"] for k, v in raw["crowds"].items()} == {"demo/protocol": crowd, "bench": crowd, "demo": crowd}
     assert raw["soaks"]["demo"]["memory"] == [[50, 300.0]]
-    assert "**Soak, demo store**" in (tmp_path / "results.md").read_text()
+    text = (tmp_path / "results.md").read_text()
+    assert "**Soak, demo store, Chromium sessions**" in text
+    # The protocol client's crowds are shown first: the goal is judged on them.
+    assert text.index("**demo store, protocol clients**") < text.index("**demo store, Chromium sessions**")
 
 
 def test_the_table_shows_the_servers_figures_beside_the_settled_ones_and_keeps_rows_recorded_before_them():
