@@ -3,7 +3,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import charts, downloads, formatting, headlines, portfolio, text
-from ui import data, filters, layout, shell, state
+from ui import data, filters, layout, nav, shell, state
 
 shell.ensure_framed()
 
@@ -68,10 +68,8 @@ HEATMAP_PROJECTS_PRESENT = 20
 # Nodes a dependency graph can draw before it is a hairball.
 GRAPH_PROJECTS = 150
 # The tabs, bound to the URL as ?tab=<label>, so a link (the overview's tiles) opens the one it names.
-TABS = ["Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money"]
-
 value_tab, strategy_tab, capacity_tab, risk_tab, dependency_tab, money_tab = st.tabs(
-    TABS, key="tab", bind="query-params"
+    list(nav.PORTFOLIO_TABS), key="tab", bind="query-params"
 )
 
 
