@@ -6,7 +6,8 @@ The store is copied first (the app opens its store read-write; the one given is 
 of its tabs (``nav.PageSpec.tabs``, opened by its query-string key: ``/portfolio?tab=Strategy``), is opened by URL,
 plain and with ``present=1`` added to the same query string, in a browser session of its own. It is shot once the
 script has finished (``[data-testid='stApp'][data-test-script-state='notRunning']`` with the app's frame drawn), no
-placeholder is left and every Plotly chart the page holds is drawn: no fixed sleep. Two files per view:
+placeholder is left, every Plotly chart the page holds is drawn and the script has not run again for two seconds
+(a what-if still polling for its proof or frontier has not settled): no fixed sleep. Two files per view:
 ``DIR/<view>.png`` is the first screen (what the room sees), ``DIR/<view>-full.png`` the whole page, scrolled.
 ``make shots`` shoots the demo store into /tmp/quarterdeck-shots. Then open the PNGs and look.
 """
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tests.chromium import chromium_page, open_and_wait, served_app
+from tests.chromium import READY, chromium_page, open_and_wait, served_app
 from ui import nav
 
 #: Nothing left to draw: no placeholder waiting for its element, every Plotly chart Streamlit sent drawn by Plotly
@@ -33,6 +34,20 @@ DRAWN_JS = """() => document.querySelector("[data-testid='stSkeleton']") === nul
        return plot !== null && plot._fullLayout !== undefined && plot.querySelector('.main-svg') !== null;
      })
   && document.fonts.status === 'loaded'"""
+
+#: Resolves once the script has not run again for ``quiet`` ms (or after ``limit`` ms): a page still waiting for a
+#: background answer (the what-if's proof and frontier) reruns a polling fragment until the answer is drawn.
+SETTLED_JS = """([quiet, limit]) => new Promise(resolve => {
+  const app = document.querySelector("[data-testid='stApp']");
+  let timer = setTimeout(resolve, quiet);
+  setTimeout(resolve, limit);
+  new MutationObserver(() => {
+    clearTimeout(timer);
+    if (app.dataset.testScriptState === 'notRunning') timer = setTimeout(resolve, quiet);
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+})"""
+#: How long a page must stay without a rerun to count as settled (the what-if polls faster than this).
+QUIET_MS = 2000
 
 #: The height of the page's content: Streamlit scrolls its main area, not the document.
 CONTENT_HEIGHT_JS = """() => {
@@ -72,6 +87,8 @@ def shoot(page, url: str, out: Path, name: str, width: int, height: int, timeout
     page.set_viewport_size({"width": width, "height": height})
     open_and_wait(page, url, timeout_ms=timeout_ms)
     page.wait_for_function(DRAWN_JS, timeout=timeout_ms)
+    page.evaluate(SETTLED_JS, [QUIET_MS, timeout_ms])
+    page.wait_for_function(f'() => document.querySelector("{READY}") !== null && ({DRAWN_JS})()', timeout=timeout_ms)
     seconds = time.monotonic() - started
     page.screenshot(path=str(out / f"{name}.png"))
     # A viewport as tall as the content shows all of it at once (the main area scrolls, so full_page alone would
