@@ -1,6 +1,7 @@
 """Screenshot every page and every tab of the app, plain and in presentation mode, as a person would see it.
 
     .venv/bin/python -m tools.shots [--db PATH] [--out DIR] [--size 1920x1080] [--pages /,/portfolio]
+    .venv/bin/python -m tools.shots --link "/what-if?budget_pct=80&allow_drop=true" [--link ...]
 
 The store is copied first (the app opens its store read-write; the one given is never written). Each page, and each
 of its tabs (``nav.PageSpec.tabs``, opened by its query-string key: ``/portfolio?tab=Strategy``), is opened by URL,
@@ -21,7 +22,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from tests.chromium import READY, chromium_page, open_and_wait, served_app
 from ui import nav
@@ -71,6 +72,18 @@ def views(paths: list[str] | None = None) -> list[tuple[str, str]]:
     return found
 
 
+def views_of_links(links: list[str]) -> list[tuple[str, str]]:
+    """(file stem, link) of each link as given (a path with its query string), plain and presented."""
+    found = []
+    for link in links:
+        path, _, query = link.partition("?")
+        pairs = dict(parse_qsl(query, keep_blank_values=True))
+        stem = slug(link.lstrip("/") or "overview")
+        found.append((stem, url_of(path, pairs)))
+        found.append((f"{stem}-present", url_of(path, {**pairs, "present": "1"})))
+    return found
+
+
 def url_of(path: str, query: dict[str, str]) -> str:
     """The page's path with its query string, encoded once (a label's spaces and question mark included)."""
     return f"{path}?{urlencode(query)}" if query else path
@@ -108,12 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "quarterdeck-shots"), help="folder")
     parser.add_argument("--size", default="1920x1080", help="the browser window, WIDTHxHEIGHT")
     parser.add_argument("--pages", default="", help="only these pages, by path, comma-separated (/,/portfolio)")
+    parser.add_argument(
+        "--link", action="append", default=[], help="shoot this link instead (a path and its query), repeatable"
+    )
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds a page may take to draw")
     args = parser.parse_args(argv)
     width, height = (int(x) for x in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = views([p.strip() for p in args.pages.split(",") if p.strip()] or None)
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()] or None
+    chosen = views_of_links(args.link) if args.link else views(pages)
     with tempfile.TemporaryDirectory(prefix="quarterdeck-shots-") as folder:
         store_copy = Path(folder) / "store.duckdb"
         shutil.copyfile(args.db, store_copy)

@@ -355,14 +355,14 @@ def retention_heatmap(matrix, *, present: bool):
             colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 12 if present else 9},
+            textfont={"size": 15 if present else 9},
             xgap=1,
             ygap=1,
             colorbar={"title": "retained", "ticksuffix": "%"},
             hovertemplate="cohort %{y} users<br>month %{x}: %{z:.1f}% still active<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 14 if present else 11})
+    fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 16 if present else 11})
     fig.update_xaxes(title="Months since signup", dtick=1 if len(pivot.columns) <= 24 else 2)
     height = ROOM_HEIGHT if present else max(420, 24 * len(pivot) + 150)
     return styled(fig, present=present, title=title, height=height)
