@@ -419,6 +419,9 @@ def dependency_network(nodes, edges, *, present: bool, highlight: set | None = N
     return styled(fig, present=present, title=title, height=height, room_height=ROOM_CHART_PX)
 
 
+#: Both axes of the quadrant (CPI and SPI), and the narrowest plot it is drawn in (half a 1440 px desk).
+QUADRANT_RANGE = (0.6, 1.2)
+QUADRANT_MIN_PLOT_PX = 520
 #: The health bands run past the quadrant's axes (0.6 to 1.2) so that they meet the plot's edges.
 QUADRANT_SHADE_EXTENT = (0.5, 1.3)
 HEALTH_BAND_SHAPE = {"type": "rect", "line_width": 0}
@@ -457,6 +460,29 @@ def cpi_spi_quadrant(frame, *, present: bool):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
         keep = labelled.index.isin(furthest) | (labelled["overridden"] & (labelled["overridden"].sum() <= 8))
         labelled["label"] = labelled["project_id"].where(keep, "")
+    labelled["size"] = [(17 if present else 14) if o else (13 if present else 10) for o in labelled["overridden"]]
+    # Each id placed where it prints over no other id nor point (P-035 and P-047 overlapped on the demo): the
+    # diamonds first, then those furthest behind plan; an id with no free place is left to the hover.
+    named = labelled[labelled["label"] != ""].assign(behind=labelled[["cpi", "spi"]].min(axis=1))
+    named = named.sort_values(["overridden", "behind"], ascending=[False, True], kind="stable")
+
+    def share(values):
+        return ((values - QUADRANT_RANGE[0]) / (QUADRANT_RANGE[1] - QUADRANT_RANGE[0])).clip(0, 1)
+
+    places = place_labels(
+        list(zip(named["label"], share(named["spi"]), share(named["cpi"]), named["size"], strict=True)),
+        plot_px=(QUADRANT_MIN_PLOT_PX, (ROOM_CHART_PX - 136) if present else 480 - 114),
+        font_px=16 if present else 9,
+        bubbles_beside=list(
+            zip(
+                share(labelled.loc[labelled["label"] == "", "spi"]),
+                share(labelled.loc[labelled["label"] == "", "cpi"]),
+                labelled.loc[labelled["label"] == "", "size"],
+                strict=True,
+            )
+        ),
+    )
+    labelled["label"] = [label if label in places else "" for label in labelled["label"]]
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
         group = labelled[labelled["h"] == health]
         fig.add_scatter(
@@ -464,11 +490,11 @@ def cpi_spi_quadrant(frame, *, present: bool):
             y=group["cpi"],
             mode="markers+text",
             text=group["label"],
-            textposition="top center",
+            textposition=[places.get(label, LABEL_PLACES[0]) for label in group["label"]],
             name=health,
-            textfont={"size": 16 if present else 9},
+            textfont={"size": 16 if present else 9, "shadow": "auto"},
             marker={
-                "size": [(17 if present else 14) if o else (13 if present else 10) for o in group["overridden"]],
+                "size": group["size"],
                 "symbol": ["diamond" if o else "circle" for o in group["overridden"]],
                 "line": {"width": [2 if o else 0 for o in group["overridden"]], "color": "#000000"},
                 "color": HEALTH_COLOURS.get(health, NEUTRAL),
@@ -496,8 +522,8 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.update_layout(
         xaxis_title="SPI = EV / PV (schedule; < 1 is late)", yaxis_title="CPI = EV / AC (cost; < 1 is over budget)"
     )
-    fig.update_xaxes(range=[0.6, 1.2])
-    fig.update_yaxes(range=[0.6, 1.2])
+    fig.update_xaxes(range=list(QUADRANT_RANGE))
+    fig.update_yaxes(range=list(QUADRANT_RANGE))
     title = f"Health: {behind} of {len(rows)} tracked projects behind plan"
     return styled(fig, present=present, title=title, height=480, room_height=ROOM_CHART_PX)
 

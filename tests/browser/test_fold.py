@@ -136,8 +136,8 @@ def test_the_capacity_heatmaps_months_are_on_the_first_screen(app_url, query):
         assert [label for label in months if label[2] > height] == []
 
 
-# The boxes of the value map's bubble labels (ids printed on the chart): [text, left, top, right, bottom].
-BUBBLE_LABELS = """() => [...document.querySelectorAll(".st-key-value_map .js-plotly-plot .textpoint text")]
+# The boxes of a chart's point labels (ids printed on it), by the chart's key: [text, left, top, right, bottom].
+POINT_LABELS = """key => [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot .textpoint text`)]
   .filter(label => label.textContent.trim() !== "")
   .map(label => {
     const b = label.getBoundingClientRect();
@@ -155,12 +155,20 @@ def overlapping(labels: list) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize(("width", "query"), [(1920, ""), (1920, "&present=1"), (1440, "")])
-def test_the_value_maps_bubble_labels_do_not_overlap(app_url, width, query):
-    # On the demo store P-029 and P-060 printed their ids over each other (4 % of the x range apart, 7 % of y).
+@pytest.mark.parametrize(
+    ("width", "tab", "key", "query"),
+    [
+        (1920, "Value+map", "value_map", ""),
+        (1920, "Value+map", "value_map", "&present=1"),
+        (1440, "Value+map", "value_map", ""),
+        (1920, "Health+and+money", "quadrant", "&present=1"),
+    ],
+)
+def test_point_labels_do_not_overlap(app_url, width, tab, key, query):
+    # On the demo store the value map printed P-054 and P-022 over each other in a room, the quadrant P-035 and P-047.
     with chromium_page(width, 900) as page:
-        open_drawn(page, app_url + f"/portfolio?tab=Value+map{query}")
-        page.wait_for_function(DRAWN_CHART_BOX, arg="value_map", timeout=90_000)
-        labels = page.evaluate(BUBBLE_LABELS)
+        open_drawn(page, app_url + f"/portfolio?tab={tab}{query}")
+        page.wait_for_function(DRAWN_CHART_BOX, arg=key, timeout=90_000)
+        labels = page.evaluate(POINT_LABELS, key)
         assert len(labels) >= 5, labels
         assert overlapping(labels) == [], labels
