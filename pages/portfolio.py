@@ -354,7 +354,7 @@ if dependency_tab.open:
                         )
                     else:
                         st.info(
-                            f"{len(nodes)} projects depend on one another, too many to draw at once. Pick a project "
+                            f"{len(nodes):,} projects depend on one another, too many to draw at once. Pick a project "
                             f"{'below' if present else 'above'} to see its chain, or narrow the filters.",
                             icon=":material/account_tree:",
                         )
