@@ -61,8 +61,12 @@ audit: $(VENV)/.installed-dev
 	elif [ -s $$report ]; then $(PY) -c "$$AUDIT_SUMMARY" $$report; status=$$?; \
 	else cat $$log; fi; rm -f $$log $$report; exit $$status
 
+# Every page and tab, plain and presented, at 1920x1080 on the demo store: SHOTS_DB, SHOTS_OUT and SHOTS_SIZE change it.
+SHOTS_DB   ?= $(STORE)
+SHOTS_OUT  ?= /tmp/quarterdeck-shots
+SHOTS_SIZE ?= 1920x1080
 shots: $(VENV)/.installed-dev $(STORE)
-	$(PY) ../shared/tools/shoot.py
+	$(PY) -m tools.shots --db $(SHOTS_DB) --out $(SHOTS_OUT) --size $(SHOTS_SIZE)
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Quarterdeck needs Python 3.11 or newer")'

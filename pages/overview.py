@@ -1,3 +1,5 @@
+from functools import partial
+
 import streamlit as st
 
 from analytics import charts, formatting, overview, text
@@ -94,31 +96,53 @@ else:
             layout.chart(revenue_figure, key="revenue_chart")
     with right, st.container(key="product_scorecard"):
         st.markdown(f"**Product scorecard**, last {WINDOW_DAYS} days")
-        st.dataframe(
-            # Shares become percent points for display only; the numbers themselves come from analytics.
-            scorecard.drop(columns=["product_id", "revenue_previous", "lifecycle_stage"]).assign(
-                revenue_change=scorecard["revenue_change"] * 100
-            ),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "name": st.column_config.TextColumn("Product"),
-                "revenue": st.column_config.NumberColumn(
-                    "Revenue", format="compact", help=f"{currency}, last {WINDOW_DAYS} days"
-                ),
-                "revenue_change": st.column_config.NumberColumn(
-                    "Δ", format="%+.0f%%", help="Revenue against the previous window"
-                ),
-                "active_users": st.column_config.NumberColumn(
-                    "Users", format="compact", help=overview.DEFINITIONS["active_users"]
-                ),
-                "nps": st.column_config.NumberColumn("NPS", format="%+.0f", help=overview.DEFINITIONS["nps"]),
-                "csat": st.column_config.NumberColumn("CSAT", format="%.0f%%", help=overview.DEFINITIONS["csat"]),
-                "churn_rate": st.column_config.NumberColumn(
-                    "Churn", format="%.1f%%", help="Monthly churn rate, mean over the window"
-                ),
-            },
-        )
+        shown_scorecard = scorecard.drop(columns=["product_id", "revenue_previous", "lifecycle_stage"])
+        if present:
+            # A room reads a static table at room type (a data grid draws desk-size type on its canvas).
+            layout.table(
+                shown_scorecard,
+                formats={
+                    "revenue": partial(formatting.money, currency=currency),
+                    "revenue_change": lambda share: f"{share * 100:+.0f}%",
+                    "active_users": formatting.count,
+                    "nps": "{:+.0f}".format,
+                    "csat": "{:.0f}%".format,
+                    "churn_rate": "{:.1f}%".format,
+                },
+                labels={
+                    "name": "Product",
+                    "revenue": "Revenue",
+                    "revenue_change": "Δ",
+                    "active_users": "Users",
+                    "nps": "NPS",
+                    "csat": "CSAT",
+                    "churn_rate": "Churn",
+                },
+            )
+        else:
+            st.dataframe(
+                # Shares become percent points for display only; the numbers themselves come from analytics.
+                shown_scorecard.assign(revenue_change=scorecard["revenue_change"] * 100),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "name": st.column_config.TextColumn("Product"),
+                    "revenue": st.column_config.NumberColumn(
+                        "Revenue", format="compact", help=f"{currency}, last {WINDOW_DAYS} days"
+                    ),
+                    "revenue_change": st.column_config.NumberColumn(
+                        "Δ", format="%+.0f%%", help="Revenue against the previous window"
+                    ),
+                    "active_users": st.column_config.NumberColumn(
+                        "Users", format="compact", help=overview.DEFINITIONS["active_users"]
+                    ),
+                    "nps": st.column_config.NumberColumn("NPS", format="%+.0f", help=overview.DEFINITIONS["nps"]),
+                    "csat": st.column_config.NumberColumn("CSAT", format="%.0f%%", help=overview.DEFINITIONS["csat"]),
+                    "churn_rate": st.column_config.NumberColumn(
+                        "Churn", format="%.1f%%", help="Monthly churn rate, mean over the window"
+                    ),
+                },
+            )
 
 st.subheader("Portfolio", anchor=False)
 portfolio = data.query(overview.portfolio_headlines, 12)

@@ -3,7 +3,7 @@ from functools import partial
 import streamlit as st
 
 from analytics import charts, downloads, formatting, headlines, portfolio, text
-from ui import data, filters, layout, shell, state
+from ui import data, filters, layout, nav, shell, state
 
 shell.ensure_framed()
 
@@ -64,14 +64,12 @@ MONEY_COLUMNS = {
 }
 # Rows a projects × objectives heatmap can show and still be read: at a desk, and on a projector at room type.
 HEATMAP_PROJECTS = 60
-HEATMAP_PROJECTS_PRESENT = 20
+HEATMAP_PROJECTS_PRESENT = 12  # rows of 30 px: the heatmap fits the first 1080 px under the tiles (ROOM_CHART_PX)
 # Nodes a dependency graph can draw before it is a hairball.
 GRAPH_PROJECTS = 150
 # The tabs, bound to the URL as ?tab=<label>, so a link (the overview's tiles) opens the one it names.
-TABS = ["Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money"]
-
 value_tab, strategy_tab, capacity_tab, risk_tab, dependency_tab, money_tab = st.tabs(
-    TABS, key="tab", bind="query-params"
+    list(nav.PORTFOLIO_TABS), key="tab", bind="query-params"
 )
 
 
@@ -330,33 +328,41 @@ if dependency_tab.open:
             layout.empty_state("No dependencies among these projects.", "Add rows to project_dependencies to see them.")
         else:
             node_labels = dict(zip(nodes["project_id"], nodes["project_id"] + " · " + nodes["name"], strict=True))
-            slipping = state.selectbox_with_url(
-                "If this project slipped or were cancelled",
-                list(node_labels),
-                "slip",
-                node_labels.get,
-                placeholder="Pick one to see its reach",
-            )
+            # In front of a room the graph comes first and its picker under it, as on the value map.
+            if present:
+                graph_area, controls = st.container(), st.container()
+            else:
+                controls, graph_area = st.container(), st.container()
+            with controls:
+                slipping = state.selectbox_with_url(
+                    "If this project slipped or were cancelled",
+                    list(node_labels),
+                    "slip",
+                    node_labels.get,
+                    placeholder="Pick one to see its reach",
+                )
             hit = data.query(portfolio.downstream, slipping, rate) if slipping else None
             highlight = set(hit["project_id"]) | {slipping} if hit is not None else set()
-            if len(nodes) > GRAPH_PROJECTS:
-                # Past a hundred or so nodes a drawn graph is a hairball: draw the chosen project's chain instead.
-                if slipping:
-                    chain_nodes, chain_edges = data.query(portfolio.dependency_graph, flt, slipping)
+            with graph_area:
+                if len(nodes) > GRAPH_PROJECTS:
+                    # Past a hundred or so nodes a drawn graph is a hairball: draw the chosen project's chain instead.
+                    if slipping:
+                        chain_nodes, chain_edges = data.query(portfolio.dependency_graph, flt, slipping)
+                        layout.chart(
+                            charts.dependency_network(chain_nodes, chain_edges, present=present, highlight=highlight),
+                            key="dependencies",
+                        )
+                    else:
+                        st.info(
+                            f"{len(nodes):,} projects depend on one another, too many to draw at once. Pick a project "
+                            f"{'below' if present else 'above'} to see its chain, or narrow the filters.",
+                            icon=":material/account_tree:",
+                        )
+                else:
                     layout.chart(
-                        charts.dependency_network(chain_nodes, chain_edges, present=present, highlight=highlight),
+                        charts.dependency_network(nodes, edges, present=present, highlight=highlight),
                         key="dependencies",
                     )
-                else:
-                    st.info(
-                        f"{len(nodes)} projects depend on one another, too many to draw at once. Pick a project "
-                        "above to see its chain, or narrow the filters.",
-                        icon=":material/account_tree:",
-                    )
-            else:
-                layout.chart(
-                    charts.dependency_network(nodes, edges, present=present, highlight=highlight), key="dependencies"
-                )
             if hit is not None:
                 st.markdown(
                     f"**{len(hit)} projects would be hit**, carrying "

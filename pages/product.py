@@ -3,7 +3,7 @@ from datetime import date
 import streamlit as st
 
 from analytics import charts, downloads, formatting, product, text
-from ui import data, layout, shell, state
+from ui import data, layout, nav, shell, state
 
 shell.ensure_framed()
 
@@ -11,7 +11,6 @@ present = shell.presentation_mode()
 settings = data.settings()
 currency = settings.currency
 as_of = settings.as_of
-SECTIONS = ["Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment"]
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 # The tables' columns: headers, and dates and numbers shown in their units (the cells keep their values).
 COMMENT_COLUMNS = {
@@ -148,7 +147,7 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
             badges += f" :gray-badge[:material/groups: {sample}]"
         st.markdown(badges)
 
-sections = st.tabs(SECTIONS, key="section", bind="query-params")
+sections = st.tabs(list(nav.PRODUCT_SECTIONS), key="section", bind="query-params")
 # Every figure below is cached by the store version and the view it was drawn for (ui.data.figure).
 view_key = (product_id, window, grain, present)
 trends_tab, voice_tab, retention_tab, roadmap_tab, backlog_tab, investment_tab = sections

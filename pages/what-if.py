@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from analytics import charts, finance, formatting, optimize, scenarios, text
-from ui import auth, data, layout, review, shell, shifts, state, weights, whatif
+from ui import auth, data, layout, nav, review, shell, shifts, state, weights, whatif
 
 shell.ensure_framed()
 
@@ -320,7 +320,7 @@ def what_if_answer() -> None:
                 shifts.what_moved(what_if, selection, chosen, present=present)
     # Only the open tab is computed: a slider move pays for what is on screen, not for a Monte Carlo out of sight.
     budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
-        ["Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario"],
+        list(nav.WHAT_IF_TABS),
         key="tab",
         on_change="rerun",
         bind="query-params",

@@ -150,10 +150,10 @@ def table(
     text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     filled = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "–") for c in text_columns})
     if shell.presentation_mode():
-        shown = filled.head(PRESENT_TABLE_ROWS)
-        styled_frame = shown.style.format(formats or {}, na_rep="–").hide(axis="index")
-        styled_frame = styled_frame.relabel_index([labels.get(c, c) for c in shown.columns], axis="columns")
-        element = st.table(styled_frame)
+        # Renamed in the frame: st.table draws the frame's own column names, not a Styler's relabel_index.
+        shown = filled.head(PRESENT_TABLE_ROWS).rename(columns=labels)
+        room_formats = {labels.get(column, column): format_ for column, format_ in (formats or {}).items()}
+        element = st.table(shown.style.format(room_formats, na_rep="–").hide(axis="index"))
         if len(frame) > PRESENT_TABLE_ROWS:
             st.caption(f"The first {PRESENT_TABLE_ROWS} of {len(frame):,} rows; the desk view lists them all.")
         return element

@@ -12,19 +12,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page of the app: its file under pages/, its URL path, title and icon."""
+    """A page of the app: its file under pages/, its URL path, title and icon; its tabs, if it has any, with the
+    query-string key that names the open one (``?tab=Strategy``), so a link opens a tab."""
 
     file: str
     url_path: str
     title: str
     icon: str
+    tab_key: str | None = None
+    tabs: tuple[str, ...] = ()
+
+
+PRODUCT_SECTIONS = ("Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment")
+PORTFOLIO_TABS = ("Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money")
+WHAT_IF_TABS = ("Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario")
 
 
 PAGES = (
     PageSpec("pages/overview.py", "", "Overview", ":material/dashboard:"),
-    PageSpec("pages/product.py", "product", "Product", ":material/monitoring:"),
-    PageSpec("pages/portfolio.py", "portfolio", "Portfolio", ":material/account_tree:"),
-    PageSpec("pages/what-if.py", "what-if", "What-if", ":material/tune:"),
+    PageSpec("pages/product.py", "product", "Product", ":material/monitoring:", "section", PRODUCT_SECTIONS),
+    PageSpec("pages/portfolio.py", "portfolio", "Portfolio", ":material/account_tree:", "tab", PORTFOLIO_TABS),
+    PageSpec("pages/what-if.py", "what-if", "What-if", ":material/tune:", "tab", WHAT_IF_TABS),
     PageSpec("pages/scenarios.py", "scenarios", "Scenarios", ":material/compare:"),
     PageSpec("pages/data.py", "data", "Data", ":material/database:"),
 )

@@ -37,6 +37,19 @@ TILE_CSS = """
   > [data-testid="stMetric"]) > [data-testid="stVerticalBlock"] { height: 100%; }
 [data-testid="stElementContainer"]:has(> [data-testid="stMetric"]) { flex-grow: 1; }
 [data-testid="stElementContainer"] > [data-testid="stMetric"] { height: 100%; }
+/* A tile that is a bordered container (a metric and its badges under it: the product page) fills its column the same
+   way, and its last line (the badges) sits at the tile's foot, level with its neighbours'. */
+[data-testid="stColumn"] > [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"]:has(
+  > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"] > [data-testid="stMetric"]) {
+  flex-grow: 1;
+}
+[data-testid="stLayoutWrapper"] > [data-testid="stVerticalBlock"]:has(
+  > [data-testid="stElementContainer"] > [data-testid="stMetric"]) { height: 100%; }
+[data-testid="stLayoutWrapper"] > [data-testid="stVerticalBlock"]:has(
+  > [data-testid="stElementContainer"] > [data-testid="stMetric"])
+  > [data-testid="stElementContainer"]:last-child:not(:has(> [data-testid="stMetric"])) {
+  margin-top: auto;
+}
 """
 # Presentation mode: bigger type and roomier tiles for a projector. Static CSS; no stored text goes in here.
 PRESENT_CSS = (

@@ -15,7 +15,9 @@ from analytics.charts.template import (
     NEUTRAL,
     OKABE_ITO,
     REFERENCE_LINE,
+    ROOM_CHART_PX,
     STAGE_COLOURS,
+    legend_above_margin,
     money_axis,
     styled,
 )
@@ -24,29 +26,74 @@ from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 
 #: Bubbles of the value map named on the chart (the largest rNPV): enough to talk about, few enough to read.
 LABELLED_BUBBLES = 8
+#: Where an id may go around its bubble, in the order tried (Plotly's ``textposition`` names).
+LABEL_PLACES = ("top center", "bottom center", "middle right", "middle left")
+#: The narrowest plot area the value map is drawn in (a 1440 px desk; slides and wider screens only spread the
+#: bubbles further apart), so that labels placed apart at this width stay apart at every width.
+VALUE_MAP_MIN_PLOT_PX = 760
+#: The figure's height at a desk and in a room.
+VALUE_MAP_HEIGHT_PX = 520
+VALUE_MAP_ROOM_HEIGHT_PX = 475
+#: Unlabelled bubbles at least this wide (px) are kept clear of labels; smaller ones may sit under a label's edge.
+BIG_BUBBLE_PX = 24
 
 
-def _labels_below(named) -> set[str]:
-    """Return the labelled bubbles whose id goes under the bubble.
+def _label_box(place: str, x: float, y: float, radius: float, width: float, height: float) -> tuple:
+    """Return the box (left, bottom, right, top) of a ``width`` × ``height`` px label at ``place`` around a bubble."""
+    if place == "top center":
+        return (x - width / 2, y + radius, x + width / 2, y + radius + height)
+    if place == "bottom center":
+        return (x - width / 2, y - radius - height, x + width / 2, y - radius)
+    if place == "middle right":
+        return (x + radius, y - height / 2, x + radius + width, y + height / 2)
+    return (x - radius - width, y - height / 2, x - radius, y + height / 2)
 
-    Those are the lower of two that sit close enough for their ids, both above, to print over each other: within 4 %
-    of the labelled bubbles' x range and 6 % of their y range.
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def place_labels(points, *, plot_px: tuple[float, float], font_px: float, bubbles_beside=()) -> dict[str, str]:
+    """Return where each bubble's label goes so that no label overlaps another label or another bubble.
+
+    ``points``: rows of (label, x, y, diameter) in order of importance, x and y as shares (0-1) of the plot's width
+    and height, the diameter in px; ``bubbles_beside``: rows of (x, y, diameter) of unlabelled bubbles a label must
+    not cover either; ``plot_px``: the plot area's (width, height) in px. Each label takes the first of
+    :data:`LABEL_PLACES` that is free and inside the plot; a label with no free place is left out (the first one
+    always stays). Deterministic: the same points give the same places.
     """
-    if len(named) < 2:
-        return set()
-    x_span = max(float(named["strategic_score"].max() - named["strategic_score"].min()), 1e-9)
-    y_span = max(float(named["rnpv"].max() - named["rnpv"].min()), 1e-9)
-    above: list[tuple[float, float]] = []
-    below = set()
-    for row in named.sort_values("rnpv", ascending=False).itertuples():
-        clash = any(
-            abs(row.strategic_score - x) < 0.04 * x_span and abs(row.rnpv - y) < 0.06 * y_span for x, y in above
+    width_px, height_px = plot_px
+
+    def circle_box(x: float, y: float, diameter: float) -> tuple:
+        return (
+            x * width_px - diameter / 2,
+            y * height_px - diameter / 2,
+            x * width_px + diameter / 2,
+            y * height_px + diameter / 2,
         )
-        if clash:
-            below.add(row.project_id)
-        else:
-            above.append((row.strategic_score, row.rnpv))
-    return below
+
+    placed: dict[str, str] = {}
+    taken = [circle_box(x, y, d) for x, y, d in bubbles_beside]
+    own = {label: circle_box(x, y, d) for label, x, y, d in points}
+    for label, x, y, diameter in points:
+        # About 0.6 em a character for these ids (Source Sans), a line and a little for its height.
+        size = (0.6 * font_px * len(label) + 4, 1.25 * font_px)
+        others = taken + [box for other, box in own.items() if other != label]
+        boxes = {place: _label_box(place, x * width_px, y * height_px, diameter / 2, *size) for place in LABEL_PLACES}
+        free = [
+            place
+            for place, box in boxes.items()
+            if box[0] >= 0
+            and box[1] >= 0
+            and box[2] <= width_px
+            and box[3] <= height_px
+            and not any(_overlap(box, other) for other in others)
+        ]
+        if free or not placed:
+            place = free[0] if free else LABEL_PLACES[0]
+            placed[label] = place
+            taken.append(boxes[place])
+    return placed
 
 
 def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", selected: str | None = None):
@@ -72,20 +119,60 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     # Colour by health is the health the tiles count; the hover says where it comes from (stored, or EVM).
     groups = frame.assign(group=frame[colour_by].fillna("unknown"), said=[health_words(*s) for s in sources])
     order = [g for g in palette if g in set(groups["group"])] + sorted(set(groups["group"]) - set(palette))
-    below = _labels_below(frame[frame["project_id"].isin(named)])
+    # Bubble diameters in px, and the plot's ranges set here (not left to Plotly) so that the labels can be placed
+    # where they stay apart: the map's ids in px at its narrowest (VALUE_MAP_MIN_PLOT_PX).
+    groups["size"] = (6 + 54 * crowding * (groups["forward_cost"].clip(lower=0) / largest) ** 0.5) * (
+        1.2 if present else 1.0
+    )
+    font_px = 17 if present else 12
+    # The plot area is the figure less its title, x axis and their margins: 114 px plain, 136 in a room (measured).
+    plot_px = (VALUE_MAP_MIN_PLOT_PX, VALUE_MAP_ROOM_HEIGHT_PX - 140 if present else VALUE_MAP_HEIGHT_PX - 120)
+    low, high = float(frame["strategic_score"].min()), float(frame["strategic_score"].max())
+    x_range = [max(-0.03, low - 0.05), min(1.03, high + 0.05)]
+    y_range = _padded_range(groups["rnpv"], groups["size"].max() / 2, 1.25 * font_px + 4, plot_px[1])
+    # The selected project's label first (it always shows), then the others by value.
+    labelled = groups[groups["project_id"].isin(named)]
+    ranked = pd.concat(
+        [
+            labelled[labelled["project_id"] == selected],
+            labelled[labelled["project_id"] != selected].sort_values("rnpv", ascending=False, kind="stable"),
+        ]
+    )
+    places = place_labels(
+        [
+            (
+                row.project_id,
+                (row.strategic_score - x_range[0]) / (x_range[1] - x_range[0]),
+                (row.rnpv - y_range[0]) / (y_range[1] - y_range[0]),
+                row.size,
+            )
+            for row in ranked.itertuples()
+        ],
+        plot_px=plot_px,
+        font_px=font_px,
+        # A label printed over a big bubble cannot be read: those bubbles are kept clear too.
+        bubbles_beside=[
+            (
+                (row.strategic_score - x_range[0]) / (x_range[1] - x_range[0]),
+                (row.rnpv - y_range[0]) / (y_range[1] - y_range[0]),
+                row.size,
+            )
+            for row in groups[~groups["project_id"].isin(named) & (groups["size"] >= BIG_BUBBLE_PX)].itertuples()
+        ],
+    )
     for group in order:
         rows = groups[groups["group"] == group]
-        size = 6 + 54 * crowding * (rows["forward_cost"].clip(lower=0) / largest) ** 0.5
         fig.add_scatter(
             x=rows["strategic_score"],
             y=rows["rnpv"],
             mode="markers+text",
-            text=[p if p in named else "" for p in rows["project_id"]],
-            textposition=["bottom center" if p in below else "top center" for p in rows["project_id"]],
-            textfont={"size": 17 if present else 12, "color": "#102A43"},
+            text=[p if p in places else "" for p in rows["project_id"]],
+            textposition=[places.get(p, LABEL_PLACES[0]) for p in rows["project_id"]],
+            # A white halo keeps an id legible where it crosses a gridline or the edge of a small bubble.
+            textfont={"size": font_px, "color": "#102A43", "shadow": "auto"},
             name=str(group).replace("_", " "),
             marker={
-                "size": size * (1.2 if present else 1.0),
+                "size": rows["size"],
                 "color": palette.get(group, NEUTRAL),
                 "opacity": 0.78 if crowding == 1.0 else 0.6,
                 # Per bubble only in the trace holding the selected one: Plotly checks a list colour by colour, and
@@ -120,12 +207,20 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
         # Click picks a bubble; dragmode "select" would swallow the click (Streamlit gets no point).
         clickmode="event+select",
     )
-    fig.update_yaxes(**money_axis(currency))
-    low, high = float(frame["strategic_score"].min()), float(frame["strategic_score"].max())
-    fig.update_xaxes(range=[max(-0.03, low - 0.05), min(1.03, high + 0.05)])
-    # Shorter in front of a room (styled makes it 25 % taller there), so the whole map fits the first screen under
-    # the page's tiles.
-    return styled(fig, present=present, title=title, height=380 if present else 520)
+    fig.update_yaxes(**money_axis(currency), range=y_range)
+    fig.update_xaxes(range=x_range)
+    # Shorter in front of a room, so the whole map fits the first screen under the page's tiles.
+    return styled(fig, present=present, title=title, height=VALUE_MAP_HEIGHT_PX, room_height=VALUE_MAP_ROOM_HEIGHT_PX)
+
+
+def _padded_range(values, radius_px: float, label_px: float, plot_height_px: float) -> list[float]:
+    """Return the y range that shows every bubble whole, with room for a label over the top one and under the lowest."""
+    low, high = float(values.min()), float(values.max())
+    span = max(high - low, abs(high) * 0.1, 1.0)  # one value (or all equal): a range around it
+    # Each pad is px of the range that holds it: span + 2 pads = whole, with pad = whole * pad_px / plot px.
+    whole = span / max(1 - 2 * (radius_px + label_px) / plot_height_px, 0.2)
+    pad = (whole - (high - low)) / 2
+    return [low - pad, high + pad]
 
 
 def project_cashflow(frame, *, currency: str, present: bool, as_of, title: str):
@@ -188,8 +283,9 @@ def alignment_heatmap(matrix, *, present: bool):
     # A projector needs 17 px labels on rows of 30 px; the page limits the rows to what fits (HEATMAP_PROJECTS_PRESENT).
     fig.update_yaxes(autorange="reversed", tickfont={"size": 17 if present else 11})
     fig.update_xaxes(side="top", tickfont={"size": 17 if present else 12})
-    height = max(420, (24 if present else 18) * len(matrix) + 160)
-    return styled(fig, present=present, title="Which objectives each live project serves (0–5)", height=height)
+    fig.update_layout(margin=legend_above_margin(present))
+    title = "Which objectives each live project serves (0–5)"
+    return styled(fig, present=present, title=title, height=max(420, 18 * len(matrix) + 160), room_height=ROOM_CHART_PX)
 
 
 def investment_bars(frame, label: str, *, currency: str, present: bool, title: str):
@@ -217,7 +313,8 @@ def capacity_heatmap(cells, *, present: bool, title: str | None = None):
     pivot = cells.pivot_table(index="team", columns="period", values="utilisation", aggfunc="first")
     z = pivot.to_numpy() * 100
     text = [[("" if v != v else f"{v:.0f}") for v in row] for row in z]
-    scale = [[0, "#F7FBFF"], [0.45, "#9ECAE1"], [0.6, "#2171B5"], [0.6667, "#FDAE6B"], [1, "#D55E00"]]
+    # Blue up to 100 % of capacity, orange from there (zmax 150 %): a cell shaded between the two read as over-booked.
+    scale = [[0, "#F7FBFF"], [0.45, "#9ECAE1"], [0.6666, "#2171B5"], [0.6667, "#FDAE6B"], [1, "#D55E00"]]
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -237,8 +334,10 @@ def capacity_heatmap(cells, *, present: bool, title: str | None = None):
     if title is None:
         over = int(cells["overbooked"].sum())
         title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
-    fig.update_xaxes(tickformat="%b %y", dtick="M1" if not present else "M2")
-    return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140))
+    # The months above the cells: under them they were below the first screen, and no cell could be read by month.
+    fig.update_xaxes(tickformat="%b %y", dtick="M1" if not present else "M2", side="top")
+    fig.update_layout(margin=legend_above_margin(present))
+    return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140), room_height=ROOM_CHART_PX)
 
 
 def team_load(cells, team: str, *, present: bool):
@@ -278,7 +377,7 @@ def risk_matrix_heatmap(cells, *, present: bool):
     )
     fig.update_layout(xaxis_title="Impact (1 = minor, 5 = severe)", yaxis_title="Probability")
     title = f"{int(cells['risks'].sum())} open risks by probability and impact"
-    return styled(fig, present=present, title=title, height=440)
+    return styled(fig, present=present, title=title, height=440, room_height=ROOM_CHART_PX)
 
 
 def dependency_network(nodes, edges, *, present: bool, highlight: set | None = None):
@@ -317,9 +416,12 @@ def dependency_network(nodes, edges, *, present: bool, highlight: set | None = N
     layers = int(nodes["layer"].max()) + 1 if len(nodes) else 0
     title = f"Dependencies: {len(edges)} links among {len(nodes)} projects, chains up to {layers} deep"
     height = max(460, 30 * int(nodes.groupby("layer").size().max() if len(nodes) else 0) + 120)
-    return styled(fig, present=present, title=title, height=height)
+    return styled(fig, present=present, title=title, height=height, room_height=ROOM_CHART_PX)
 
 
+#: Both axes of the quadrant (CPI and SPI), and the narrowest plot it is drawn in (half a 1440 px desk).
+QUADRANT_RANGE = (0.6, 1.2)
+QUADRANT_MIN_PLOT_PX = 520
 #: The health bands run past the quadrant's axes (0.6 to 1.2) so that they meet the plot's edges.
 QUADRANT_SHADE_EXTENT = (0.5, 1.3)
 HEALTH_BAND_SHAPE = {"type": "rect", "line_width": 0}
@@ -358,6 +460,29 @@ def cpi_spi_quadrant(frame, *, present: bool):
         furthest = labelled[["cpi", "spi"]].min(axis=1).nsmallest(12).index
         keep = labelled.index.isin(furthest) | (labelled["overridden"] & (labelled["overridden"].sum() <= 8))
         labelled["label"] = labelled["project_id"].where(keep, "")
+    labelled["size"] = [(17 if present else 14) if o else (13 if present else 10) for o in labelled["overridden"]]
+    # Each id placed where it prints over no other id nor point (P-035 and P-047 overlapped on the demo): the
+    # diamonds first, then those furthest behind plan; an id with no free place is left to the hover.
+    named = labelled[labelled["label"] != ""].assign(behind=labelled[["cpi", "spi"]].min(axis=1))
+    named = named.sort_values(["overridden", "behind"], ascending=[False, True], kind="stable")
+
+    def share(values):
+        return ((values - QUADRANT_RANGE[0]) / (QUADRANT_RANGE[1] - QUADRANT_RANGE[0])).clip(0, 1)
+
+    places = place_labels(
+        list(zip(named["label"], share(named["spi"]), share(named["cpi"]), named["size"], strict=True)),
+        plot_px=(QUADRANT_MIN_PLOT_PX, (ROOM_CHART_PX - 136) if present else 480 - 114),
+        font_px=16 if present else 9,
+        bubbles_beside=list(
+            zip(
+                share(labelled.loc[labelled["label"] == "", "spi"]),
+                share(labelled.loc[labelled["label"] == "", "cpi"]),
+                labelled.loc[labelled["label"] == "", "size"],
+                strict=True,
+            )
+        ),
+    )
+    labelled["label"] = [label if label in places else "" for label in labelled["label"]]
     for health in [h for h in HEALTH_COLOURS if h in set(labelled["h"])]:
         group = labelled[labelled["h"] == health]
         fig.add_scatter(
@@ -365,11 +490,11 @@ def cpi_spi_quadrant(frame, *, present: bool):
             y=group["cpi"],
             mode="markers+text",
             text=group["label"],
-            textposition="top center",
+            textposition=[places.get(label, LABEL_PLACES[0]) for label in group["label"]],
             name=health,
-            textfont={"size": 16 if present else 9},
+            textfont={"size": 16 if present else 9, "shadow": "auto"},
             marker={
-                "size": [(17 if present else 14) if o else (13 if present else 10) for o in group["overridden"]],
+                "size": group["size"],
                 "symbol": ["diamond" if o else "circle" for o in group["overridden"]],
                 "line": {"width": [2 if o else 0 for o in group["overridden"]], "color": "#000000"},
                 "color": HEALTH_COLOURS.get(health, NEUTRAL),
@@ -397,10 +522,10 @@ def cpi_spi_quadrant(frame, *, present: bool):
     fig.update_layout(
         xaxis_title="SPI = EV / PV (schedule; < 1 is late)", yaxis_title="CPI = EV / AC (cost; < 1 is over budget)"
     )
-    fig.update_xaxes(range=[0.6, 1.2])
-    fig.update_yaxes(range=[0.6, 1.2])
+    fig.update_xaxes(range=list(QUADRANT_RANGE))
+    fig.update_yaxes(range=list(QUADRANT_RANGE))
     title = f"Health: {behind} of {len(rows)} tracked projects behind plan"
-    return styled(fig, present=present, title=title, height=480)
+    return styled(fig, present=present, title=title, height=480, room_height=ROOM_CHART_PX)
 
 
 def portfolio_cash_flow(frame, *, currency: str, present: bool, as_of):

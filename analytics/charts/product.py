@@ -355,14 +355,14 @@ def retention_heatmap(matrix, *, present: bool):
             colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 12 if present else 9},
+            textfont={"size": 15 if present else 9},
             xgap=1,
             ygap=1,
             colorbar={"title": "retained", "ticksuffix": "%"},
             hovertemplate="cohort %{y} users<br>month %{x}: %{z:.1f}% still active<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 14 if present else 11})
+    fig.update_yaxes(autorange="reversed", title="Signup month · cohort size", tickfont={"size": 16 if present else 11})
     fig.update_xaxes(title="Months since signup", dtick=1 if len(pivot.columns) <= 24 else 2)
     height = ROOM_HEIGHT if present else max(420, 24 * len(pivot) + 150)
     return styled(fig, present=present, title=title, height=height)
@@ -478,7 +478,7 @@ def rank_slope(items, *, present: bool, top: int = 10):
             marker={"size": 9, "color": colour},
             text=[f"{row.rice_rank}. {row.title}  ", f"  {row.wsjf_rank}. {row.title}"],
             textposition=["middle left", "middle right"],
-            textfont={"size": 14 if present else 11},
+            textfont={"size": 17 if present else 11},
             showlegend=False,
             hovertemplate=f"{plotly_text(f'{row.feature_id} {row.title}')}<br>%{{x}} rank %{{y}}<extra></extra>",
         )
@@ -507,7 +507,8 @@ def value_effort_quadrant(items, score: str, *, present: bool, title: str):
             name=name,
             text=rows["feature_id"],
             textposition="top center",
-            textfont={"size": 12 if present else 9, "color": "#52606D"},
+            # Room type in a room: at 12 px the ids could not be read from the back of it.
+            textfont={"size": 16 if present else 9, "color": "#52606D", "shadow": "auto"},
             marker={
                 "size": 15 if present else 12,
                 "color": colour if picked else "#FFFFFF",

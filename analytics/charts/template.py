@@ -87,7 +87,14 @@ def template_name(present: bool) -> str:
     return TEMPLATE_PRESENT if present else TEMPLATE
 
 
-def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = None) -> go.Figure:
+#: The height a page's key chart may take on a projector (1920 x 1080 in presentation mode): what is left of the first
+#: screen under the page's header, its compact tiles and its tabs (they end about 555 px down on /portfolio).
+ROOM_CHART_PX = 500
+
+
+def styled(
+    fig: go.Figure, *, present: bool, title: str, height: int | None = None, room_height: int | None = None
+) -> go.Figure:
     """Apply the shared template, the finding-stating title and a height scaled for presentation.
 
     Parameters
@@ -100,6 +107,9 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
         The finding the figure shows, in words: plain text, which may name store text (it is escaped here).
     height
         Height in pixels for the plain template; None leaves Plotly's default.
+    room_height
+        Height in pixels in presentation mode, instead of ``height`` made 25 % taller: a key chart that must fit the
+        first screen of a projector (:data:`ROOM_CHART_PX`).
 
     Returns
     -------
@@ -108,13 +118,15 @@ def styled(fig: go.Figure, *, present: bool, title: str, height: int | None = No
     """
     escape_store_text(fig)
     fig.update_layout(template=template_name(present), title={"text": plotly_text(title)})
-    if height:
+    if present and room_height:
+        fig.update_layout(height=room_height)
+    elif height:
         fig.update_layout(height=int(height * (1.25 if present else 1.0)))
     return fig
 
 
 def legend_above_margin(present: bool) -> dict:
-    """Return the top margin that fits the title and a :data:`LEGEND_ABOVE` legend under it."""
+    """Return the top margin that fits the title and a :data:`LEGEND_ABOVE` legend (or a top axis's labels) under it."""
     return {"t": 96 if present else 78}
 
 

@@ -36,12 +36,24 @@ GRID_OVERFLOW = """
 }
 """
 
-# The heights of the tiles in each row of tiles on the page (one list per row with more than one tile).
+# The heights of the tiles in each row of tiles on the page (one list per row with more than one tile). A tile is the
+# bordered box around its metric: the metric's own border (st.metric(border=True)), or the bordered container that
+# holds the metric and its badges (the product page's tiles).
 TILE_ROW_HEIGHTS = """
-() => [...document.querySelectorAll("[data-testid='stHorizontalBlock']")]
-  .map(row => [...row.querySelectorAll(":scope > [data-testid='stColumn'] [data-testid='stMetric']")]
-    .map(tile => Math.round(tile.getBoundingClientRect().height)))
-  .filter(heights => heights.length > 1)
+() => {
+  const bordered = e => parseFloat(getComputedStyle(e).borderTopWidth) > 0;
+  const tileOf = (metric, column) => {
+    let box = metric;
+    for (let e = metric; e && e !== column; e = e.parentElement) if (bordered(e)) box = e;
+    return box;
+  };
+  return [...document.querySelectorAll("[data-testid='stHorizontalBlock']")]
+    .map(row => [...row.querySelectorAll(":scope > [data-testid='stColumn']")]
+      .map(column => [column, column.querySelector("[data-testid='stMetric']")])
+      .filter(([, metric]) => metric !== null)
+      .map(([column, metric]) => Math.round(tileOf(metric, column).getBoundingClientRect().height)))
+    .filter(heights => heights.length > 1);
+}
 """
 
 
@@ -56,12 +68,107 @@ def test_the_product_scorecard_does_not_scroll_sideways_at_1440(app_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= 1440
 
 
-@pytest.mark.parametrize("path", ["/", "/?present=1", "/portfolio", "/portfolio?present=1"])
+@pytest.mark.parametrize(
+    "path", ["/", "/?present=1", "/portfolio", "/portfolio?present=1", "/product", "/product?present=1"]
+)
 def test_tiles_in_one_row_stand_equally_tall(app_url, path):
     # At 1440 px "+3.7 points vs previous 90 days" wraps in the NPS and CSAT tiles: they stood 19 px taller than the
-    # revenue and users tiles beside them, and their links sat lower (ui/shell.py's TILE_CSS).
+    # revenue and users tiles beside them, and their links sat lower (ui/shell.py's TILE_CSS). On /product each tile is
+    # a bordered container (metric, then its target and sample badges): in a room the NPS and CSAT tiles, two badge
+    # lines, stood 32 px taller than the rest; at a desk, without a sparkline, 47 px shorter.
     with chromium_page(width=1440, height=900) as page:
         open_drawn(page, app_url + path)
         rows = page.evaluate(TILE_ROW_HEIGHTS)
         assert rows, "no row of tiles found"
         assert [row for row in rows if max(row) - min(row) > 1] == [], rows
+
+
+#: The chart that answers each portfolio tab's question (its ``layout.chart`` key), on the demo store.
+PORTFOLIO_KEY_CHARTS = {
+    "Value map": "value_map",
+    "Strategy": "alignment",
+    "Capacity": "capacity",
+    "Risk": "risk_matrix",
+    "Dependencies": "dependencies",
+    "Health and money": "quadrant",
+}
+SCREEN = (1920, 1080)
+
+# The box of the key chart, once Plotly has drawn it: [top, bottom] in the viewport, or null until then.
+DRAWN_CHART_BOX = """key => {
+  const plot = document.querySelector(`.st-key-${key} .js-plotly-plot .main-svg`);
+  if (!plot) return null;
+  const box = plot.getBoundingClientRect();
+  return [box.top, box.bottom];
+}"""
+
+
+def test_in_presentation_mode_each_portfolio_tabs_key_chart_fits_one_1920x1080_screen(app_url):
+    # Each tab's key chart whole on the first screen of a projector, under the page's header, tiles and tabs (issue
+    # 15, item 7): the strategy heatmap of 20 projects ran to 1,354 px, capacity to 1,179, risk to 1,104, the
+    # dependency graph (under its picker) to 1,412 and the quadrant to 1,154.
+    width, height = SCREEN
+    cut_off = {}
+    with chromium_page(width, height) as page:
+        for tab, key in PORTFOLIO_KEY_CHARTS.items():
+            open_drawn(page, app_url + f"/portfolio?present=1&tab={tab.replace(' ', '+')}")
+            top, bottom = page.wait_for_function(DRAWN_CHART_BOX, arg=key, timeout=90_000).json_value()
+            if bottom > height:
+                cut_off[tab] = round(bottom)
+        assert page.console_errors == []
+    assert cut_off == {}, f"key charts ending below the first {height} px: {cut_off}"
+
+
+# Each month label of the capacity heatmap: [text, top, bottom] in the viewport.
+MONTH_LABELS = """() => [...document.querySelectorAll(".st-key-capacity .js-plotly-plot .xtick text")]
+  .map(label => { const box = label.getBoundingClientRect(); return [label.textContent, box.top, box.bottom]; })"""
+
+
+@pytest.mark.parametrize("query", ["", "&present=1"])
+def test_the_capacity_heatmaps_months_are_on_the_first_screen(app_url, query):
+    # The months were under the heatmap: at a desk, below the first 1080 px, so no cell could be told by its month.
+    width, height = SCREEN
+    with chromium_page(width, height) as page:
+        open_drawn(page, app_url + f"/portfolio?tab=Capacity{query}")
+        page.wait_for_function(DRAWN_CHART_BOX, arg="capacity", timeout=90_000)
+        months = page.evaluate(MONTH_LABELS)
+        assert len(months) >= 6, months
+        assert [label for label in months if label[2] > height] == []
+
+
+# The boxes of a chart's point labels (ids printed on it), by the chart's key: [text, left, top, right, bottom].
+POINT_LABELS = """key => [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot .textpoint text`)]
+  .filter(label => label.textContent.trim() !== "")
+  .map(label => {
+    const b = label.getBoundingClientRect();
+    return [label.textContent, b.left, b.top, b.right, b.bottom];
+  })"""
+
+
+def overlapping(labels: list) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes share more than a pixel each way."""
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[4], b[4]) - max(a[2], b[2]) > 1
+    ]
+
+
+@pytest.mark.parametrize(
+    ("width", "tab", "key", "query"),
+    [
+        (1920, "Value+map", "value_map", ""),
+        (1920, "Value+map", "value_map", "&present=1"),
+        (1440, "Value+map", "value_map", ""),
+        (1920, "Health+and+money", "quadrant", "&present=1"),
+    ],
+)
+def test_point_labels_do_not_overlap(app_url, width, tab, key, query):
+    # On the demo store the value map printed P-054 and P-022 over each other in a room, the quadrant P-035 and P-047.
+    with chromium_page(width, 900) as page:
+        open_drawn(page, app_url + f"/portfolio?tab={tab}{query}")
+        page.wait_for_function(DRAWN_CHART_BOX, arg=key, timeout=90_000)
+        labels = page.evaluate(POINT_LABELS, key)
+        assert len(labels) >= 5, labels
+        assert overlapping(labels) == [], labels

@@ -75,30 +75,3 @@ def test_selecting_a_bubble_opens_that_projects_detail(fresh_app, demo_con):
         assert shown["NPV, forward"] == formatting.money(detail["npv"], "USD")
         assert shown["rNPV, forward"] == formatting.money(detail["rnpv"], "USD")
         assert page.console_errors == []
-
-
-#: The chart that answers each tab's question (its ``layout.chart`` key), on the demo store.
-KEY_CHARTS = {
-    "Value map": "value_map",
-    "Strategy": "alignment",
-    "Capacity": "capacity",
-    "Risk": "risk_matrix",
-    "Dependencies": "dependencies",
-    "Health and money": "quadrant",
-}
-SCREEN_HEIGHT = 1080
-#: How much of the key chart must be on the first screen: its title and the start of its plot, at least.
-ON_FIRST_SCREEN_PX = 320
-
-
-def test_in_presentation_mode_each_tabs_key_chart_is_on_the_first_screen(fresh_app):
-    # One served app, one browser, one check per tab: ?present=1 at 1920 x 1080, as a room sees it.
-    with chromium_page(1920, SCREEN_HEIGHT) as page:
-        for tab, key in KEY_CHARTS.items():
-            open_and_wait(page, fresh_app + f"/portfolio?present=1&tab={tab.replace(' ', '+')}")
-            chart = page.locator(f".st-key-{key} .js-plotly-plot")
-            chart.wait_for(timeout=90_000)  # Plotly draws after the script settles; a loaded machine takes a while
-            box = chart.bounding_box()
-            assert box is not None, tab
-            assert box["y"] + ON_FIRST_SCREEN_PX <= SCREEN_HEIGHT, (tab, box)
-        assert page.console_errors == []

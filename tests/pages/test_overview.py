@@ -60,3 +60,12 @@ def test_the_overview_links_open_the_tab_they_name(monkeypatch, app_store_path):
         assert tab == label and opened.session_state[key] == tab, (label, page, query)
         if tab == "Risk":  # only the open tab is drawn: its own content is on the page
             assert any("Top risks by exposure" in m.value for m in opened.markdown)
+
+
+def test_in_presentation_mode_the_product_scorecard_is_a_table_at_room_type(monkeypatch, app_store_path):
+    # The scorecard's data grid draws desk-size type on its canvas whatever the page's type: 14 px on a projector.
+    at = open_page(monkeypatch, app_store_path, query={"present": "1"})
+    assert not problems(at), problems(at)
+    assert len(at.dataframe) == 0
+    (scorecard,) = [t.value for t in at.table if "Product" in t.value.columns]
+    assert list(scorecard.columns) == ["Product", "Revenue", "Δ", "Users", "NPS", "CSAT", "Churn"]

@@ -103,3 +103,12 @@ def test_a_stored_health_unlike_evm_says_so_in_the_detail_and_the_money_table(mo
         table.loc["P-046", "health"] == "green (stored; EVM says red)" and table.loc["P-001", "health"] == "green (EVM)"
     )
     assert any("colour is the health every tile" in c.value for c in at.caption)
+
+
+def test_in_presentation_mode_a_tables_headers_are_the_desk_views_labels(monkeypatch, app_store_path):
+    # A room's static table named its columns "project_id", "forward_cost" and "rnpv": the labels went to a Styler's
+    # relabel_index, which st.table does not draw.
+    at = open_page(monkeypatch, app_store_path, "pages/portfolio.py", {"tab": "Strategy", "present": "1"})
+    assert not problems(at), problems(at)
+    headers = [list(table.value.columns) for table in at.table]
+    assert ["Project", "name", "program", "stage", "forward cost", "rNPV, forward"] in headers, headers

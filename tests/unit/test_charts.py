@@ -86,22 +86,31 @@ def test_a_blended_frontier_draws_the_strategy_it_buys_under_its_rnpv():
 
 
 def test_health_quadrant_labels_a_readable_few():
+    # A hundred points 0.006 apart in CPI, on the plot (0.6 to 1.2); SPI spread across it in steps of 0.06.
     many = pd.DataFrame(
         {
             "project_id": [f"P-{i:04d}" for i in range(100)],
             "name": "x",
-            "cpi": [0.5 + i / 100 for i in range(100)],
-            "spi": 1.0,
+            "cpi": [0.6 + i * 0.006 for i in range(100)],
+            "spi": [0.6 + (i % 10) * 0.06 for i in range(100)],
             "health": "amber",
         }
     )
-    labels = [t for trace in charts.cpi_spi_quadrant(many, present=False).data for t in trace.text if t]
-    assert labels == [f"P-{i:04d}" for i in range(12)]  # the twelve furthest behind plan
+
+    def labels(frame, present):
+        return [t for trace in charts.cpi_spi_quadrant(frame, present=present).data for t in trace.text if t]
+
+    def furthest_twelve(frame):
+        return set(frame.assign(behind=frame[["cpi", "spi"]].min(axis=1)).nsmallest(12, "behind")["project_id"])
+
+    # Of the twelve furthest behind plan, those whose ids have room (the furthest always does).
+    shown = labels(many, False)
+    assert "P-0000" in shown and set(shown) <= furthest_twelve(many) and len(shown) >= 6, shown
     few = many.head(30)
-    assert sum(1 for trace in charts.cpi_spi_quadrant(few, present=False).data for t in trace.text if t) == 30
+    assert len(labels(few, False)) >= 20  # up to 40 points each may carry its id, where it has room
     # In a room the same thirty get only the twelve furthest behind plan labelled, at room type.
-    room = [t for trace in charts.cpi_spi_quadrant(few, present=True).data for t in trace.text if t]
-    assert room == [f"P-{i:04d}" for i in range(12)]
+    room = labels(few, True)
+    assert "P-0000" in room and set(room) <= furthest_twelve(few), room
 
 
 def test_health_quadrant_draws_the_rules_bands_and_counts_who_is_behind():
