@@ -820,13 +820,16 @@ def test_work_nobody_waits_for_is_dropped_and_asked_again_it_runs_again():
 
 
 def test_work_that_is_still_asked_for_is_not_dropped():
-    solver = optimize.BackgroundSolver(threads=1, forget_after=0.3)
+    # forget_after is twenty poll intervals: on a loaded machine one sleep of 0.05 s can last several times that,
+    # and a real gap longer than forget_after would rightly drop the job.
+    solver = optimize.BackgroundSolver(threads=1, forget_after=1.0)
     started, release = threading.Event(), threading.Event()
     solver.submit("wanted", slow_job(started, release, "kept"))
     assert started.wait(10)
-    for _ in range(10):  # a page polling for it every 0.1 s for a second, longer than forget_after
+    polling_until = time.monotonic() + 2.5  # a page polling for it for longer than forget_after
+    while time.monotonic() < polling_until:
         assert solver.result("wanted") is None
-        time.sleep(0.1)
+        time.sleep(0.05)
     release.set()
     assert solver.wait("wanted", timeout=10) == "kept"
     solver.shutdown()
