@@ -202,10 +202,13 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     con = open_file(store, read_only=read_only)
     try:
         with reporting_damage(store):
-            _check_is_store(con, store)
+            tables = _check_is_store(con, store)
+            # The version is read from the table list already in hand: every open of a current store (each
+            # import, each test, each CLI call) used to list the tables twice more and re-run META_DDL for nothing.
+            found = _stored_version(con, tables)
             if read_only:
-                _check_version(con, store)
-            else:
+                _check_version(found, store)
+            elif found < SCHEMA_VERSION:
                 migrate(con)
         # No SQL on the store reads or writes other files (imports and exports stage through a connection of
         # their own in memory); once off, it cannot be turned back on for this connection.
@@ -241,7 +244,8 @@ def _explain_open_error(store: Path, exc: duckdb.Error) -> StoreError:
     return StoreError(f"Cannot open the store {store}: {text.splitlines()[0]}")
 
 
-def _check_is_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+def _check_is_store(con: duckdb.DuckDBPyConnection, store: Path) -> set[str]:
+    """Return the names of the file's tables, refusing a DuckDB file that is not a store."""
     # A DuckDB file with tables but no store_meta was made by something else: migrating it would write
     # Quarterdeck's tables into someone else's database. An empty file is a store still to be created.
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -251,6 +255,7 @@ def _check_is_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
             f"{store} is a DuckDB file but not a Quarterdeck store (it holds {shown} and no store_meta): "
             "choose a store that Quarterdeck built, or start an empty one."
         )
+    return tables
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -258,7 +263,12 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'").fetchone()[
         0
     ]
-    if not has_meta:
+    return _stored_version(con, {"store_meta"} if has_meta else set())
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
+    """``schema_version`` for a store whose table names (``tables``) have been listed already."""
+    if "store_meta" not in tables:
         return 0
     row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0
@@ -293,8 +303,7 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
     return current
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, store: Path) -> None:
-    found = schema_version(con)
+def _check_version(found: int, store: Path) -> None:
     if found < SCHEMA_VERSION:
         raise StoreError(
             f"The store {store} is at schema version {found} and this Quarterdeck needs {SCHEMA_VERSION}: "

@@ -19,6 +19,7 @@ import duckdb
 
 from analytics import store
 from analytics.ingest.catalogue import Table, describe
+from analytics.ingest.reading import scratch_connection
 from analytics.spreadsheets import EXCEL_MAX_ROWS, FORMULA_STARTS_SQL, neutralise, printable_sql, sheet_name
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
@@ -96,7 +97,7 @@ def export_tables(
         return [_export_workbook(con, specs, folder / "quarterdeck.xlsx")]
     written = []
     # A cursor of its own: DuckDB refuses to register a function on a connection with an unfinished result.
-    with con.cursor() as cur, duckdb.connect(":memory:") as writer:
+    with con.cursor() as cur, scratch_connection() as writer:
         if fmt == "csv":
             _register_neutralise(cur)
         for spec in specs:

@@ -24,7 +24,7 @@ import pyarrow as pa
 from analytics import store
 from analytics.ingest.catalogue import DEPENDENCY_GRAPHS, IMPORTABLE_TABLES, Table, describe
 from analytics.ingest.problems import NO_COLUMN, ImportResult, Problem, Progress
-from analytics.ingest.reading import stage
+from analytics.ingest.reading import scratch_connection, stage
 from analytics.ingest.validation import check_header, validate
 
 
@@ -82,7 +82,7 @@ def import_into(
         _log(con, result, imported_by, started)
         return result
     spec = describe(table)
-    staging = duckdb.connect(":memory:")
+    staging = scratch_connection()
     try:
         report(0.05, f"reading {shown}")
         staged = stage(staging, path, shown, table)

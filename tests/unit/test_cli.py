@@ -131,8 +131,13 @@ def test_a_damaged_store_is_one_sentence_and_exit_2_not_a_traceback(demo_store_p
         done = run_cli("import", "--db", str(path), "projects", str(good))
     elif command == "export":
         done = run_cli("export", "--db", str(path), "--out", str(tmp_path / "out"))
-    else:  # the fix the sentence gives works
+    else:  # the fix the sentence gives works: the damaged file is replaced by a whole demo store
         assert run_cli("demo", "--db", str(path)).returncode == 0
+        con = store.connect(path, read_only=True)
+        try:
+            assert con.execute("SELECT count(*) FROM projects").fetchone()[0] == 64
+        finally:
+            con.close()
         return
     assert done.returncode == 2
     assert done.stderr == (

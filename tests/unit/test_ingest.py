@@ -51,23 +51,32 @@ def small_store_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def small_contents(small_store_file) -> dict[str, list[tuple]]:
+    """``contents`` of every fresh ``small_store`` (each is a copy of the same file), read once for the module."""
+    return contents(small_store_file)
+
+
 def contents(store_path: Path) -> dict[str, list[tuple]]:
     """Every table but import_log, row by row in a fixed order: equal means unchanged (a fifth of the CPU of comparing
     each table's CSV export)."""
-    con = store.connect(store_path, read_only=True)
-    try:
-        tables = [t for t in store.CONTRACT_TABLES if t != "import_log"]
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}  # noqa: S608
-    finally:
-        con.close()
+    return contents_and_log(store_path)[0]
 
 
 def log_rows(store_path: Path) -> list[tuple]:
+    return contents_and_log(store_path)[1]
+
+
+def contents_and_log(store_path: Path) -> tuple[dict[str, list[tuple]], list[tuple]]:
+    """``contents`` and ``log_rows`` through one connection (an open costs more than reading a small store)."""
     con = store.connect(store_path, read_only=True)
     try:
-        return con.execute(
+        tables = [t for t in store.CONTRACT_TABLES if t != "import_log"]
+        rows = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}  # noqa: S608
+        log = con.execute(
             "SELECT table_name, file_name, rows, imported_by, status, message FROM import_log ORDER BY imported_at"
         ).fetchall()
+        return rows, log
     finally:
         con.close()
 
@@ -226,14 +235,16 @@ REJECTIONS = {
 
 
 @pytest.mark.parametrize("case", list(REJECTIONS))
-def test_each_rule_rejects_with_file_row_column_and_changes_nothing_but_the_log(small_store, tmp_path, case):
+def test_each_rule_rejects_with_file_row_column_and_changes_nothing_but_the_log(
+    small_store, small_contents, tmp_path, case
+):
     table, text, expected = REJECTIONS[case]
-    before = contents(small_store)
     result = load(small_store, table, write(tmp_path, text))
     assert result.problems_as_lines() == expected
     assert not result.accepted and result.problem_count == len(expected)
-    assert contents(small_store) == before
-    assert log_rows(small_store) == [(table, "f.csv", result.rows, "test", "rejected", result.summary())]
+    after, log = contents_and_log(small_store)
+    assert after == small_contents
+    assert log == [(table, "f.csv", result.rows, "test", "rejected", result.summary())]
 
 
 def test_several_problems_in_one_file_are_all_reported_by_line_then_column(small_store, tmp_path):
@@ -447,22 +458,22 @@ def test_every_reference_names_a_keyed_table_and_a_real_column():
 # ------------------------------------------------------------------------------------------------ templates
 
 
-def test_every_template_imports_cleanly_into_an_empty_store_in_table_order(tmp_path):
-    path = tmp_path / "empty.duckdb"
-    store.create_empty_store(path)
+def test_every_template_imports_cleanly_into_an_empty_store_in_table_order(empty_con, tmp_path):
+    # One connection for the 35 imports (ingest.import_file is store.connect around import_into): opening the store
+    # for each cost as much as the imports themselves.
     for table in ingest.IMPORTABLE_TABLES:
         if table == "project_dependencies":
             # A dependency needs a second project to depend on it.
             second = ingest.template_frame("projects").assign(project_id="P-002")
             extra = write(tmp_path, second.to_csv(index=False), "second.csv")
-            assert load(path, "projects", extra).accepted
+            assert ingest.import_into(empty_con, "projects", extra).accepted
         csv_file = tmp_path / f"{table}-template.csv"
         csv_file.write_bytes(ingest.template_csv(table))
-        result = load(path, table, csv_file)
+        result = ingest.import_into(empty_con, table, csv_file)
         assert result.accepted and result.inserted == 1, (table, result.problems_as_lines())
         xlsx_file = tmp_path / f"{table}-template.xlsx"
         xlsx_file.write_bytes(ingest.template_xlsx(table))
-        result = load(path, table, xlsx_file)
+        result = ingest.import_into(empty_con, table, xlsx_file)
         assert result.accepted and result.updated == 1, (table, result.problems_as_lines())
 
 
@@ -516,10 +527,13 @@ def tricky_small(small_store) -> Path:
 
 
 def import_all(csv_folder: Path, target: Path) -> None:
-    store.create_empty_store(target)
-    for table in ingest.IMPORTABLE_TABLES:
-        result = load(target, table, csv_folder / f"{table}.csv")
-        assert result.accepted, (table, result.problems_as_lines())
+    con = store.connect(target)  # a new, empty store; one connection for every import (an open costs as much)
+    try:
+        for table in ingest.IMPORTABLE_TABLES:
+            result = ingest.import_into(con, table, csv_folder / f"{table}.csv", imported_by="test")
+            assert result.accepted, (table, result.problems_as_lines())
+    finally:
+        con.close()
 
 
 def test_export_import_export_gives_identical_files(tricky_store, tmp_path):
@@ -543,10 +557,13 @@ def test_export_import_export_gives_identical_files(tricky_store, tmp_path):
 def test_excel_export_round_trips_through_import(tricky_small, tmp_path):
     (workbook_path,) = ingest.export_store(tricky_small, tmp_path / "first", "xlsx")
     target = tmp_path / "copy.duckdb"
-    store.create_empty_store(target)
-    for table in ingest.IMPORTABLE_TABLES:
-        result = load(target, table, workbook_path)
-        assert result.accepted, (table, result.problems_as_lines())
+    con = store.connect(target)  # a new, empty store
+    try:
+        for table in ingest.IMPORTABLE_TABLES:
+            result = ingest.import_into(con, table, workbook_path, imported_by="test")
+            assert result.accepted, (table, result.problems_as_lines())
+    finally:
+        con.close()
     (again,) = ingest.export_store(target, tmp_path / "second", "xlsx")
     first, second = openpyxl.load_workbook(workbook_path), openpyxl.load_workbook(again)
     assert first.sheetnames == list(store.CONTRACT_TABLES) == second.sheetnames
@@ -624,6 +641,12 @@ def junk_base(tmp_path_factory):
     return folder, path, header, rows
 
 
+@pytest.fixture(scope="module")
+def junk_base_contents(junk_base) -> dict[str, list[tuple]]:
+    """``contents`` of the junk store, the same for each example's fresh copy of it: read once."""
+    return contents(junk_base[1])
+
+
 JUNK = st.one_of(
     st.text(max_size=30),
     st.sampled_from(
@@ -661,7 +684,7 @@ JUNK = st.one_of(
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=st.integers(0, 2), column=st.integers(0, 10), junk=JUNK, quoted=st.booleans())
 def test_junk_in_any_cell_exits_2_or_imports_cleanly_never_a_traceback_or_partial_write(
-    junk_base, tmp_path, row, column, junk, quoted
+    junk_base, junk_base_contents, tmp_path, row, column, junk, quoted
 ):
     folder, base, header, rows = junk_base
     target = tmp_path / "store.duckdb"
@@ -675,16 +698,14 @@ def test_junk_in_any_cell_exits_2_or_imports_cleanly_never_a_traceback_or_partia
         buffer.write("\n".join(",".join(r) for r in [header, *cells]) + "\n")
     path = tmp_path / "junk.csv"
     path.write_bytes(buffer.getvalue().encode("utf-8", errors="surrogatepass"))
-    before = contents(target)
+    before = junk_base_contents
     code = main(["import", "--db", str(target), "projects", str(path)])
     assert code in (0, 2)
     after = contents(target)
     if code == 2:
         assert after == before
     else:  # all three rows are in, and nothing but projects changed
-        con = store.connect(target, read_only=True)
-        assert con.execute("SELECT count(*) FROM projects").fetchall() == [(3,)]
-        con.close()
+        assert len(after["projects"]) == 3
         assert {t for t in before if before[t] != after[t]} <= {"projects"}
 
 
@@ -741,14 +762,14 @@ def test_csv_export_neutralises_exactly_as_downloads_does_and_import_gives_the_t
         st.text(max_size=20).filter(lambda s: not any(ord(c) < 32 for c in s)),
     ),
 )
-def test_junk_in_an_excel_cell_exits_2_or_imports_cleanly(junk_base, tmp_path, cell, value):
+def test_junk_in_an_excel_cell_exits_2_or_imports_cleanly(junk_base, junk_base_contents, tmp_path, cell, value):
     _folder, base, header, rows = junk_base
     target = tmp_path / "store.duckdb"
     shutil.copyfile(base, target)
     first = list(rows[0][:7])
     first[cell] = value
     path = workbook(tmp_path / "junk.xlsx", {"projects": [header[:7], first]})
-    before = contents(target)
+    before = junk_base_contents
     code = main(["import", "--db", str(target), "projects", str(path)])
     assert code in (0, 2)
     if code == 2:
