@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import plotly.graph_objects as go
@@ -270,7 +271,10 @@ def test_against_a_served_app_a_press_reruns_the_fragment_and_its_poll_reruns_un
                 await tab.close()
 
     with served_app(tmp_path / "unused.duckdb", tmp_path / "streamlit.log", script=script) as url:
-        reruns, turn, query = asyncio.run(visit(url))
+        # A loop of its own in a thread of its own: this process may already hold a running loop in its main thread
+        # (the browser tests' shared sync Playwright stays started for the process), and asyncio.run refuses then.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reruns, turn, query = pool.submit(asyncio.run, visit(url)).result()
     assert len(reruns) >= 2  # the press, then the poll's auto-reruns until the answer was there
     assert turn is not None and 0 < turn < 30
     assert query == "level=7"  # 7 was proven before: final at once, and in the URL as the frontend writes it
