@@ -275,16 +275,27 @@ class CpuMeter:
         return self.total
 
 
-def scheduler_seconds(pid: int) -> tuple[float, float]:
-    """Seconds a process's threads have run on a CPU and waited in the run queue for one, summed (Linux
+def scheduler_seconds(pid: int) -> dict[int, tuple[int, int]]:
+    """Per thread of a process, the nanoseconds it has run on a CPU and waited in the run queue for one (Linux
     ``/proc/PID/task/*/schedstat``): the wait says how far the machine's other work starved it."""
-    on_cpu = waiting = 0
+    threads = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             fields = (task / "schedstat").read_text().split()
         except OSError:  # the thread ended meanwhile
             continue
-        on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+        threads[int(task.name)] = (int(fields[0]), int(fields[1]))
+    return threads
+
+
+def scheduled_since(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]) -> tuple[float, float]:
+    """Seconds on a CPU and waiting for one between two :func:`scheduler_seconds` readings, summed over the threads
+    alive at the second (a thread born between them counts from zero). Summing each reading first and subtracting
+    went negative when a session's script thread ended in between: its whole life left the second sum."""
+    on_cpu = waiting = 0
+    for tid, (ran, waited) in after.items():
+        ran_before, waited_before = before.get(tid, (0, 0))
+        on_cpu, waiting = on_cpu + ran - ran_before, waiting + waited - waited_before
     return on_cpu / 1e9, waiting / 1e9
 
 
@@ -321,8 +332,7 @@ async def _sampled(meters: Meters, work):
             task.cancel()
     wall = time.perf_counter() - begun
     result = task.result()
-    on_cpu_after, waiting_after = scheduler_seconds(meters.server.pid)
-    on_cpu, waiting = on_cpu_after - scheduled_before[0], waiting_after - scheduled_before[1]
+    on_cpu, waiting = scheduled_since(scheduled_before, scheduler_seconds(meters.server.pid))
     return (
         result,
         100 * (meters.server_cpu.total - server_before) / wall,

@@ -207,3 +207,10 @@ def test_the_table_shows_the_servers_figures_beside_the_settled_ones_and_keeps_r
     assert "60 s measuring window, think time mean 10 s" in text
     assert "| 1 | 6 | — | — | 1000 ms |" in text
     assert "The server's p95 stays within 2× one session's (500 ms) up to 1 sessions." in text
+
+
+def test_the_servers_scheduler_time_never_goes_negative_when_a_thread_ends_between_readings():
+    # Thread 2 (a session's script thread) ran 5 s and ended; thread 3 was born after the first reading.
+    before = {1: (10_000_000_000, 1_000_000_000), 2: (5_000_000_000, 2_000_000_000)}
+    after = {1: (12_000_000_000, 1_500_000_000), 3: (1_000_000_000, 500_000_000)}
+    assert load.scheduled_since(before, after) == (3.0, 1.0)
