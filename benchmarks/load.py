@@ -965,7 +965,9 @@ def _markdown(crowds: dict[str, dict], soaks: dict[str, dict], compare: dict | N
         "until the star first moved; in Chromium they add the browser's own work (sending the press, drawing "
         "every delta). "
         "CPU is process time over wall time (100 % = one core); “server waits” is the share of the time the server "
-        "had work that it waited for its core (the machine's other work starving it: near 0 on a quiet machine); "
+        "had work that it waited for its core, summed over its threads: the machine's other work starving it, and "
+        "the server's own threads (each session's script run, the background solver) queuing for the one core it "
+        "is pinned to, which is why it reads 30-45 % on a quiet machine; "
         "“load” is the machine's 1-minute load average before → after, from other work on the same 2 cores as well "
         "as this. Each figure is replaced only by a run that measures it again.",
         "",
