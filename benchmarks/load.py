@@ -350,6 +350,7 @@ class Person:
     answer_s: list[float] = field(default_factory=list)
     settled_s: list[float] = field(default_factory=list)
     server_s: list[float] = field(default_factory=list)
+    arrived: bool = False  # counted in by its crowd's window (a person who fails before is counted in on the way out)
 
     @property
     def budget_pct(self) -> int:
@@ -419,6 +420,30 @@ class Window:
             self.opened.set()
 
 
+async def _think_and_press(person: Person, window: Window | None, moves: int, think_mean_s: float, press) -> None:
+    """A person's measured part, whichever the client: without a ``window``, press ``moves`` times at once (the
+    warm-up crowd); with one, arrive, wait for it to open, then think and press until it closes. Each press's
+    seconds (``press(key, what)`` returns until the star moved, until settled, and the server's turn or None) go
+    into ``person``."""
+    if window is None:
+        keys, thinking = _move_keys(moves), iter(lambda: 0.0, None)
+    else:
+        window.arrive()
+        person.arrived = True
+        await window.opened.wait()
+        keys, thinking = _move_keys(10_000), think_times(person.number, think_mean_s)
+    for move, key in enumerate(keys):
+        think = next(thinking)
+        if window is not None and time.perf_counter() + think >= window.closes_at:
+            break
+        await asyncio.sleep(think)
+        answered, settled, server = await press(key, f"budget key press {move + 1}")
+        person.answer_s.append(answered)
+        person.settled_s.append(settled)
+        if server is not None:
+            person.server_s.append(server)
+
+
 async def _person(
     browser,
     url: str,
@@ -439,7 +464,6 @@ async def _person(
         timeout_s,
     )
     context.set_default_timeout(timeout_s * 1000)
-    arrived = False
     try:
         page = await _step(f"{who}: opening a tab", context.new_page(), timeout_s)
         wire = WireClock()
@@ -449,27 +473,15 @@ async def _person(
         await _open(page, url, f"/what-if?budget_pct={person.budget_pct}", who, timeout_s)
         await _what_if_settled(page, None, who, "/what-if's first answer", timeout_s)
         slider = _slider(page, BUDGET_LABEL)
-        if window is None:
-            keys, thinking = _move_keys(moves), iter(lambda: 0.0, None)
-        else:
-            window.arrive()
-            arrived = True
-            await window.opened.wait()
-            keys, thinking = _move_keys(10_000), think_times(person.number, think_mean_s)
-        for move, key in enumerate(keys):
-            think = next(thinking)
-            if window is not None and time.perf_counter() + think >= window.closes_at:
-                break
-            await asyncio.sleep(think)
-            answered, settled, server = await _press(
-                page, slider, key, who, f"budget key press {move + 1}", timeout_s, wire
-            )
-            person.answer_s.append(answered)
-            person.settled_s.append(settled)
-            if server is not None:
-                person.server_s.append(server)
+        await _think_and_press(
+            person,
+            window,
+            moves,
+            think_mean_s,
+            lambda key, what: _press(page, slider, key, who, what, timeout_s, wire),
+        )
     finally:
-        if window is not None and not arrived:
+        if window is not None and not person.arrived:
             window.arrive()  # a person who failed does not keep the others waiting (the group is cancelled anyway)
         await context.close()
 
@@ -530,7 +542,7 @@ async def _protocol_person(
 
     who = f"{label}, session {person.number + 1}"
     await asyncio.sleep(STAGGER_S * person.number if window is not None else 0)
-    arrived, tab = False, None
+    tab = None
     try:
         async with httpx.AsyncClient(timeout=timeout_s) as http:  # one person's cookies, as one browser context
             for path in ("/", "/portfolio"):
@@ -538,27 +550,15 @@ async def _protocol_person(
                 await tab.close()
             tab = await _open_on_wire(http, url, "/what-if", f"budget_pct={person.budget_pct}", who, timeout_s)
             await _step(f"{who}: /what-if's first answer settling", tab.until(_settled_on_wire(None)), timeout_s)
-            if window is None:
-                keys, thinking = _move_keys(moves), iter(lambda: 0.0, None)
-            else:
-                window.arrive()
-                arrived = True
-                await window.opened.wait()
-                keys, thinking = _move_keys(10_000), think_times(person.number, think_mean_s)
-            for move, key in enumerate(keys):
-                think = next(thinking)
-                if window is not None and time.perf_counter() + think >= window.closes_at:
-                    break
-                await asyncio.sleep(think)
-                answered, settled, server = await _press_on_wire(
-                    tab, BUDGET_LABEL, STEPS_OF_KEY[key], who, f"budget key press {move + 1}", timeout_s
-                )
-                person.answer_s.append(answered)
-                person.settled_s.append(settled)
-                if server is not None:
-                    person.server_s.append(server)
+            await _think_and_press(
+                person,
+                window,
+                moves,
+                think_mean_s,
+                lambda key, what: _press_on_wire(tab, BUDGET_LABEL, STEPS_OF_KEY[key], who, what, timeout_s),
+            )
     finally:
-        if window is not None and not arrived:
+        if window is not None and not person.arrived:
             window.arrive()
         if tab is not None:
             await tab.close()
