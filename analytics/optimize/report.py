@@ -122,6 +122,11 @@ def why_not_sentence(what_if: WhatIfProblem, why: WhyNot) -> str:
     proven = "" if why.flipped.proven else " (best found so far, not yet proven)"
     if why.chosen:
         displaced = _list_names(why.entering) if why.entering else "nothing"
+        # Kept by a rule (in flight, in the plan, forced in), a project is not in on its merits: say which rule,
+        # else a board reads "leaving it out raises the objective" beside a project that stays in.
+        kept = what_if.problem.in_reason[i] if what_if.problem.in_reason is not None else None
+        if kept is not None:
+            return f"{label} is in because it {kept}. Left out, {displaced} would come in; that {effect}{proven}."
         return f"{label} displaces {displaced}; leaving it out {effect}{proven}."
     reasons = (
         "; ".join(

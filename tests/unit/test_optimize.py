@@ -434,6 +434,16 @@ def test_plan_settings_choose_the_plan_and_explain_the_rest(small_con):
     assert np.isnan(blocked.value_change)
     mandatory = optimize.why_not(what_if, exact, "P3")
     assert optimize.why_not_sentence(what_if, mandatory) == "P3 Three is mandatory: it stays in whatever it costs."
+    # P2 is in the plan, not started: the keep rule holds it in, not its merit, and the answer says which rule. Once
+    # dropping is allowed, the same question is answered on its merit.
+    kept = optimize.why_not(what_if, exact, "P2")
+    assert optimize.why_not_sentence(what_if, kept).startswith(
+        "P2 Two is in because it is in the plan, not started, and “Allow dropping planned projects” is off. Left out, "
+        "nothing would come in; that changes rNPV by "
+    )
+    droppable = optimize.apply_what_if(model, optimize.WhatIf(allow_drop=True))
+    on_merit = optimize.why_not(droppable, optimize.solve_exact(droppable.problem), "P2")
+    assert on_merit.chosen and optimize.why_not_sentence(droppable, on_merit).startswith("P2 Two displaces nothing; ")
     # Asked about a project the user forced out, the answer is what forcing it back in would do.
     forced = optimize.apply_what_if(model, optimize.WhatIf(force_out=["P2"]))
     without = optimize.solve_exact(forced.problem)
