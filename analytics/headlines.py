@@ -58,7 +58,8 @@ DEFINITIONS = {
     "red_projects": "Live projects (proposed, approved, active, on hold) in red: stored health, else EVM from the "
     f"latest snapshot (CPI = EV / AC, SPI = EV / PV; {EVM_HEALTH_TEXT}).",
     "health": f"Stored health where the project has one, else EVM from its latest snapshot: {EVM_HEALTH_TEXT}.",
-    "risk_exposure": "Σ probability × impact (1–5) over open and mitigating risks of live projects.",
+    "risk_exposure": "Expected impact points: Σ probability × impact (1–5) over open and mitigating risks of live "
+    "projects.",
 }
 
 
@@ -109,7 +110,8 @@ def headline(key: str, figures: Mapping, currency: str, rate: float | None = Non
     elif key == "risk_exposure":
         recorded = figures["risks_recorded"] > 0
         value = formatting.number(figures[key], 1) if recorded else "–"
-        note = None if recorded else "no risks recorded"
+        # Its unit: a risk certain to happen at the top impact adds 5 points, not money (impact is a 1–5 score).
+        note = "impact points" if recorded else "no risks recorded"
     else:
         raise KeyError(f"no headline {key!r}: headlines.LABELS names them")
     return Headline(key, LABELS[key], value, note, DEFINITIONS[key])
