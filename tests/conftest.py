@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,20 @@ DEMO_SEED = 7
 settings.register_profile("default", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=400, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_in_the_test_run(tmp_path_factory):
+    """The app's temporary files (an upload's ``quarterdeck-upload-*`` folder, kept while its session previews it)
+    go under this run's pytest folder, for the in-process app and every served one: a test's session ends without
+    the upload being removed, and a full run left about 19 such folders in /tmp. Pytest keeps the last three runs'
+    folders and deletes older ones, these with them."""
+    folder = tmp_path_factory.getbasetemp() / "tmp"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(folder))  # served apps (subprocesses) inherit it
+        patch.setattr(tempfile, "tempdir", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")
