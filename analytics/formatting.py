@@ -10,8 +10,8 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
 
 
 def is_missing(value: float | None) -> bool:
-    """Return True for None and NaN: a figure that does not exist."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """Return True for None, NaN and NaT: a figure (or date) that does not exist."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def money(value: float | None, currency: str = "USD", digits: int = 1) -> str:

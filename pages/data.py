@@ -2,6 +2,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analytics import formatting
 from analytics import text as store_text
 from ui import admin, auth, data, layout, portfolio_sheet, shell
 
@@ -13,13 +14,11 @@ open_path = Path(data.store_path())
 is_admin = auth.may("admin")
 upload_limit_mb = st.get_option("server.maxUploadSize")  # set in .streamlit/config.toml
 
-PROBLEM_COLUMNS = {"row": st.column_config.NumberColumn("line", format="%d")}
-OVERVIEW_COLUMNS = {
-    "rows": st.column_config.NumberColumn("rows", format="localized"),
-    "last_import": "last import",
-    "imported_by": "by",
-}
-RECENT_IMPORT_COLUMNS = {"imported_at": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm")}
+# The page's tables go through layout.table: sortable grids at a desk, room-size tables in presentation mode.
+PROBLEM_LABELS = {"row": "line"}
+OVERVIEW_LABELS = {"last_import": "last import", "imported_by": "by"}
+RECENT_IMPORT_LABELS = {"imported_at": "when", "imported_by": "by"}
+RECENT_IMPORT_FORMATS = {"imported_at": lambda when: f"{when:%d %b %Y, %H:%M}", "rows": formatting.count}
 
 layout.header(
     "Data",
@@ -145,7 +144,7 @@ else:
         if sample.empty:
             st.caption("Nothing to preview: the file is empty or not a CSV or .xlsx file.")
         else:
-            st.dataframe(sample, hide_index=True, width="stretch", height="content" if len(sample) < 10 else "auto")
+            layout.table(sample, height="content" if len(sample) < 10 else "auto")
     with problems_col:
         result = outcome[1] if outcome and outcome[0] == upload.file_id else None
         if result is None:
@@ -157,13 +156,7 @@ else:
         else:
             st.markdown(f"**{admin.counted(result.problem_count, 'problem')}**: nothing was imported")
             found = result.problems_frame()
-            st.dataframe(
-                found,
-                hide_index=True,
-                width="stretch",
-                height="content" if len(found) < 10 else "auto",
-                column_config=PROBLEM_COLUMNS,
-            )
+            layout.table(found, labels=PROBLEM_LABELS, height="content" if len(found) < 10 else "auto")
             rest = result.problem_count - len(result.problems)
             if rest > 0:
                 st.caption(
@@ -193,15 +186,9 @@ portfolio_sheet.section(present, open_path.stem)
 st.subheader("Tables in this store", anchor=False)
 tables_col, export_col = layout.side_by_side([3, 1], present)
 with tables_col:
-    # Tables never imported into show blanks, not "None".
+    # Tables never imported into show "–", not "None"; in a room every table is listed, as at a desk.
     shown = overview.assign(last_import=overview["last_import"].dt.strftime("%d %b %Y, %H:%M"))
-    st.dataframe(
-        shown.fillna(""),
-        hide_index=True,
-        width="stretch",
-        height="content",
-        column_config=OVERVIEW_COLUMNS,
-    )
+    layout.table(shown, {"rows": formatting.count}, OVERVIEW_LABELS, room_rows=None, height="content")
 with export_col:
     st.markdown("**Export every table**")
     st.caption("Rows in key order. Text a spreadsheet would run as a formula is made harmless in CSV and Excel.")
@@ -248,7 +235,7 @@ st.markdown("**Recent imports**")
 if recent.empty:
     st.caption("No imports into this store yet.")
 else:
-    st.dataframe(recent, hide_index=True, width="stretch", column_config=RECENT_IMPORT_COLUMNS)
+    layout.table(recent, RECENT_IMPORT_FORMATS, RECENT_IMPORT_LABELS, room_rows=None)
 
 # ------------------------------------------------------------------------------------------------ store
 
@@ -364,7 +351,7 @@ if not present and is_admin:
         if granted.empty:
             st.caption("No grants yet. With sign-in on, nobody gets in until an admin is granted.")
         else:
-            st.dataframe(granted, hide_index=True, width="stretch", key="grants")
+            layout.table(granted, room_rows=None, key="grants")
             revoked = st.selectbox(
                 "Revoke the grant of", granted["principal"], index=None, placeholder="Pick one", key="revoke_principal"
             )

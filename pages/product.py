@@ -287,13 +287,7 @@ if voice_tab.open:
             comments = data.query(product.latest_comments, product_id, window.start, window.end, 25)
             st.markdown(f"**Latest comments** ({len(comments)} newest in the window, as customers wrote them)")
             # Customer text goes into a data grid, which shows it as plain text: never Markdown or HTML.
-            st.dataframe(
-                comments,
-                hide_index=True,
-                width="stretch",
-                column_config=COMMENT_COLUMNS,
-                placeholder=MISSING,
-            )
+            layout.grid(comments, COMMENT_COLUMNS, placeholder=MISSING)
 
 # ---- Retention ---------------------------------------------------------------------------------------------------
 if retention_tab.open:
@@ -335,13 +329,7 @@ if roadmap_tab.open:
             )
             late = data.query(product.late_features, product_id)
             st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")
-            st.dataframe(
-                late.drop(columns=["status"]),
-                hide_index=True,
-                width="stretch",
-                column_config=LATE_COLUMNS,
-                placeholder=MISSING,
-            )
+            layout.grid(late.drop(columns=["status"]), LATE_COLUMNS, placeholder=MISSING)
 
 
 # ---- Backlog -----------------------------------------------------------------------------------------------------
@@ -525,14 +513,7 @@ if investment_tab.open:
                 "progress snapshots. " + product.SPENT_TO_DATE
             )
             st.markdown(f"**Projects attached to {text.markdown(info['name'])}**")
-            st.dataframe(
-                projects,
-                hide_index=True,
-                width="stretch",
-                column_config=PROJECT_COLUMNS,
-                column_order=list(PROJECT_COLUMNS),
-                placeholder=MISSING,
-            )
+            layout.grid(projects, PROJECT_COLUMNS, column_order=list(PROJECT_COLUMNS), placeholder=MISSING)
             st.download_button(
                 "Download projects (CSV)",
                 downloads.csv_bytes(projects),

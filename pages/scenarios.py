@@ -93,11 +93,9 @@ else:
         f"**Where they differ**: {len(differing)} projects are in some scenarios and not others "
         f"({int(comparison['projects']['in_all'].sum())} are in all of them)."
     )
-    st.dataframe(
+    layout.grid(
         differing.drop(columns=["in_all"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
+        {
             scenarios.scenario_column(scenario_id): st.column_config.CheckboxColumn(name)
             for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
         },

@@ -94,11 +94,37 @@ def headline(summary: dict, what_if) -> None:
         # In a room the compact type: five tiles beside the levers at room type broke "Strategic" in two at 1440 px.
         compact=True,
     )
+
+
+def objective_panel(summary: dict, what_if) -> None:
+    # Beside the levers that set it (α, the weights), not above the answer: in a room the tabs' charts need the
+    # height, and the number is never shown without its definition.
     with st.expander("What the optimiser maximises"):
         st.markdown(optimize.objective_definition(what_if))
         st.markdown(
             f"Blended objective of this selection: **{summary['value']:.3f}** (the plan: {summary['plan_value']:.3f})."
         )
+
+
+def frontier_and_changes(what_if, selection, chosen, summary: dict) -> None:
+    frontier, current = whatif.frontier(what_if)
+    chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
+    with chart_column:
+        figure = charts.efficient_frontier(
+            frontier, {"budget": summary["budget"], "rnpv": summary["rnpv"]}, currency=currency, present=present
+        )
+        layout.chart(figure, key="whatif_frontier")
+        if not current:
+            st.caption("Computing the frontier for these settings…")
+        elif frontier is not None:
+            st.caption(optimize.frontier_sentence(frontier, currency))
+    with change_column:
+        changes_against_plan(what_if, chosen)
+        shifts.what_moved(what_if, selection, chosen, present=present)
+
+
+#: Rows of the changes against plan shown in a room, beside the frontier (stops first).
+CHANGES_ROWS_IN_A_ROOM = 6
 
 
 def changes_against_plan(what_if, chosen) -> None:
@@ -123,12 +149,12 @@ def changes_against_plan(what_if, chosen) -> None:
             for c, v in zip(changed["change"], changed["stop_cost"], strict=True)
         ]
     )
-    st.dataframe(
+    layout.grid(
         shown[["change", "project_id", "name", "rnpv_change", "stop_cost"]],
-        hide_index=True,
-        width="stretch",
+        # In a room the first few at room type, under the frontier's height; the desk's grid lists them all.
+        room_rows=CHANGES_ROWS_IN_A_ROOM,
         # No taller than its rows (and the header): what the schedule moves follows right below.
-        height=min(400 if not present else 320, (45 if present else 35) * (len(shown) + 1) + 3),
+        height=min(400, 35 * (len(shown) + 1) + 3),
         column_config={
             "change": st.column_config.TextColumn("", width="small"),
             "project_id": "Project",
@@ -156,13 +182,12 @@ def why_not_panel(what_if, base) -> None:
                 lambda: optimize.why_not(what_if, base, project_id),
             )
         st.markdown(optimize.why_not_sentence(what_if, answer))
+        # Tables at room size in a room (layout.table), the answer's rows being few.
         if answer.binding:
-            st.dataframe(optimize.binding_rows(what_if, answer), hide_index=True, width="stretch")
+            layout.table(optimize.binding_rows(what_if, answer))
         moved = [("comes in", p) for p in answer.entering] + [("goes out", p) for p in answer.leaving]
         if moved:
-            st.dataframe(
-                [{"change": c, "project": labels.get(p, p)} for c, p in moved], hide_index=True, width="stretch"
-            )
+            layout.table([{"change": c, "project": labels.get(p, p)} for c, p in moved])
 
 
 def price_tags(what_if, base) -> None:
@@ -171,9 +196,11 @@ def price_tags(what_if, base) -> None:
     left, right = st.columns(2)
     with left, st.form("price_fte", border=True):
         st.markdown("**What is one more person worth?**")
-        team = st.selectbox("Team", list(team_names), format_func=team_names.get)
-        first = st.selectbox("Quarter starting", quarters, format_func=lambda m: f"{np.datetime64(m, 'M')}")
-        people = st.number_input("FTE", 0.5, 10.0, 1.0, 0.5)
+        # The inputs on one line: the price a press brings stays on the first screen of a room, under the headline.
+        team_column, quarter_column, people_column = st.columns([2, 1.3, 1])
+        team = team_column.selectbox("Team", list(team_names), format_func=team_names.get)
+        first = quarter_column.selectbox("Quarter starting", quarters, format_func=lambda m: f"{np.datetime64(m, 'M')}")
+        people = people_column.number_input("FTE", 0.5, 10.0, 1.0, 0.5)
         if st.form_submit_button("Price it", icon=":material/sell:"):
             with st.spinner("Re-optimising with the extra people…"):
                 extra = whatif.memo(
@@ -190,9 +217,12 @@ def price_tags(what_if, base) -> None:
                 st.caption("Brings in " + ", ".join(labels.get(p, p) for p in extra.entering))
     with right, st.form("price_budget", border=True):
         st.markdown("**What is more budget worth?**")
-        amount = st.number_input(f"Extra budget ({currency})", 0.0, 1e10, 1_000_000.0, 100_000.0, format="%.0f")
+        amount_column, year_column = st.columns([2, 1.3])
+        amount = amount_column.number_input(
+            f"Extra budget ({currency})", 0.0, 1e10, 1_000_000.0, 100_000.0, format="%.0f"
+        )
         years = ["every year", *[int(y) for y in model.fiscal_years]]
-        year = st.selectbox("In", years, format_func=lambda y: y if isinstance(y, str) else f"FY{y}")
+        year = year_column.selectbox("In", years, format_func=lambda y: y if isinstance(y, str) else f"FY{y}")
         if st.form_submit_button("Price it", icon=":material/sell:"):
             fiscal_year = None if isinstance(year, str) else year
             with st.spinner("Re-optimising with the extra budget…"):
@@ -215,8 +245,12 @@ def uncertainty(what_if, selection, chosen) -> None:
         ("mc", what_if.params, shifts.answer_key(what_if, selection, chosen)),
         lambda: shifts.simulated(what_if, selection, chosen, trials=10_000, seed=7),
     )
-    layout.tile_row(
-        [
+    # In a room the chart alone: its title and marked lines state the four numbers, and its height is what the first
+    # screen has left under the headline.
+    tiles = (
+        []
+        if present
+        else [
             layout.Tile("P10", money(result.p10, currency), "Nine trials in ten end above this NPV."),
             layout.Tile("P50", money(result.p50, currency), "The median simulated NPV."),
             layout.Tile("P90", money(result.p90, currency), "One trial in ten ends above this NPV."),
@@ -228,6 +262,8 @@ def uncertainty(what_if, selection, chosen) -> None:
             ),
         ]
     )
+    if tiles:
+        layout.tile_row(tiles)
     layout.chart(charts.npv_distribution(result, currency=currency, present=present), key="whatif_mc")
 
 
@@ -291,40 +327,36 @@ def what_if_answer() -> None:
     what_if = whatif.problem(params)
     answer = whatif.best_selection(what_if)
     selection = answer.selection
-    with levers:
-        weights.fragility_panel(what_if, selection)
     feasible = selection.feasible
     # Infeasible settings still draw every tab: budget and capacity show the plan against the settings' limits.
     chosen = selection.chosen if feasible else model.in_plan
     conflict = "" if feasible else (optimize.conflict_sentence(selection.conflict) or "")
     answer_key = shifts.answer_key(what_if, selection, chosen)  # with start shifts, the starts tell answers apart
+    summary = shifts.summary(what_if, selection, chosen) if feasible else None
+    with levers:
+        if feasible:
+            objective_panel(summary, what_if)
+        weights.fragility_panel(what_if, selection)
     with answer_column:
         status_line(answer, what_if)
         st.caption(text.markdown(optimize.plan_sentence(model)) + " · " + optimize.baseline_sentence(what_if))
         if feasible:
-            summary = shifts.summary(what_if, selection, chosen)
             headline(summary, what_if)
-            frontier, current = whatif.frontier(what_if)
-            chart_column, change_column = st.columns([1.8, 1.2], gap="medium")
-            with chart_column:
-                figure = charts.efficient_frontier(
-                    frontier, {"budget": summary["budget"], "rnpv": summary["rnpv"]}, currency=currency, present=present
-                )
-                layout.chart(figure, key="whatif_frontier")
-                if not current:
-                    st.caption("Computing the frontier for these settings…")
-                elif frontier is not None:
-                    st.caption(optimize.frontier_sentence(frontier, currency))
-            with change_column:
-                changes_against_plan(what_if, chosen)
-                shifts.what_moved(what_if, selection, chosen, present=present)
-    # Only the open tab is computed: a slider move pays for what is on screen, not for a Monte Carlo out of sight.
-    budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
-        list(nav.WHAT_IF_TABS),
-        key="tab",
-        on_change="rerun",
-        bind="query-params",
-    )
+        # The tabs under the headline, beside the levers: whichever is open, its answer is on the first screen of a
+        # room with the headline above it. Only the open tab is computed: a slider move pays for what is on screen,
+        # not for a frontier sweep or a Monte Carlo out of sight.
+        frontier_tab, budget_tab, capacity_tab, why_tab, price_tab, risk_tab, save_tab = st.tabs(
+            list(nav.WHAT_IF_TABS),
+            key="tab",
+            on_change="rerun",
+            bind="query-params",
+        )
+    if frontier_tab.open:
+        with frontier_tab:
+            if not feasible:
+                needs_an_answer(conflict)
+            else:
+                frontier_and_changes(what_if, selection, chosen, summary)
     if budget_tab.open:
         with budget_tab:
             if not feasible:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from analytics import headlines, text
+from analytics import formatting, headlines, text
 from ui import data, shell
 
 #: Presentation-mode styles that every page shares: compact tiles, room-size tables. Static CSS, no stored text.
@@ -135,28 +136,41 @@ def table(
     formats: dict | None = None,
     labels: dict[str, str] | None = None,
     helps: dict[str, str] | None = None,
+    room_rows: int | None = PRESENT_TABLE_ROWS,
     **kwargs,
 ):
-    """A sortable table whose numbers read as money, rates or plain figures.
+    """A sortable table whose numbers read as money, rates or plain figures (``frame``: a DataFrame, or its rows).
 
     ``formats`` maps a column to a function from value to text (``analytics.formatting``); the cells keep their
     values, so sorting a column sorts numbers, not text. ``labels`` renames column headers and ``helps`` gives
     them a hover (what the figure means, forward or lifetime). Missing values read
     "–" (numbers too: a missing number would otherwise show as a grey "None", streamlit#11123). In presentation
-    mode the first ``PRESENT_TABLE_ROWS`` rows are drawn as a static table at room-size type (a data grid draws
-    on a canvas at desk size whatever the page's type), with a line saying how many rows the desk view has.
+    mode the first ``room_rows`` rows (all of them for None) are drawn as a static table at room-size type (a data
+    grid draws on a canvas at desk size whatever the page's type), with a line saying how many rows the desk view
+    has. ``kwargs`` go to ``st.dataframe`` at a desk (``height``, ``key``).
     """
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)  # rows as records: one dict each
     labels = labels or {}
+    if shell.presentation_mode():
+        # A static table sorts nothing, so each formatted column becomes its text here (a column of dates with gaps,
+        # "–" beside dates, would not convert for the browser), and the rest reads "–" where a value is missing.
+        # Renamed in the frame: st.table draws the frame's own column names, not a Styler's relabel_index.
+        shown = frame if room_rows is None else frame.head(room_rows)
+        shown = shown.assign(
+            **{
+                column: ["–" if formatting.is_missing(v) else format_(v) for v in shown[column]]
+                for column, format_ in (formats or {}).items()
+                if column in shown.columns
+            }
+        )
+        text_shown = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
+        shown = shown.assign(**{c: shown[c].astype(object).where(shown[c].notna(), "–") for c in text_shown})
+        element = st.table(shown.rename(columns=labels).style.format(na_rep="–").hide(axis="index"))
+        if len(shown) < len(frame):
+            st.caption(f"The first {len(shown)} of {len(frame):,} rows; the desk view lists them all.")
+        return element
     text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     filled = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "–") for c in text_columns})
-    if shell.presentation_mode():
-        # Renamed in the frame: st.table draws the frame's own column names, not a Styler's relabel_index.
-        shown = filled.head(PRESENT_TABLE_ROWS).rename(columns=labels)
-        room_formats = {labels.get(column, column): format_ for column, format_ in (formats or {}).items()}
-        element = st.table(shown.style.format(room_formats, na_rep="–").hide(axis="index"))
-        if len(frame) > PRESENT_TABLE_ROWS:
-            st.caption(f"The first {PRESENT_TABLE_ROWS} of {len(frame):,} rows; the desk view lists them all.")
-        return element
     styled_frame = filled.style.format(formats or {}, na_rep="–")
     helps = helps or {}
     column_config = {
@@ -165,6 +179,60 @@ def table(
         if column in frame.columns
     }
     return st.dataframe(styled_frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
+
+
+#: Streamlit's column formats (moment.js date tokens) as strftime, for a room's static copy of a grid.
+_DATE_TOKENS = {"YYYY": "%Y", "MMM": "%b", "MM": "%m", "DD": "%d", "D": "%-d", "HH": "%H", "mm": "%M"}
+
+
+def _room_format(config: Mapping) -> Callable | None:
+    """The text a data grid's column config gives its values, for a static table (None: the value as it is)."""
+    type_config = config.get("type_config") or {}
+    kind, format_ = type_config.get("type"), type_config.get("format")
+
+    def missing_or(shown: Callable) -> Callable:
+        # table() has already written "–" into a text column's gaps: text passes as it is.
+        return lambda value: value if isinstance(value, str) else "–" if formatting.is_missing(value) else shown(value)
+
+    if kind == "checkbox":
+        return lambda value: "✓" if value is True else ""
+    if kind in ("date", "datetime") and format_:
+        pattern = re.sub("|".join(_DATE_TOKENS), lambda token: _DATE_TOKENS[token.group()], format_)
+        return missing_or(lambda when: pd.Timestamp(when).strftime(pattern))
+    if kind in ("number", "progress") and format_:
+        if format_ == "compact":
+            return missing_or(lambda value: formatting.money(value, currency="").strip())
+        if format_ == "localized":
+            return missing_or(lambda value: f"{value:,.0f}" if float(value).is_integer() else f"{value:,}")
+        if format_ == "percent":
+            return missing_or(lambda value: formatting.percent(value, 0))
+        if "%" in format_:
+            return missing_or(lambda value: format_ % value)
+    return None
+
+
+def grid(frame, column_config: Mapping | None = None, *, room_rows: int | None = PRESENT_TABLE_ROWS, **kwargs):
+    """A data grid at a desk (``st.dataframe`` with ``column_config``, sortable, its own widths and formats); in
+    presentation mode the same rows as :func:`table`'s static table at room-size type, with the config's labels,
+    number and date formats and ``column_order`` (a data grid draws on a canvas at desk size whatever the page's
+    type). ``kwargs`` go to ``st.dataframe``.
+    """
+    if not shell.presentation_mode():
+        return st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
+    frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    configs = {c: ({"label": v} if isinstance(v, str) else v) for c, v in (column_config or {}).items()}
+    order = kwargs.get("column_order") or list(frame.columns)
+    shown = frame[[c for c in order if c in frame.columns and not (c in configs and configs[c] is None)]]
+    labels = {c: config["label"] for c, config in configs.items() if config and config.get("label") is not None}
+    # A table's columns need distinct names where a grid's headers need not (two blank ones: a change and a name).
+    seen: dict[str, int] = {}
+    for column in shown.columns:
+        label = labels.get(column, column)
+        seen[label] = seen.get(label, -1) + 1
+        if seen[label]:
+            labels[column] = label + "\u200b" * seen[label]  # zero-width spaces: the same header to the eye
+    formats = {c: f for c, config in configs.items() if config and c in shown and (f := _room_format(config))}
+    return table(shown, formats, labels, room_rows=room_rows)
 
 
 def chart(fig, key: str, **kwargs):

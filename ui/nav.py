@@ -25,7 +25,15 @@ class PageSpec:
 
 PRODUCT_SECTIONS = ("Trends", "Customer voice", "Retention", "Roadmap", "Backlog", "Investment")
 PORTFOLIO_TABS = ("Value map", "Strategy", "Capacity", "Risk", "Dependencies", "Health and money")
-WHAT_IF_TABS = ("Budget", "Capacity", "Why not?", "Price tags", "Uncertainty", "Save as scenario")
+WHAT_IF_TABS = (
+    "Frontier and changes",
+    "Budget",
+    "Capacity",
+    "Why not?",
+    "Price tags",
+    "Uncertainty",
+    "Save as scenario",
+)
 
 
 PAGES = (

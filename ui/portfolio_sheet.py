@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import portfolio_sheet, text
+from analytics import formatting, portfolio_sheet, text
 from ui import admin, auth, data, layout
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -171,16 +171,16 @@ def _show(result: portfolio_sheet.SheetResult, file_id: str) -> None:
     else:
         count = len(result.problems)
         st.markdown(f"**{count:,} problem{'' if count == 1 else 's'}**: nothing can be imported until they are fixed")
-        st.dataframe(_problems_frame(result.problems), hide_index=True, width="stretch", key="sheet_problems")
+        layout.table(_problems_frame(result.problems), key="sheet_problems")
     for missing in result.missing:
         st.caption(f"Missing: {text.markdown(missing)}")
     st.markdown("**Columns** (file column → Quarterdeck field)")
-    st.dataframe(result.mapping, hide_index=True, width="stretch", column_config=MAPPING_COLUMNS, key="sheet_mapping")
+    layout.table(result.mapping, labels=MAPPING_COLUMNS, room_rows=None, key="sheet_mapping")
     if not result.preview.empty:
         st.markdown("**First rows as they will be stored**")
-        st.dataframe(result.preview, hide_index=True, width="stretch", key="sheet_preview")
+        layout.table(result.preview, key="sheet_preview")
         counts = pd.DataFrame({"table": list(result.counts), "rows": list(result.counts.values())})
-        st.dataframe(counts, hide_index=True, key="sheet_counts")
+        layout.table(counts, {"rows": formatting.count}, room_rows=None, key="sheet_counts")
     if result.warnings:
         with st.expander(f"{len(result.warnings):,} warnings (not blocking)"):
-            st.dataframe(_problems_frame(result.warnings), hide_index=True, width="stretch", key="sheet_warnings")
+            layout.table(_problems_frame(result.warnings), key="sheet_warnings")

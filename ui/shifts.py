@@ -19,8 +19,6 @@ from ui import layout
 MOVED_ROWS_SHOWN = 8
 MOVED_ROWS_IN_A_ROOM = 5
 ROW_PX = 35
-#: A table row at room-size type.
-ROOM_ROW_PX = 45
 
 
 def shifting(what_if: optimize.WhatIfProblem) -> bool:
@@ -89,40 +87,40 @@ def what_moved(what_if: optimize.WhatIfProblem, selection: optimize.Selection, c
     st.markdown(optimize.moved_sentence(what_if, moved))
     if moved.empty:
         return
-    rows = MOVED_ROWS_IN_A_ROOM if present else MOVED_ROWS_SHOWN
-    row_px = ROOM_ROW_PX if present else ROW_PX
-    # In a keyed box, so a browser test (and a person's stylesheet) can find the table of moves.
-    st.container(key="whatif_moved").dataframe(
-        optimize.moved_rows(moved),
-        hide_index=True,
-        width="stretch",
-        height=row_px * (min(len(moved), rows) + 1) + 3,
-        # A room's narrow column drops the months, which "from → to" already says.
-        column_order=("project_id", "name", "move", "rnpv_change") if present else None,
-        column_config={
-            "project_id": "Project",
-            "name": "",
-            "move": st.column_config.TextColumn("From → to", help="Planned start month → the schedule's start."),
-            "months": st.column_config.NumberColumn("Months", format="%+d"),
-            "rnpv_change": st.column_config.NumberColumn(
-                f"Value change ({currency})",
-                format="compact",
-                help="rNPV at the new start minus rNPV at the planned start: a later start is worth less at the "
-                "valuation date, and may still make room for more.",
-            ),
-        },
-    )
+    # In a keyed box, so a browser test (and a person's stylesheet) can find the table of moves. A room gets the
+    # first few at room type (the headline must stay in view), a desk a grid that scrolls past eight.
+    with st.container(key="whatif_moved"):
+        layout.grid(
+            optimize.moved_rows(moved),
+            room_rows=MOVED_ROWS_IN_A_ROOM,
+            height=ROW_PX * (min(len(moved), MOVED_ROWS_SHOWN) + 1) + 3,
+            # A room's narrow column drops the months, which "from → to" already says.
+            column_order=("project_id", "name", "move", "rnpv_change") if present else None,
+            column_config={
+                "project_id": "Project",
+                "name": "",
+                "move": st.column_config.TextColumn("From → to", help="Planned start month → the schedule's start."),
+                "months": st.column_config.NumberColumn("Months", format="%+d"),
+                "rnpv_change": st.column_config.NumberColumn(
+                    f"Value change ({currency})",
+                    format="compact",
+                    help="rNPV at the new start minus rNPV at the planned start: a later start is worth less at the "
+                    "valuation date, and may still make room for more.",
+                ),
+            },
+        )
 
 
 def capacity(what_if: optimize.WhatIfProblem, selection: optimize.Selection, chosen, *, present: bool, memo) -> None:
-    """Team capacity before (the plan at its planned starts) and after (this schedule), one heatmap each."""
+    """Team capacity after (this schedule) and before (the plan at its planned starts), one heatmap each."""
     option = option_of(what_if, selection, chosen)
     before, after = memo(
         ("shift_capacity", what_if.params, option.tobytes(), present),
         lambda: charts.capacity_before_after(*optimize.capacity_before_after(what_if, option), present=present),
     )
-    layout.chart(before, key="whatif_capacity_before")
+    # The answer first: this schedule's load is what the room needs on its first screen, the plan's is the reference.
     layout.chart(after, key="whatif_capacity_after")
+    layout.chart(before, key="whatif_capacity_before")
 
 
 def compared_starts(starts, summary) -> None:
@@ -141,13 +139,8 @@ def compared_starts(starts, summary) -> None:
         f"**Starts that differ from plan**: {len(table)} project{'' if len(table) == 1 else 's'} start in "
         "another month in some of these scenarios (blank: as planned, or not chosen)."
     )
-    st.dataframe(
+    layout.grid(
         table,
-        hide_index=True,
-        width="stretch",
+        {"project_id": "Project", **{s: st.column_config.DateColumn(names[s], format="MMM YYYY") for s in order}},
         key="compared_starts",
-        column_config={
-            "project_id": "Project",
-            **{s: st.column_config.DateColumn(names[s], format="MMM YYYY") for s in order},
-        },
     )

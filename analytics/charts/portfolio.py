@@ -305,7 +305,7 @@ def investment_bars(frame, label: str, *, currency: str, present: bool, title: s
     return styled(fig, present=present, title=title, height=max(300, 44 * len(frame) + 120))
 
 
-def capacity_heatmap(cells, *, present: bool, title: str | None = None):
+def capacity_heatmap(cells, *, present: bool, title: str | None = None, room_height: int = ROOM_CHART_PX):
     """Team × month utilisation of committed demand against capacity; over 100 % shows in vermillion.
 
     ``title`` replaces the default, which counts the over-booked team-months of ``cells["overbooked"]``.
@@ -335,9 +335,12 @@ def capacity_heatmap(cells, *, present: bool, title: str | None = None):
         over = int(cells["overbooked"].sum())
         title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
     # The months above the cells: under them they were below the first screen, and no cell could be read by month.
-    fig.update_xaxes(tickformat="%b %y", dtick="M1" if not present else "M2", side="top")
+    # Level labels, at most a dozen in a room (18 at a desk): the what-if's 36 months, turned on their side, ran into
+    # the title above them.
+    step = max(2 if present else 1, -(-pivot.shape[1] // (12 if present else 18)))
+    fig.update_xaxes(tickformat="%b %y", dtick=f"M{step}", tickangle=0, side="top")
     fig.update_layout(margin=legend_above_margin(present))
-    return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140), room_height=ROOM_CHART_PX)
+    return styled(fig, present=present, title=title, height=max(360, 40 * len(pivot) + 140), room_height=room_height)
 
 
 def team_load(cells, team: str, *, present: bool):

@@ -90,6 +90,9 @@ def template_name(present: bool) -> str:
 #: The height a page's key chart may take on a projector (1920 x 1080 in presentation mode): what is left of the first
 #: screen under the page's header, its compact tiles and its tabs (they end about 555 px down on /portfolio).
 ROOM_CHART_PX = 500
+#: The what-if's tabs sit under its status, plan line and headline tiles (they start about 610 px down): each tab's
+#: chart there gets this much of the first screen.
+ROOM_TAB_CHART_PX = 440
 
 
 def styled(

@@ -9,7 +9,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.charts.portfolio import capacity_heatmap
-from analytics.charts.template import BAD, GOOD, LEGEND_ABOVE, legend_above_margin, money_axis, styled
+from analytics.charts.template import (
+    BAD,
+    GOOD,
+    LEGEND_ABOVE,
+    ROOM_TAB_CHART_PX,
+    legend_above_margin,
+    money_axis,
+    styled,
+)
 from analytics.formatting import money
 from analytics.rules import TINY
 
@@ -206,7 +214,7 @@ def budget_by_year(use, *, currency: str, present: bool):
         title = f"Budget: FY{int(tightest['fiscal_year'])} is the tightest year at {tightest['utilisation']:.0%} used"
     fig.update_layout(barmode="group", xaxis_title=None, yaxis_title=f"{currency}")
     fig.update_yaxes(**money_axis(currency))
-    return styled(fig, present=present, title=title, height=360)
+    return styled(fig, present=present, title=title, height=360, room_height=ROOM_TAB_CHART_PX)
 
 
 def selection_capacity(cells, *, present: bool):
@@ -218,7 +226,7 @@ def selection_capacity(cells, *, present: bool):
         if not over
         else f"Capacity: {over} team-months over the limit"
     )
-    return capacity_heatmap(cells, present=present, title=title)
+    return capacity_heatmap(cells, present=present, title=title, room_height=ROOM_TAB_CHART_PX)
 
 
 def capacity_before_after(before, after, *, present: bool):
@@ -238,8 +246,18 @@ def capacity_before_after(before, after, *, present: bool):
         return text + (f", {beyond} beyond the limit" if beyond else ", within flex and the plan's own bookings")
 
     return (
-        capacity_heatmap(before, present=present, title=f"Before, the plan as planned: {worded(before)}"),
-        capacity_heatmap(after, present=present, title=f"After, this schedule's starts: {worded(after)}"),
+        capacity_heatmap(
+            before,
+            present=present,
+            title=f"Before, the plan as planned: {worded(before)}",
+            room_height=ROOM_TAB_CHART_PX,
+        ),
+        capacity_heatmap(
+            after,
+            present=present,
+            title=f"After, this schedule's starts: {worded(after)}",
+            room_height=ROOM_TAB_CHART_PX,
+        ),
     )
 
 
@@ -278,4 +296,4 @@ def npv_distribution(simulation, *, currency: str, present: bool):
     )
     fig.update_xaxes(**money_axis(currency))
     fig.update_yaxes(tickformat=".0%")
-    return styled(fig, present=present, title=title, height=380)
+    return styled(fig, present=present, title=title, height=380, room_height=ROOM_TAB_CHART_PX)

@@ -4,6 +4,7 @@ answer of each page stays on the first screen (issue 15). Each test measures bou
 from __future__ import annotations
 
 import shutil
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -172,3 +173,65 @@ def test_point_labels_do_not_overlap(app_url, width, tab, key, query):
         labels = page.evaluate(POINT_LABELS, key)
         assert len(labels) >= 5, labels
         assert overlapping(labels) == [], labels
+
+
+# The element that answers each what-if tab's question, once drawn: a chart's main SVG, or the tab's form.
+WHAT_IF_KEY_ANSWERS = {
+    "Frontier and changes": ".st-key-whatif_frontier .js-plotly-plot .main-svg",
+    "Budget": ".st-key-whatif_budget .js-plotly-plot .main-svg",
+    "Capacity": ".st-key-whatif_capacity .js-plotly-plot .main-svg",
+    "Why not?": "[role=tabpanel]:not([hidden]):has([data-testid='stTable'])",
+    "Price tags": "[role=tabpanel]:not([hidden]) [data-testid='stMetric']",
+    "Uncertainty": ".st-key-whatif_mc .js-plotly-plot .main-svg",
+    "Save as scenario": "[role=tabpanel]:not([hidden]) [data-testid='stFormSubmitButton']",
+}
+# [top, bottom] of the first element a selector finds, or null while there is none.
+BOX_OF = """selector => {
+  const found = document.querySelector(selector);
+  if (!found) return null;
+  const box = found.getBoundingClientRect();
+  return [box.top, box.bottom];
+}"""
+
+
+def test_in_presentation_mode_each_what_if_tabs_answer_is_on_one_screen_under_the_headline(app_url):
+    # The tabs sat under the frontier and the changes, so in a room every one of them (budget, capacity, why-not,
+    # price tags, uncertainty) started below the first 1080 px, 1,300 px under the headline being watched (issue
+    # 15, item 7). Now they sit under the headline beside the levers: each answer fits under it. Why-not is asked
+    # about an active project; price tags are pressed, and the price they bring is the answer.
+    width, height = SCREEN
+    cut_off = {}
+    with chromium_page(width, height) as page:
+        for tab, selector in WHAT_IF_KEY_ANSWERS.items():
+            query = "&why=P-018" if tab == "Why not?" else ""
+            open_drawn(page, app_url + f"/what-if?present=1&tab={quote_plus(tab)}{query}")
+            if tab == "Price tags":
+                page.get_by_role("button", name="Price it").first.click()
+            top, bottom = page.wait_for_function(BOX_OF, arg=selector, timeout=90_000).json_value()
+            tiles = page.evaluate(BOX_OF, ".st-key-compact_tiles [data-testid='stMetric']")
+            assert tiles is not None and 0 <= tiles[0] and tiles[1] <= top, (tab, tiles, top)
+            if bottom > height:
+                cut_off[tab] = round(bottom)
+        assert page.console_errors == []
+    assert cut_off == {}, f"what-if answers ending below the first {height} px: {cut_off}"
+
+
+# Each compact tile's height, and how many lines its label takes: [height, label lines].
+COMPACT_TILES = """() => [...document.querySelectorAll(".st-key-compact_tiles [data-testid='stMetric']")].map(tile => {
+  const label = tile.querySelector("[data-testid='stMetricLabel'] p");
+  const lines = Math.round(label.getBoundingClientRect().height / parseFloat(getComputedStyle(label).lineHeight));
+  return [Math.round(tile.getBoundingClientRect().height), lines];
+})"""
+
+
+@pytest.mark.parametrize("path", ["/portfolio?present=1", "/what-if?present=1"])
+def test_in_a_room_a_compact_tile_holds_its_label_in_two_lines(app_url, path):
+    # A bordered metric padded its inner box by another 19 px each way in a room: an eighth of 1920 px left 129 px
+    # for the label, "Capacity used, 12 months" took three lines and the portfolio's tiles stood 205 px tall.
+    width, height = SCREEN
+    with chromium_page(width, height) as page:
+        open_drawn(page, app_url + path)
+        tiles = page.evaluate(COMPACT_TILES)
+    assert len(tiles) >= 5, tiles
+    assert max(lines for _, lines in tiles) <= 2, tiles
+    assert max(tall for tall, _ in tiles) <= 160, tiles

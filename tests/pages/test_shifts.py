@@ -77,14 +77,18 @@ def moved_table(at):
 
 
 def test_without_shifts_the_page_is_todays(monkeypatch, shift_store):
-    at = settled(open_page(monkeypatch, shift_store, WHAT_IF, {"tab": "Capacity"}))
+    # The changes tab (the first), where a schedule's moves would be listed.
+    at = settled(open_page(monkeypatch, shift_store, WHAT_IF, {}))
     assert problems(at) == []
     assert at.slider(key="shift").value == 0
     assert "shift" not in at.query_params
+    assert any("What changes against the plan" in m.value for m in at.markdown)
     assert not any("What moves" in m.value for m in at.markdown)
     assert moved_table(at) is None
     [success] = [s.value for s in at.success]
     assert success.startswith("Proven optimal: no selection of the") and "which projects, and when" not in success
+    at = settled(open_page(monkeypatch, shift_store, WHAT_IF, {"tab": "Capacity"}))
+    assert problems(at) == []
     charts = [c.proto.id for c in at.get("plotly_chart")]
     assert any("whatif_capacity" in c for c in charts) and not any("capacity_before" in c for c in charts)
 
@@ -161,10 +165,11 @@ def test_a_viewer_moves_the_shift_lever_but_cannot_save_the_schedule(monkeypatch
     shutil.copyfile(demo_store_path, path)
     with store.connect(path) as con:
         users.grant(con, VIEWER, "viewer", granted_by="test")
-    query = {**LINK, "tab": "Save as scenario"}
-    at = settled(run_app(monkeypatch, path, {"email": VIEWER}, WHAT_IF, query))
+    at = settled(run_app(monkeypatch, path, {"email": VIEWER}, WHAT_IF, dict(LINK)))
     assert not at.exception
     assert at.slider(key="shift").value == SHIFT and moved_table(at) is not None
+    at = settled(run_app(monkeypatch, path, {"email": VIEWER}, WHAT_IF, {**LINK, "tab": "Save as scenario"}))
+    assert not at.exception
     assert any("Saving a scenario needs the editor role" in i.value for i in at.info)
     assert not at.text_input and not [b for b in at.button if b.label == "Save scenario"]
 

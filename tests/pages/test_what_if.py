@@ -107,7 +107,7 @@ def test_why_not_and_uncertainty_answer_for_the_selection_on_screen(monkeypatch,
 def test_impossible_settings_say_which_constraint_conflicts(monkeypatch, what_if_store, demo_con):
     model = optimize.prepare_model(demo_con)
     everything = ",".join(model.project_ids[~model.blocked])  # all that can run, so only money stands in the way
-    at = open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "40", "force_in": everything})
+    at = open_page(monkeypatch, what_if_store, WHAT_IF, {"budget_pct": "40", "force_in": everything, "tab": "Budget"})
     assert [e for e in at.exception] == []
     [error] = [e.value for e in at.error]
     what_if = optimize.apply_what_if(model, page_params(demo_con, budget_pct=40, force_in=everything.split(",")))
@@ -118,6 +118,7 @@ def test_impossible_settings_say_which_constraint_conflicts(monkeypatch, what_if
     assert "turn on “Allow dropping planned projects”" in error  # what would make room, since the plan is kept
     # The tabs still show, and say why they cannot answer.
     assert [t.label for t in at.tabs] == [
+        "Frontier and changes",
         "Budget",
         "Capacity",
         "Why not?",
