@@ -311,8 +311,9 @@ def what_if_answer() -> None:
     whatif.clear_waiting()
     weights.clear_waiting()
     levers, answer_column = st.columns([1, 3.2], gap="large")
-    # A compact lever panel that scrolls on its own: the headline beside it stays in view while a lever moves.
-    with levers, st.container(height=LEVER_PANEL_PX, border=False, key="whatif_levers"):
+    # A compact lever panel that scrolls on its own: the headline beside it stays in view while a lever moves. Framed,
+    # so that a lever cut by its lower edge reads as more to scroll to, not as a drawing fault.
+    with levers, st.container(height=LEVER_PANEL_PX, border=True, key="whatif_levers"):
         params = whatif.controls(model, settings.discount_rate)
         st.button(
             "Back to the plan",
