@@ -429,18 +429,37 @@ def investment_by_objective(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter
     return result.sort_values("forward_cost", ascending=False).reset_index()
 
 
-def investment_by_product(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
-    """Return forward cost and rNPV of live projects per product ("No product" for cross-cutting work)."""
+#: Products the strategy tab's bars name one by one; the rest fold into one "Other (N products)" bar.
+TOP_INVESTMENT_PRODUCTS = 12
+
+
+def investment_by_product(
+    con: duckdb.DuckDBPyConnection, flt: PortfolioFilter, top: int = TOP_INVESTMENT_PRODUCTS
+) -> pd.DataFrame:
+    """Return forward cost and rNPV of live projects per product ("No product" for cross-cutting work).
+
+    The ``top`` products by forward cost keep a row each; every other product is summed into one last row named
+    "Other (N products)": at 1,700 products a bar each drew a chart 40,000 px tall that no one could read. Products
+    are told apart by id, so two products of one name are two rows (the id in brackets after the name).
+    """
     table = project_table(con, flt, returns=False)
     live = table[table["stage"].isin(LIVE_STAGES)].copy()
-    names = dict(con.execute("SELECT product_id, name FROM products").fetchall())
+    products = con.execute("SELECT product_id, name FROM products").df()
+    shared = products["name"].duplicated(keep=False)
+    products["label"] = products["name"].where(~shared, products["name"] + " (" + products["product_id"] + ")")
+    names = dict(zip(products["product_id"], products["label"], strict=True))
     live["product"] = live["product_id"].map(names).astype(object).fillna("No product")  # all-null ids map to floats
-    return (
+    grouped = (
         live.groupby("product")
         .agg(forward_cost=("forward_cost", "sum"), rnpv=("rnpv", "sum"), projects=("project_id", "size"))
-        .sort_values("forward_cost", ascending=False)
+        .sort_values(["forward_cost", "projects"], ascending=False)
         .reset_index()
     )
+    if len(grouped) <= top + 1:  # folding one product into "Other" would only rename it
+        return grouped
+    kept, rest = grouped.iloc[:top], grouped.iloc[top:]
+    other = {"product": f"Other ({len(rest):,} products)", **rest[["forward_cost", "rnpv", "projects"]].sum()}
+    return pd.concat([kept, pd.DataFrame([other])], ignore_index=True)
 
 
 def unaligned_projects(con: duckdb.DuckDBPyConnection, flt: PortfolioFilter) -> pd.DataFrame:
