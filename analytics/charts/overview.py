@@ -48,7 +48,10 @@ def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figu
     fig = go.Figure()
     programs = list(dict.fromkeys(frame["program"]))[::-1]
     for stage in FORWARD_STACK:
-        rows = frame[frame["stage"] == stage].set_index("program").reindex(programs)
+        # A program without this stage is a zero, not a gap: Plotly stops stacking a bar at a NaN, and a program
+        # with no proposed work drew without its active spend (the bars fell short of the title's total).
+        rows = frame[frame["stage"] == stage].set_index("program").reindex(programs).fillna({"forward_cost": 0})
+        rows["projects"] = rows["projects"].fillna(0).astype(int)
         fig.add_bar(
             y=programs,
             x=rows["forward_cost"],

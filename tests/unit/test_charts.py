@@ -223,6 +223,24 @@ def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
     assert fig.layout.title.text.endswith(f"{formatting.money(committed, 'USD')} committed")
 
 
+def test_a_program_without_a_stage_still_stacks_its_other_stages():
+    # Digital has active work and no proposed work: a NaN in the proposed trace stopped Plotly stacking that bar, and
+    # its active spend vanished from the chart while the title counted it.
+    frame = pd.DataFrame(
+        {
+            "program": ["Core", "Core", "Digital"],
+            "stage": ["active", "proposed", "active"],
+            "forward_cost": [100.0, 50.0, 267.0],
+            "projects": [1, 1, 1],
+        }
+    )
+    fig = charts.forward_budget_by_program(frame, currency="USD", present=False)
+    by_stage = {trace.name: dict(zip(trace.y, trace.x, strict=True)) for trace in fig.data}
+    assert by_stage["active"] == {"Digital": 267.0, "Core": 100.0}
+    assert by_stage["proposed"] == {"Digital": 0.0, "Core": 50.0}
+    assert all(x == x for trace in fig.data for x in trace.x)  # no NaN in any trace
+
+
 def test_every_stage_and_health_level_has_its_colour():
     assert set(charts.STAGE_COLOURS) == set(STAGE_ORDER)
     assert set(charts.HEALTH_COLOURS) == {*HEALTH_ORDER, "unknown"}
