@@ -375,7 +375,14 @@ def what_if_answer() -> None:
         with capacity_tab:
             if not feasible:
                 plan_use_caption(conflict)
-            if shifts.shifting(what_if):
+            if not model.capacity_fte.any():
+                # Teams without a capacity month (a sheet's fte_ columns with no team_capacity) drew empty axes of
+                # −1…6 under "fits every team in all 0 months".
+                layout.empty_state(
+                    "No team capacity is recorded, so the selection's demand has nothing to be measured against.",
+                    "Import teams and their monthly FTE (team_capacity) on the Data page.",
+                )
+            elif shifts.shifting(what_if):
                 shifts.capacity(what_if, selection, chosen, present=present, memo=whatif.memo)
             else:
                 layout.chart(

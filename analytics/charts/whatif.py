@@ -217,15 +217,24 @@ def budget_by_year(use, *, currency: str, present: bool):
     return styled(fig, present=present, title=title, height=360, room_height=ROOM_TAB_CHART_PX)
 
 
+def capacity_finding(cells) -> str:
+    """Return the load of a team × month frame (``optimize.capacity_use``) in words: above capacity, beyond the limit.
+
+    The limit is capacity plus flex (and the plan's own bookings, which a selection may keep): a team-month above
+    100 % but within it is allowed, and is said so, not counted as fitting.
+    """
+    above = int((cells["demand_fte"] > cells["capacity_fte"] + TINY).sum())
+    beyond = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
+    if not above:
+        return "every team within its capacity"
+    text = f"{above} team-month{'' if above == 1 else 's'} above capacity"
+    return text + (f", {beyond} beyond the limit" if beyond else ", within flex and the plan's own bookings")
+
+
 def selection_capacity(cells, *, present: bool):
-    """Team × month use of capacity by the selection (``optimize.capacity_use``); over the limit in vermillion."""
-    over = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
-    months = cells["period"].nunique()
-    title = (
-        f"Capacity: the selection fits every team in all {months} months"
-        if not over
-        else f"Capacity: {over} team-months over the limit"
-    )
+    """Team × month use of capacity by the selection (``optimize.capacity_use``); above 100 % in orange."""
+    # "fits every team" stood over orange cells of 115-123 %: within flex, but above capacity all the same.
+    title = f"Capacity over {cells['period'].nunique()} months: {capacity_finding(cells)}"
     return capacity_heatmap(cells, present=present, title=title, room_height=ROOM_TAB_CHART_PX)
 
 
@@ -236,26 +245,17 @@ def capacity_before_after(before, after, *, present: bool):
     above capacity (with flex), and those beyond the limit (which lets the plan keep its own over-booking), so the
     room reads what the start shifts did to the load.
     """
-
-    def worded(cells) -> str:
-        above = int((cells["demand_fte"] > cells["capacity_fte"] + TINY).sum())
-        beyond = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
-        if not above:
-            return "every team within its capacity"
-        text = f"{above} team-month{'' if above == 1 else 's'} above capacity"
-        return text + (f", {beyond} beyond the limit" if beyond else ", within flex and the plan's own bookings")
-
     return (
         capacity_heatmap(
             before,
             present=present,
-            title=f"Before, the plan as planned: {worded(before)}",
+            title=f"Before, the plan as planned: {capacity_finding(before)}",
             room_height=ROOM_TAB_CHART_PX,
         ),
         capacity_heatmap(
             after,
             present=present,
-            title=f"After, this schedule's starts: {worded(after)}",
+            title=f"After, this schedule's starts: {capacity_finding(after)}",
             room_height=ROOM_TAB_CHART_PX,
         ),
     )
