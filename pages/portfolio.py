@@ -285,9 +285,10 @@ if capacity_tab.open:
             causes = data.query(portfolio.overbooking_causes, flt, 12)
             st.markdown(f"**Over-booked team-months: {len(causes)}**, with the projects that ask most of the team")
             if len(causes):
+                fte = "{:.1f}".format
                 layout.table(
                     causes.drop(columns=["team_id"]),
-                    formats={"period": "{:%b %Y}".format},
+                    formats={"period": "{:%b %Y}".format, "capacity_fte": fte, "committed_fte": fte, "excess_fte": fte},
                     labels={
                         "period": "month",
                         "capacity_fte": "capacity (FTE)",
@@ -319,6 +320,7 @@ if risk_tab.open:
                         ["risk_id", "project", "title", "probability", "impact", "exposure", "status", "owner"]
                     ].head(15),
                     formats={"probability": "{:.0%}".format, "exposure": "{:.2f}".format},
+                    labels={"risk_id": "Risk", "exposure": "exposure (points)"},
                 )
 
 if dependency_tab.open:

@@ -144,7 +144,8 @@ def table(
     ``formats`` maps a column to a function from value to text (``analytics.formatting``); the cells keep their
     values, so sorting a column sorts numbers, not text. ``labels`` renames column headers and ``helps`` gives
     them a hover (what the figure means, forward or lifetime). Missing values read
-    "–" (numbers too: a missing number would otherwise show as a grey "None", streamlit#11123). In presentation
+    "–" (numbers too: the grid's ``placeholder``, as a Styler's ``na_rep`` left a grey "None" in a number column,
+    streamlit#11123). In presentation
     mode the first ``room_rows`` rows (all of them for None) are drawn as a static table at room-size type (a data
     grid draws on a canvas at desk size whatever the page's type), with a line saying how many rows the desk view
     has. ``kwargs`` go to ``st.dataframe`` at a desk (``height``, ``key``).
@@ -165,7 +166,8 @@ def table(
         )
         text_shown = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
         shown = shown.assign(**{c: shown[c].astype(object).where(shown[c].notna(), "–") for c in text_shown})
-        element = st.table(shown.rename(columns=labels).style.format(na_rep="–").hide(axis="index"))
+        # hide_index, not the Styler's hide(): st.table drew a filtered frame's index (2, 3, … 11, 13) beside it.
+        element = st.table(shown.rename(columns=labels).style.format(na_rep="–"), hide_index=True)
         if len(shown) < len(frame):
             st.caption(f"The first {len(shown)} of {len(frame):,} rows; the desk view lists them all.")
         return element
@@ -178,7 +180,9 @@ def table(
         for column in {*labels, *helps}
         if column in frame.columns
     }
-    return st.dataframe(styled_frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
+    return st.dataframe(
+        styled_frame, hide_index=True, width="stretch", column_config=column_config, **{"placeholder": "–", **kwargs}
+    )
 
 
 #: Streamlit's column formats (moment.js date tokens) as strftime, for a room's static copy of a grid.
@@ -218,7 +222,9 @@ def grid(frame, column_config: Mapping | None = None, *, room_rows: int | None =
     type). ``kwargs`` go to ``st.dataframe``.
     """
     if not shell.presentation_mode():
-        return st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, **kwargs)
+        return st.dataframe(
+            frame, hide_index=True, width="stretch", column_config=column_config, **{"placeholder": "–", **kwargs}
+        )
     frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
     configs = {c: ({"label": v} if isinstance(v, str) else v) for c, v in (column_config or {}).items()}
     order = kwargs.get("column_order") or list(frame.columns)

@@ -65,6 +65,8 @@ def test_a_room_sees_no_desk_size_grid(monkeypatch, scenario_store, page, query)
     assert in_a_room(at), f"{page} {query} was not drawn in presentation mode"
     grids = [d.proto.id or "(no key)" for d in at.dataframe]
     assert grids == [], f"data grids drawn in a room on {page} {query}: {grids}"
+    # Nor a frame's index beside a table: a filtered frame's (the risk register's 2, 3, … 11, 13) was drawn.
+    assert [t.proto.hide_index for t in at.table] == [True] * len(at.table)
 
 
 @pytest.mark.parametrize(
@@ -75,6 +77,7 @@ def test_a_room_sees_no_desk_size_grid(monkeypatch, scenario_store, page, query)
         ("pages/product.py", {"section": "Customer voice"}),
         ("pages/what-if.py", {"tab": "Why not?", "why": "P-018"}),
         ("pages/what-if.py", {"tab": "Frontier and changes", **WHAT_IF_CHANGES}),
+        ("pages/portfolio.py", {"tab": "Health and money"}),
     ],
 )
 def test_the_same_tables_are_grids_at_a_desk_and_room_tables_in_a_room(monkeypatch, scenario_store, page, query):
@@ -85,4 +88,7 @@ def test_the_same_tables_are_grids_at_a_desk_and_room_tables_in_a_room(monkeypat
     desk_grids, desk_tables = grids_and_tables(desk)
     room_grids, room_tables = grids_and_tables(room)
     assert desk_grids > 0 and room_grids == 0
+    # A missing number reads "–" at a desk too: a grid's own default is a grey "None" (EAC, CPI, IRR of a project
+    # with no snapshot or no return), which a Styler's na_rep does not reach.
+    assert [d.proto.placeholder for d in desk.dataframe] == ["–"] * desk_grids
     assert room_tables >= desk_grids + desk_tables - 1  # the room may fold one away (none does today)
