@@ -56,6 +56,18 @@ def percent(value: float | None, digits: int = 1, *, points: bool = False) -> st
     return f"{value if points else value * 100:.{digits}f}%"
 
 
+#: Above this a rate of return reads as a bound: a project with one month of cost left before a year of benefit has
+#: a forward IRR of 391,783.7 %, true to the formula and meaningless to a board.
+RATE_SHOWN_UP_TO = 10.0
+
+
+def rate_of_return(value: float | None) -> str:
+    """Format an IRR as ``percent`` does, up to 1,000 %; above it, ``>1,000%``."""
+    if not is_missing(value) and value > RATE_SHOWN_UP_TO:
+        return f">{RATE_SHOWN_UP_TO * 100:,.0f}%"
+    return percent(value)
+
+
 def count(value: float | None) -> str:
     """Format a count with thousands separators and no decimals: ``12,345``; large counts as ``1.2M``."""
     if is_missing(value):

@@ -101,7 +101,7 @@ def project_dialog(project_id: str) -> None:
             layout.Tile("NPV, forward", money_text(project["npv"]), portfolio.DEFINITIONS["npv"]),
             layout.Tile("rNPV, forward", money_text(project["rnpv"]), portfolio.DEFINITIONS["rnpv"]),
             layout.Tile(
-                "IRR, forward", formatting.percent(project["irr_forward"]), portfolio.DEFINITIONS["irr_forward"]
+                "IRR, forward", formatting.rate_of_return(project["irr_forward"]), portfolio.DEFINITIONS["irr_forward"]
             ),
             layout.Tile(
                 "ROI, forward", formatting.percent(project["roi_forward"]), portfolio.DEFINITIONS["roi_forward"]
@@ -125,7 +125,7 @@ def project_dialog(project_id: str) -> None:
         per_row=6,
     )
     st.caption(
-        f"Over its lifetime, sunk flows included: IRR {formatting.percent(project['irr'])}, ROI "
+        f"Over its lifetime, sunk flows included: IRR {formatting.rate_of_return(project['irr'])}, ROI "
         f"{formatting.percent(project['roi'])}, payback {months(project['payback_months'])}."
     )
     left, right = st.columns(2)
@@ -429,7 +429,7 @@ if money_tab.open:
                 "spi": ratio_text,
                 "profitability_index": ratio_text,
                 "strategic_score": ratio_text,
-                "irr_forward": formatting.percent,
+                "irr_forward": formatting.rate_of_return,
                 "roi_forward": formatting.percent,
                 "payback_months_forward": "{:.0f}".format,
             },

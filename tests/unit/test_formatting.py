@@ -45,3 +45,11 @@ def test_money_is_short_and_close(value):
         assert len(digits.replace(".", "")) <= 3  # three significant figures at most
         shown = float(digits) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[unit]
         assert abs(shown - abs(value)) <= 0.05 * abs(value) + 1
+
+
+def test_a_rate_of_return_past_a_thousand_percent_reads_as_a_bound():
+    # A forward IRR of 3,917.837 (one month of cost left, a year of benefit) printed "391783.7%".
+    assert formatting.rate_of_return(3917.837) == ">1,000%"
+    assert formatting.rate_of_return(10.0) == "1000.0%"
+    assert formatting.rate_of_return(-0.515) == "-51.5%"
+    assert formatting.rate_of_return(float("nan")) == "–"
