@@ -77,15 +77,17 @@ def views_of_links(links: list[str]) -> list[tuple[str, str]]:
     found = []
     for link in links:
         path, _, query = link.partition("?")
-        pairs = dict(parse_qsl(query, keep_blank_values=True))
+        # Pairs, not a dict: a repeated key (?compare=A&compare=B&compare=C) keeps every value.
+        pairs = parse_qsl(query, keep_blank_values=True)
         stem = slug(link.lstrip("/") or "overview")
         found.append((stem, url_of(path, pairs)))
-        found.append((f"{stem}-present", url_of(path, {**pairs, "present": "1"})))
+        found.append((f"{stem}-present", url_of(path, [*pairs, ("present", "1")])))
     return found
 
 
-def url_of(path: str, query: dict[str, str]) -> str:
-    """The page's path with its query string, encoded once (a label's spaces and question mark included)."""
+def url_of(path: str, query: dict[str, str] | list[tuple[str, str]]) -> str:
+    """The page's path with its query string (a dict, or pairs that may repeat a key), encoded once (a label's
+    spaces and question mark included)."""
     return f"{path}?{urlencode(query)}" if query else path
 
 
