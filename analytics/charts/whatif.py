@@ -169,7 +169,15 @@ def _frontier_title(frontier, currency: str, present: bool) -> str:
     if len(trades):
         # The finding in a few words (the caption under the chart says how much, and for what): half a desk's or a
         # projector's width holds about 45 characters of title.
-        return f"Past {trades['from_pct'].min():.0f}% of plan, budget buys strategy, not rNPV"
+        # "Past X %" only when every level above X gives up rNPV against it; else at the levels that do: at bench
+        # scale rNPV dipped at one level and rose past X's again, and "past 110 %" claimed what the line did not do.
+        start = trades["from_pct"].min()
+        above = frontier.loc[(frontier["budget_pct"] > start) & frontier["rnpv"].notna(), "budget_pct"]
+        if set(above) == set(trades.loc[trades["from_pct"] == start, "budget_pct"]):
+            return f"Past {start:.0f}% of plan, budget buys strategy, not rNPV"
+        first, more = trades["budget_pct"].iloc[0], len(trades) - 1
+        where = f"At {first:.0f}% of plan" + (f" and {more} more level{'s' if more > 1 else ''}" if more else "")
+        return f"{where}, budget buys strategy, not rNPV"
     gap = (frontier["rnpv"] - frontier["ranking_rnpv"]).dropna()
     if len(gap) and gap.max() > TINY:
         worst = frontier.loc[gap.idxmax()]

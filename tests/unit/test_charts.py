@@ -76,6 +76,12 @@ def test_a_blended_frontier_draws_the_strategy_it_buys_under_its_rnpv():
     assert fig.layout.title.text == "Past 100% of plan, budget buys strategy, not rNPV"
     strategy = [t for t in fig.data if t.yaxis == "y2"]
     assert len(strategy) == 1 and list(strategy[0].y) == [4.0, 5.0, 6.5]
+    # rNPV that dips at 110 % and rises past 100 %'s again at 120 %: the title names the level, not "past 100 %".
+    frame = _frontier(0.3, [2e6, 3e6, 2.6e6], [4.0, 5.0, 6.5])
+    recovered = pd.concat([frame, frame.tail(1).assign(budget_pct=120.0, rnpv=3.2e6, from_pct=float("nan"))])
+    recovered["rnpv_given_up"] = [float("nan"), float("nan"), 4e5, float("nan")]
+    fig = charts.efficient_frontier(recovered, current, currency="USD", present=False)
+    assert fig.layout.title.text == "At 110% of plan, budget buys strategy, not rNPV"
     # Every point's hover carries rNPV, strategic score and the objective together, never the objective alone.
     assert all("rNPV" in t.hovertemplate and "strategic score" in t.hovertemplate for t in [strategy[0], fig.data[1]])
     # Money only: one panel of rNPV, titled by what exactness beats the ranked list by.
