@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from analytics import charts, formatting, overview, portfolio
 from analytics.charts.portfolio import _zero_aligned_range
+from analytics.charts.template import money_axis
 from analytics.rules import COMMITTED_STAGES, EVM_AMBER_AT, EVM_GREEN_AT, HEALTH_ORDER, STAGE_ORDER, TINY
 from tests.properties import examples
 
@@ -250,3 +251,25 @@ def test_a_program_without_a_stage_still_stacks_its_other_stages():
 def test_every_stage_and_health_level_has_its_colour():
     assert set(charts.STAGE_COLOURS) == set(STAGE_ORDER)
     assert set(charts.HEALTH_COLOURS) == {*HEALTH_ORDER, "unknown"}
+
+
+def test_scenario_charts_read_in_money_and_put_each_budget_over_its_own_bar():
+    summary = pd.DataFrame({"name": ["Plan", "Cut"], "rnpv": [3.0e7, 2.9e7], "strategic_score": [0.4, 0.45]})
+    values = charts.scenario_values(summary, currency="USD", present=True)
+    # The rNPV axis is money ("30M" had no $), the score's axis ticks 0, 0.2, … (not 0.149, 0.298, …).
+    assert values.layout.yaxis.to_plotly_json() | money_axis("USD") == values.layout.yaxis.to_plotly_json()
+    assert (values.layout.yaxis2.tickmode, values.layout.yaxis2.dtick) == ("linear", 0.2)
+    budget = pd.DataFrame(
+        {
+            "scenario": ["Plan", "Plan", "Cut", "Cut"],
+            "fiscal_year": [2027, 2028, 2027, 2028],
+            "spend": [5.0, 4.0, 4.0, 3.0],
+            "budget": [5.0, 4.5, 4.2, 3.5],
+        }
+    )
+    fig = charts.scenario_budgets(budget, currency="USD", present=False)
+    assert fig.layout.scattermode == "group"
+    bars = {t.name: t.offsetgroup for t in fig.data if t.type == "bar"}
+    marks = [t.offsetgroup for t in fig.data if t.type == "scatter"]
+    assert sorted(marks) == sorted(bars.values()) and len(set(marks)) == 2
+    assert [t.showlegend for t in fig.data if t.type == "scatter"] == [True, False]
