@@ -71,7 +71,8 @@ else:
             "budget": "Budget",
             "budget_use": "Budget used",
             "peak_capacity_use": "Peak team load",
-            "overbooked_cells": "Team-months over",
+            # Over the limit (capacity with flex): a peak team load above 100 % beside "over: 0" read as a clash.
+            "overbooked_cells": "Team-months over the limit",
             "added": "Added vs plan",
             "dropped": "Dropped vs plan",
         },
@@ -96,8 +97,12 @@ else:
     layout.grid(
         differing.drop(columns=["in_all"]),
         {
-            scenarios.scenario_column(scenario_id): st.column_config.CheckboxColumn(name)
-            for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
+            "project_id": "Project",
+            "name": "",
+            **{
+                scenarios.scenario_column(scenario_id): st.column_config.CheckboxColumn(name)
+                for scenario_id, name in zip(summary["scenario_id"], summary["name"], strict=True)
+            },
         },
     )
     shifts.compared_starts(comparison["starts"], summary)
