@@ -196,7 +196,11 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
     fig.add_hline(y=0, line={"color": NEUTRAL, "width": 1, "dash": "dot"})
     top = positive.nlargest(1, "rnpv")
     if len(top):
-        title = f"Value against strategy: {top.iloc[0]['name']} carries the most risk-adjusted value"
+        # By id as well: the points are labelled by id, and at bench scale 57 projects share one name.
+        title = (
+            f"Value against strategy: {top.iloc[0]['project_id']} {top.iloc[0]['name']} carries the most "
+            "risk-adjusted value"
+        )
     elif (frame["rnpv"] == 0).all():
         title = "Value against strategy: no forward cash flows planned, so every rNPV is 0"
     else:

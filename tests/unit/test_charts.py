@@ -220,6 +220,8 @@ def test_value_map_puts_the_lower_of_two_close_labels_under_its_bubble():
     fig = charts.value_map(table, currency="USD", present=False)
     position = {label: place for trace in fig.data for label, place in zip(trace.text, trace.textposition, strict=True)}
     assert position == {"P-A": "top center", "P-B": "bottom center", "P-C": "top center"}
+    # The title names the top project by the id its bubble carries, then its name (names repeat at scale).
+    assert fig.layout.title.text == "Value against strategy: P-C c carries the most risk-adjusted value"
 
 
 def test_forward_spend_stacks_committed_money_at_the_base(demo_con):
