@@ -52,6 +52,8 @@ PROJECT_COLUMNS = {
 ROOM_ROWS = 5
 #: A missing number in a table, as everywhere else (analytics.formatting): never Streamlit's "None".
 MISSING = "–"
+#: The key suffix of a KPI tile standing on too few answers to read (its number is drawn greyed).
+TOO_FEW_SUFFIX = "_too_few"
 
 
 def shown(metric: str, value: float | None) -> str:
@@ -126,7 +128,9 @@ for column, row in zip(tile_columns, summary.itertuples(index=False), strict=Fal
     # NPS and CSAT say how many answers they stand on; from too few, that is what the tile says instead of a change.
     sample = product.sample_text(row.metric, row.answers)
     too_few = sample is not None and not product.readable(row.answers)
-    with column, st.container(border=True):
+    # Keyed so that a tile whose answers are too few greys its number (ui/shell.py's TILE_CSS): "+23" in full ink
+    # beside "too few to read" still read as a score.
+    with column, st.container(border=True, key=f"kpi_tile_{row.metric}{TOO_FEW_SUFFIX if too_few else ''}"):
         st.metric(
             text.markdown(row.label),
             shown(row.metric, row.current),

@@ -50,6 +50,10 @@ TILE_CSS = """
   > [data-testid="stElementContainer"]:last-child:not(:has(> [data-testid="stMetric"])) {
   margin-top: auto;
 }
+/* A product tile on too few answers to read (pages/product.py keys it kpi_tile_ with the metric and _too_few): its
+   number is drawn greyed, so "+23" beside "too few to read" is not taken for a score. (Nothing in this CSS may look
+   like a tag, an opening angle bracket before a letter: st.html's sanitiser drops the whole style then.) */
+[class*="st-key-kpi_tile_"][class*="_too_few"] [data-testid="stMetricValue"] { opacity: 0.4; }
 """
 # Presentation mode: bigger type and roomier tiles for a projector. Static CSS; no stored text goes in here.
 PRESENT_CSS = (
