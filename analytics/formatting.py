@@ -77,6 +77,19 @@ def count(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def plural(number: float, noun: str) -> str:
+    """Return ``noun`` as the number asks: "item" for 1, "items" for any other number (0 items, 2 items).
+
+    ``noun`` is the singular; the plural adds an "s", which holds for every noun a title here counts.
+    """
+    return noun if number == 1 else f"{noun}s"
+
+
+def counted(number: float, noun: str) -> str:
+    """Return the number and its noun as a title says it: "1 quick win", "1,204 problems", "0 items"."""
+    return f"{number:,.0f} {plural(number, noun)}"
+
+
 def number(value: float | None, digits: int = 1) -> str:
     """Format a plain figure with thousands separators and ``digits`` decimals: ``115.4``; missing reads ``–``."""
     if is_missing(value):

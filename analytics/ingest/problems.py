@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics.formatting import counted, plural
+
 #: At most this many problems are listed; the rest are counted.
 PROBLEM_CAP = 100
 #: The COLUMN of a problem that is about a whole line or the whole file.
@@ -18,16 +20,6 @@ NO_COLUMN = "-"
 
 #: Called with (fraction done, what is happening) as an import goes.
 Progress = Callable[[float, str], None]
-
-
-def plural(number: int, noun: str) -> str:
-    """Return ``noun`` as the number asks: "problem" for 1, "problems" for any other number."""
-    return noun if number == 1 else f"{noun}s"
-
-
-def counted(number: int, noun: str) -> str:
-    """Return the number and its noun, e.g. "1 problem", "1,204 problems", "0 rows"."""
-    return f"{number:,} {plural(number, noun)}"
 
 
 @dataclass(frozen=True, order=True)

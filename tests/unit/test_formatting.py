@@ -53,3 +53,16 @@ def test_a_rate_of_return_past_a_thousand_percent_reads_as_a_bound():
     assert formatting.rate_of_return(10.0) == "1000.0%"
     assert formatting.rate_of_return(-0.515) == "-51.5%"
     assert formatting.rate_of_return(float("nan")) == "–"
+
+
+@pytest.mark.parametrize(
+    ("number", "noun", "expected"),
+    [
+        (1, "quick win", "1 quick win"),
+        (0, "item", "0 items"),
+        (2, "item", "2 items"),
+        (1204, "problem", "1,204 problems"),
+    ],
+)
+def test_a_count_takes_the_singular_only_for_one(number, noun, expected):
+    assert formatting.counted(number, noun) == expected
