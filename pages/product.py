@@ -250,10 +250,10 @@ if voice_tab.open:
                 )
             # Under the charts rather than over them: on a projector the first chart then fits the first screen.
             st.caption(f"By {grain}; every hover says how many answers a point stands on. {product.TOO_FEW_TEXT}")
-            themes = product.top_themes(data.query(product.feedback_themes, product_id, window.start, window.end))
+            every_theme = data.query(product.feedback_themes, product_id, window.start, window.end)
+            themes = product.top_themes(every_theme)
             left, right = layout.side_by_side([1, 1], present)
             with left:
-                top = themes.iloc[0]
                 layout.chart(
                     data.figure(
                         charts.theme_ranking,
@@ -263,18 +263,11 @@ if voice_tab.open:
                         present=present,
                         axis_title="Answers",
                         value_format=",.0f",
-                        title=f"Most talked about: {top['theme']} ({top['share']:.0%} of answers)",
+                        title=product.volume_title(every_theme),
                     ),
                     key="themes_volume",
                 )
             with right:
-                lowest = product.lowest_scoring_theme(themes)
-                title = f"Themes by average score (0–10): none has {product.MIN_ANSWERS} answers to rank it on"
-                if lowest is not None:
-                    title = (
-                        f"Lowest-scoring theme: {lowest['theme']} "
-                        f"({lowest['mean_nps_score']:.1f} / 10 from {lowest['nps_answers']:,} answers)"
-                    )
                 layout.chart(
                     data.figure(
                         charts.theme_ranking,
@@ -284,7 +277,7 @@ if voice_tab.open:
                         present=present,
                         axis_title="Average likelihood to recommend (0–10)",
                         value_format=".1f",
-                        title=title,
+                        title=product.score_title(themes),
                     ),
                     key="themes_score",
                 )

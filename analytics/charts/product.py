@@ -182,6 +182,8 @@ def kpi_trend(
     return styled(fig, present=present, title=title, height=ROOM_HEIGHT if present else 360)
 
 
+#: Up to this many answers a count axis ticks every answer; above it Plotly's own steps (2, 5, 10...) are whole.
+COUNT_TICKS_EACH = 10
 #: Figures from too few answers: light grey, hollow, and said so in the hover.
 TOO_FEW_COLOUR = "#C8CDD2"
 TOO_FEW_OPACITY = 0.35
@@ -296,11 +298,18 @@ def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title:
     """Horizontal bars of feedback themes ranked by ``column`` (volume or average score), the largest on top.
 
     ``themes``: ``product.top_themes`` rows. Ranked by a score, a theme with too few NPS answers
-    (``nps_readable`` False) is a grey bar, neither above nor below the product's average.
+    (``nps_readable`` False) is a grey bar, neither above nor below the product's average, and not ranked: the
+    well-answered themes come first by score, the others after them by name (all by name when none is well
+    answered, which ``product.score_title`` says). Answers are counted on whole-number ticks.
     """
-    rows = themes.dropna(subset=[column]).sort_values(column, ascending=False)
+    rows = themes.dropna(subset=[column])
     colours = GOOD
-    if column != "answers":
+    if column == "answers":
+        rows = rows.sort_values([column, "theme"], ascending=[False, True], kind="stable")
+    else:
+        # A score from a handful of answers is no rank: its place would claim an order the data does not show.
+        rows = rows.assign(_unranked=~rows["nps_readable"], _score=rows[column].where(rows["nps_readable"]))
+        rows = rows.sort_values(["_unranked", "_score", "theme"], ascending=[True, False, True], kind="stable")
         # Blue above the product's own average score, vermillion below: which themes pull it down.
         overall = (themes[column] * themes["answers"]).sum() / max(themes["answers"].sum(), 1)
         colours = [
@@ -323,6 +332,9 @@ def theme_ranking(themes, column: str, *, present: bool, title: str, axis_title:
     )
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_xaxes(title=axis_title, showgrid=True, gridcolor="#E4E7EB")
+    if column == "answers":
+        # Plotly's own ticks fall on halves when the counts are small (0, 0.5, 1): no one gave half an answer.
+        fig.update_xaxes(tickformat=",d", dtick=1 if rows[column].max() <= COUNT_TICKS_EACH else None)
     return styled(fig, present=present, title=title, height=max(300, 40 * len(rows) + 130))
 
 

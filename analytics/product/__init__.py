@@ -67,8 +67,10 @@ from analytics.product.voice import (
     lowest_scoring_theme,
     nps,
     readable,
+    score_title,
     top_themes,
     voice_series,
+    volume_title,
 )
 from analytics.product.windows import (
     COMPARISONS,
@@ -141,6 +143,7 @@ __all__ = [
     "roadmap",
     "room_table",
     "sample_text",
+    "score_title",
     "shipped_features",
     "spent_to_date",
     "survey_title",
@@ -149,5 +152,6 @@ __all__ = [
     "tone",
     "top_themes",
     "voice_series",
+    "volume_title",
     "wsjf",
 ]

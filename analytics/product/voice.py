@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.formatting import is_missing
+from analytics.formatting import counted, is_missing, percent
 from analytics.product.windows import check_grain
 
 # DESIGN.md: NPS = 100 × (promoters − detractors) / answers, promoters score 9–10, detractors 0–6; an answer
@@ -141,7 +141,7 @@ def top_themes(themes: pd.DataFrame, limit: int = TOP_THEMES) -> pd.DataFrame:
         return float((scored[column] * scored[weights]).sum() / total) if total else float("nan")
 
     other = {
-        "theme": f"Other ({len(rest)} themes)",
+        "theme": f"Other ({counted(len(rest), 'theme')})",
         "answers": int(rest["answers"].sum()),
         "share": float(rest["share"].sum()),
         "nps_answers": int(rest["nps_answers"].sum()),
@@ -184,3 +184,51 @@ def lowest_scoring_theme(themes: pd.DataFrame) -> pd.Series | None:
     scored = themes[themes["nps_answers"] >= MIN_ANSWERS].dropna(subset=["mean_nps_score"])
     scored = scored.sort_values("mean_nps_score")
     return scored.iloc[0] if len(scored) else None
+
+
+#: A tie of more themes than this is counted in a title, not named.
+NAMED_TIES = 3
+
+
+def _names(themes: list[str]) -> str:
+    """Join theme names as a sentence does: "a", "a and b", "a, b and c"."""
+    return themes[0] if len(themes) == 1 else f"{', '.join(themes[:-1])} and {themes[-1]}"
+
+
+def volume_title(themes: pd.DataFrame) -> str:
+    """Return the title of the themes-by-volume chart: the theme most answers are about, a tie said as a tie.
+
+    ``themes``: every row of ``feedback_themes`` (not folded), so a theme folded into "Other" can still tie. A
+    tie for the most answers names the tied themes (more than ``NAMED_TIES``: counts them) and says no single
+    theme leads. Under ``MIN_ANSWERS`` answers in all, the title gives the counts and says "only": a share of a
+    handful of answers is no finding.
+
+    Examples
+    --------
+    "Most talked about: pricing (21% of 1,234 answers)"; "Most talked about: pricing (6 of only 14 answers)";
+    "No single theme leads: integrations, pricing and support have 3 answers each, of only 14 answers".
+    """
+    total = int(themes["answers"].sum())
+    most = int(themes["answers"].max())
+    leaders = themes.loc[themes["answers"] == most, "theme"].tolist()
+    of_total = f"of {'only ' if total < MIN_ANSWERS else ''}{counted(total, 'answer')}"
+    if len(leaders) > 1:
+        named = _names(leaders) if len(leaders) <= NAMED_TIES else f"{len(leaders)} themes"
+        return f"No single theme leads: {named} have {counted(most, 'answer')} each, {of_total}"
+    share = f"{most:,}" if total < MIN_ANSWERS else percent(most / total, 0)
+    return f"Most talked about: {leaders[0]} ({share} {of_total})"
+
+
+def score_title(themes: pd.DataFrame) -> str:
+    """Return the title of the themes-by-score chart: the lowest-scoring well-answered theme, or why none is named.
+
+    ``themes``: the rows the chart draws (``top_themes``). Without a theme of ``MIN_ANSWERS`` NPS answers the
+    chart is not a ranking (``charts.theme_ranking`` then orders the bars by name), and the title says so.
+    """
+    lowest = lowest_scoring_theme(themes)
+    if lowest is None:
+        return f"Average score by theme (0–10), unranked: no theme has {MIN_ANSWERS} answers to rank it on; bars A to Z"
+    return (
+        f"Lowest-scoring theme: {lowest['theme']} "
+        f"({lowest['mean_nps_score']:.1f} / 10 from {counted(lowest['nps_answers'], 'answer')})"
+    )

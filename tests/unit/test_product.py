@@ -742,3 +742,72 @@ def test_many_themes_fold_into_the_top_eight_and_other():
     assert other["mean_nps_score"] == pytest.approx(6) and other["share"] == pytest.approx(30 / 550)
     assert bool(other["nps_readable"]) and not bool(other["csat_readable"])
     assert product.top_themes(themes.iloc[:8]).equals(themes.iloc[:8])
+
+
+# ---- What the theme charts' titles claim -----------------------------------------------------------------------
+
+
+def theme_rows(answers: dict[str, int], nps_answers: int | None = None, scores: dict[str, float] | None = None):
+    """A ``feedback_themes`` frame with these answers a theme; each answer has an NPS score unless told otherwise."""
+    frame = pd.DataFrame({"theme": list(answers), "answers": list(answers.values())})
+    frame["share"] = frame["answers"] / frame["answers"].sum()
+    frame["nps_answers"] = frame["answers"] if nps_answers is None else nps_answers
+    frame["csat_answers"] = 0
+    frame["nps"] = 0.0
+    frame["csat"] = float("nan")
+    frame["mean_nps_score"] = [float((scores or {}).get(t, 5.0)) for t in answers]
+    frame["mean_csat_score"] = float("nan")
+    frame["nps_readable"] = frame["nps_answers"] >= product.MIN_ANSWERS
+    frame["csat_readable"] = False
+    return frame
+
+
+def test_a_tie_for_the_most_answers_is_said_as_a_tie_and_a_handful_as_a_handful():
+    # 3 + 3 + 3 + 2 + 2 + 1 = 14 answers: three themes tie, and 14 is under MIN_ANSWERS.
+    tied = theme_rows({"integrations": 3, "pricing": 3, "support": 3, "speed": 2, "docs": 2, "ui": 1})
+    assert product.volume_title(tied) == (
+        "No single theme leads: integrations, pricing and support have 3 answers each, of only 14 answers"
+    )
+    four = theme_rows({"a": 1, "b": 1, "c": 1, "d": 1})
+    assert product.volume_title(four) == "No single theme leads: 4 themes have 1 answer each, of only 4 answers"
+    assert product.volume_title(theme_rows({"pricing": 6, "support": 5, "speed": 3})) == (
+        "Most talked about: pricing (6 of only 14 answers)"
+    )
+    # 40 of 200 answers: enough to give the share.
+    assert product.volume_title(theme_rows({"pricing": 40, "support": 30, "speed": 130})) == (
+        "Most talked about: speed (65% of 200 answers)"
+    )
+
+
+def test_a_theme_folded_into_other_still_ties_the_leader():
+    answers = {f"t{i}": 10 - i for i in range(9)} | {"late": 10}
+    assert len(product.top_themes(theme_rows(answers))) == product.TOP_THEMES + 1
+    assert product.volume_title(theme_rows(answers)).startswith("No single theme leads: t0 and late have 10 answers")
+
+
+def test_scores_from_too_few_answers_are_drawn_by_name_not_ranked():
+    from analytics import charts
+
+    few = theme_rows({"support": 3, "pricing": 5, "api": 2}, scores={"support": 10.0, "pricing": 4.0, "api": 7.0})
+    assert product.score_title(few) == (
+        "Average score by theme (0–10), unranked: no theme has 30 answers to rank it on; bars A to Z"
+    )
+    fig = charts.theme_ranking(few, "mean_nps_score", present=False, title="t", axis_title="a", value_format=".1f")
+    assert list(fig.data[0].y) == ["api", "pricing", "support"]
+    # With two themes well answered, those two are ranked by score and the one of three answers follows them.
+    mixed = few.assign(nps_answers=[30, 40, 3]).pipe(lambda f: f.assign(nps_readable=f["nps_answers"] >= 30))
+    fig = charts.theme_ranking(mixed, "mean_nps_score", present=False, title="t", axis_title="a", value_format=".1f")
+    assert list(fig.data[0].y) == ["support", "pricing", "api"]
+    assert product.score_title(mixed) == "Lowest-scoring theme: pricing (4.0 / 10 from 40 answers)"
+
+
+def test_answers_are_counted_on_whole_number_ticks():
+    from analytics import charts
+
+    fig = charts.theme_ranking(
+        theme_rows({"support": 3, "pricing": 1}), "answers", present=False, title="t", axis_title="a", value_format="d"
+    )
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == ",d"
+    many = theme_rows({"support": 300, "pricing": 100})
+    fig = charts.theme_ranking(many, "answers", present=False, title="t", axis_title="a", value_format="d")
+    assert fig.layout.xaxis.dtick is None and fig.layout.xaxis.tickformat == ",d"
