@@ -365,9 +365,10 @@ def backlog_section() -> None:
         # On a projector the answer is one line and the top of both rankings at room size (a plain table, in the
         # page's big type), so that the slider, the answer and the rankings fit one screen.
         st.markdown(
-            f"**{plan.chosen_count} of {len(ranked)} items fit** {plan.chosen_effort:.1f} of {plan.capacity:.1f} "
-            f"person-months · **{score.upper()} {plan.chosen_value:,.1f}**, {plan.gain:+,.1f} against cutting the "
-            f"ranked list ({plan.sorted_cut_count} items). The top {ROOM_ROWS} of each ranking:"
+            f"**{plan.chosen_count} of {formatting.counted(len(ranked), 'item')} fit** {plan.chosen_effort:.1f} of "
+            f"{plan.capacity:.1f} person-months · **{score.upper()} {plan.chosen_value:,.1f}**, {plan.gain:+,.1f} "
+            f"against cutting the ranked list ({formatting.counted(plan.sorted_cut_count, 'item')}). "
+            f"The top {ROOM_ROWS} of each ranking:"
         )
     else:
         a, b, c = st.columns(3)
@@ -391,7 +392,7 @@ def backlog_section() -> None:
         )
         c.metric(
             "Cutting the ranked list instead",
-            f"{plan.sorted_cut_count} items",
+            formatting.counted(plan.sorted_cut_count, "item"),
             border=True,
             help="Walk the list in rank order and stop at the first item that no longer fits.",
             delta=f"{plan.sorted_cut_value:,.1f} {score.upper()} in {plan.sorted_cut_effort:.1f} person-months",
@@ -425,8 +426,7 @@ def backlog_section() -> None:
             )
     left, right = layout.side_by_side([1, 1], present)
     with left:
-        quick = int((ranked["quadrant"] == "Quick win").sum())
-        title = f"Value against effort: {quick} quick wins; filled = fits {plan.capacity:.0f} person-months"
+        title = product.quadrant_title(ranked, plan.capacity)
         layout.chart(
             data.figure(charts.value_effort_quadrant, plan_key, ranked, score=score, present=present, title=title),
             key="value_effort",

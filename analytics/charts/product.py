@@ -20,7 +20,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
-from analytics.formatting import CURRENCY_SYMBOLS
+from analytics.formatting import CURRENCY_SYMBOLS, plural
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -476,7 +476,12 @@ def roadmap_timeline(frame, *, as_of, present: bool):
 
 
 def rank_slope(items, *, present: bool, top: int = 10):
-    """RICE rank against WSJF rank for the items in either top ``top``: flat lines agree, steep ones disagree."""
+    """RICE rank against WSJF rank for the items in either top ``top``: flat lines agree, steep ones disagree.
+
+    The top is at most the backlog: of 5 items both tops hold all 5, so the title then counts the items each
+    ranking puts in the same place instead of an agreement that could not have been otherwise.
+    """
+    top = min(top, len(items))
     shown = items[(items["rice_rank"] <= top) | (items["wsjf_rank"] <= top)]
     fig = go.Figure()
     for row in shown.itertuples(index=False):
@@ -498,6 +503,12 @@ def rank_slope(items, *, present: bool, top: int = 10):
     fig.update_yaxes(autorange="reversed", visible=False)
     fig.update_xaxes(range=[-1.1, 2.1], side="top", tickfont={"size": 18 if present else 14}, showline=False)
     title = f"RICE and WSJF agree on {agree} of their top {top}; steep lines are where they disagree"
+    if top == len(items):
+        same = int((shown["rice_rank"] == shown["wsjf_rank"]).sum())
+        title = (
+            f"RICE and WSJF rank {'the one' if top == 1 else f'all {top}'} {plural(top, 'item')}, "
+            f"{same} in the same place; steep lines are where they disagree"
+        )
     return styled(fig, present=present, title=title, height=max(420, 26 * len(shown) + 120))
 
 

@@ -99,6 +99,18 @@ def quadrants(items: pd.DataFrame, score: str) -> pd.DataFrame:
     return items.assign(quadrant=labels)
 
 
+def quadrant_title(ranked: pd.DataFrame, capacity_person_months: float) -> str:
+    """Return the value-against-effort chart's title: how many quick wins (``quadrants``), what the fill means.
+
+    ``ranked``: ``quadrants`` rows; ``capacity_person_months`` the capacity the filled points fit.
+    """
+    quick = int((ranked["quadrant"] == "Quick win").sum())
+    return (
+        f"Value against effort: {formatting.counted(quick, 'quick win')}; "
+        f"filled = fits {capacity_person_months:.0f} person-months"
+    )
+
+
 @dataclass(frozen=True)
 class CapacityPlan:
     """Which backlog items fit a capacity, chosen exactly, against cutting the ranked list."""

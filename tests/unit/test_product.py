@@ -336,6 +336,24 @@ def test_quadrants_split_at_the_medians(small_con):
     assert items["quadrant"].to_dict() == {"A4": "Big bet", "A2": "Big bet", "A3": "Fill-in"}
 
 
+def test_backlog_titles_count_in_the_singular_and_no_top_beyond_the_backlog(small_con):
+    from analytics import charts
+
+    items = product.backlog(small_con, "A")
+    # By WSJF (median 3, median effort 2) A3 (10, effort 1) is the one quick win; by RICE there is none.
+    assert product.quadrant_title(product.quadrants(items, "wsjf"), 3) == (
+        "Value against effort: 1 quick win; filled = fits 3 person-months"
+    )
+    assert product.quadrant_title(product.quadrants(items, "rice"), 3).startswith("Value against effort: 0 quick wins")
+    # Three items: both tops hold all three, so the title counts the places they share (A2 second in both).
+    assert charts.rank_slope(items, present=False).layout.title.text == (
+        "RICE and WSJF rank all 3 items, 1 in the same place; steep lines are where they disagree"
+    )
+    assert charts.rank_slope(items, present=False, top=2).layout.title.text == (
+        "RICE and WSJF agree on 1 of their top 2; steep lines are where they disagree"
+    )
+
+
 # ---- Investment vs outcome -----------------------------------------------------------------------------------
 
 
