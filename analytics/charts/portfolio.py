@@ -21,6 +21,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
+from analytics.formatting import counted
 from analytics.headlines import health_overridden, health_words
 from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
 
@@ -337,7 +338,10 @@ def capacity_heatmap(cells, *, present: bool, title: str | None = None, room_hei
     )
     if title is None:
         over = int(cells["overbooked"].sum())
-        title = f"Capacity: {over} team-months over-booked in the next {cells['period'].nunique()} months"
+        title = (
+            f"Capacity: {counted(over, 'team-month')} over-booked in the next "
+            f"{counted(cells['period'].nunique(), 'month')}"
+        )
     # The months above the cells: under them they were below the first screen, and no cell could be read by month.
     # Level labels, at most a dozen in a room (18 at a desk): the what-if's 36 months, turned on their side, ran into
     # the title above them.
@@ -421,7 +425,10 @@ def dependency_network(nodes, edges, *, present: bool, highlight: set | None = N
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     layers = int(nodes["layer"].max()) + 1 if len(nodes) else 0
-    title = f"Dependencies: {len(edges)} links among {len(nodes)} projects, chains up to {layers} deep"
+    title = (
+        f"Dependencies: {counted(len(edges), 'link')} among {counted(len(nodes), 'project')}, "
+        f"chains up to {layers} deep"
+    )
     height = max(460, 30 * int(nodes.groupby("layer").size().max() if len(nodes) else 0) + 120)
     return styled(fig, present=present, title=title, height=height, room_height=ROOM_CHART_PX)
 
@@ -603,7 +610,7 @@ def pipeline(frame, *, currency: str, present: bool):
             y=frame["forward_cost"],
             marker_color=[STAGE_COLOURS.get(s, NEUTRAL) for s in frame["stage"]],
             customdata=frame[["projects", "rnpv"]].to_numpy(),
-            text=[f"{int(n)} projects" for n in frame["projects"]],
+            text=[counted(int(n), "project") for n in frame["projects"]],
             textposition="outside",
             hovertemplate=f"%{{x}}: %{{y:,.0f}} {currency} forward, %{{customdata[0]}} projects, "
             f"rNPV %{{customdata[1]:,.0f}}<extra></extra>",

@@ -20,7 +20,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
-from analytics.formatting import CURRENCY_SYMBOLS, plural
+from analytics.formatting import CURRENCY_SYMBOLS, counted, plural
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -397,7 +397,8 @@ def retention_curve(curve, *, present: bool):
     at = curve[curve["month_offset"] == 12] if 12 in set(curve["month_offset"]) else curve.tail(1)
     if len(at):
         row = at.iloc[0]
-        title = f"{100 * row['retention']:.0f}% of users are still active after {int(row['month_offset'])} months"
+        months = counted(int(row["month_offset"]), "month")
+        title = f"{100 * row['retention']:.0f}% of users are still active after {months}"
     fig.update_layout(
         xaxis_title="Months since signup",
         yaxis={"title": "Retained (weighted by cohort size)", "ticksuffix": "%", "range": [0, 103]},

@@ -18,7 +18,7 @@ from analytics.charts.template import (
     money_axis,
     styled,
 )
-from analytics.formatting import money
+from analytics.formatting import counted, money
 from analytics.rules import TINY
 
 FRONTIER_COLOUR = "#0072B2"
@@ -235,7 +235,7 @@ def capacity_finding(cells) -> str:
     beyond = int((cells["demand_fte"] > cells["limit_fte"] + TINY).sum())
     if not above:
         return "every team within its capacity"
-    text = f"{above} team-month{'' if above == 1 else 's'} above capacity"
+    text = f"{counted(above, 'team-month')} above capacity"
     return text + (f", {beyond} beyond the limit" if beyond else ", within flex and the plan's own bookings")
 
 

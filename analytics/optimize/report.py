@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from analytics.formatting import money
+from analytics.formatting import counted, money
 from analytics.optimize.explain import BINDING_DEPENDENCY, FIXED_MANDATORY, WhyNot
 from analytics.optimize.feasibility import (
     CONFLICT_FORCED_BOTH,
@@ -386,8 +386,8 @@ def baseline_sentence(what_if: WhatIfProblem) -> str:
         how = f"{params.budget_pct:.0f} % of the plan's money{floor}"
     return (
         f"Forward cost of all {model.n:,} live candidates {money(live, currency)} · the plan "
-        f"({int(model.in_plan.sum()):,} projects) spends {money(plan, currency)} · budget {money(budget, currency)} "
-        f"({how})."
+        f"({counted(int(model.in_plan.sum()), 'project')}) spends {money(plan, currency)} · "
+        f"budget {money(budget, currency)} ({how})."
     )
 
 

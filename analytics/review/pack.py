@@ -104,7 +104,7 @@ def settings_in_short(params: optimize.WhatIf, settings: Settings) -> str:
     if params.benefit_delay_months:
         parts.append(f"benefit delay {params.benefit_delay_months} mo")
     if params.objective_weights:
-        parts.append(f"{len(params.objective_weights)} weights set")
+        parts.append(f"{formatting.counted(len(params.objective_weights), 'weight')} set")
     moved = [(team, fte) for team, fte in params.capacity_fte_delta if fte]
     if moved:
         parts.append(", ".join(f"{team} {fte:+g} FTE" for team, fte in moved))

@@ -275,3 +275,14 @@ def test_scenario_charts_read_in_money_and_put_each_budget_over_its_own_bar():
     marks = [t.offsetgroup for t in fig.data if t.type == "scatter"]
     assert sorted(marks) == sorted(bars.values()) and len(set(marks)) == 2
     assert [t.showlegend for t in fig.data if t.type == "scatter"] == [True, False]
+
+
+def test_a_count_of_one_reads_in_the_singular_on_charts():
+    curve = pd.DataFrame({"month_offset": [0, 1], "retention": [1.0, 0.4], "cohorts": [1, 1], "users": [50, 20]})
+    assert charts.retention_curve(curve, present=False).layout.title.text == (
+        "40% of users are still active after 1 month"
+    )
+    stages = pd.DataFrame(
+        {"stage": ["active", "on_hold"], "forward_cost": [5e6, 1e6], "projects": [1, 2], "rnpv": [1, 2]}
+    )
+    assert list(charts.pipeline(stages, currency="USD", present=False).data[0].text) == ["1 project", "2 projects"]
