@@ -21,6 +21,7 @@ from analytics.charts.template import (
     styled,
 )
 from analytics.formatting import CURRENCY_SYMBOLS, counted, plural
+from analytics.product.roadmap import late_text
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -410,13 +411,12 @@ def retention_curve(curve, *, present: bool):
 def roadmap_timeline(frame, *, as_of, present: bool):
     """Features as bars from start to ship (or target) date, grouped by theme, coloured by status, with a today line.
 
-    Shipped-late items carry a vermillion outline and a tick at their target date. On a projector only the
-    ``ROOM_FEATURES`` bars ending nearest ``as_of`` are drawn (the title's count stays over every feature).
+    Late items (shipped late, or open past the target date) carry a vermillion outline and a tick at their target
+    date. On a projector only the ``ROOM_FEATURES`` bars ending nearest ``as_of`` are drawn (the title's count
+    stays over every feature).
     """
-    late = frame["days_late"].fillna(0) > 0
-    shipped_late = int((late & (frame["status"] == "shipped")).sum())
-    shipped = int((frame["status"] == "shipped").sum())
-    title = f"Roadmap by theme: {shipped_late} of {shipped} shipped features landed after their target date"
+    # The count is the late table's under the chart (product.late_features), open work past its target included.
+    title = f"Roadmap by theme, {late_text(frame)}"
     if present and len(frame) > ROOM_FEATURES:
         distance = (frame["finish"] - pd.Timestamp(as_of)).abs()
         nearest = distance.sort_values(kind="stable").index[:ROOM_FEATURES]

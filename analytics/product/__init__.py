@@ -42,7 +42,7 @@ from analytics.product.investment import (
 )
 from analytics.product.kpis import kpi_series, kpi_sparklines, kpi_summary, kpi_targets, kpi_trends, shipped_features
 from analytics.product.retention import retention_curve, retention_matrix
-from analytics.product.roadmap import late_features, roadmap
+from analytics.product.roadmap import late_features, late_text, roadmap
 from analytics.product.tiles import (
     BAD,
     GOOD,
@@ -126,6 +126,7 @@ __all__ = [
     "kpi_targets",
     "kpi_trends",
     "late_features",
+    "late_text",
     "latest_comments",
     "lowest_scoring_theme",
     "metric_definitions",

@@ -55,3 +55,20 @@ def late_features(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFra
     late["state"] = np.where(late["status"] == "shipped", "shipped late", "open, past target")
     late = late.sort_values(["days_late", "feature_id"], ascending=[False, True], ignore_index=True)
     return late[["feature_id", "title", "theme", "status", "target_date", "shipped_on", "days_late", "state"]]
+
+
+def late_text(plan: pd.DataFrame) -> str:
+    """Say what is late against its target in ``roadmap`` rows, counting exactly what ``late_features`` lists.
+
+    Late is ``days_late`` above zero: shipped after the target date, or still open with the target date passed.
+    Reads "2 late against target: 0 shipped late, 2 still open past the target date", or "nothing late against
+    its target".
+    """
+    late = plan["days_late"] > 0
+    shipped = int((late & (plan["status"] == "shipped")).sum())
+    still_open = int(late.sum()) - shipped
+    if not late.any():
+        return "nothing late against its target"
+    return (
+        f"{int(late.sum())} late against target: {shipped} shipped late, {still_open} still open past the target date"
+    )

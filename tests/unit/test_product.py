@@ -297,6 +297,20 @@ def test_roadmap_and_what_is_late(small_con):
     assert list(late["state"]) == ["open, past target", "shipped late"]
 
 
+def test_the_roadmap_title_counts_what_the_late_table_lists(small_con):
+    from analytics import charts
+
+    plan = product.roadmap(small_con, "A")
+    # A1 shipped 5 days late, A2 is open 11 days past its target: the table lists both, so does the title.
+    assert len(product.late_features(small_con, "A")) == 2
+    fig = charts.roadmap_timeline(plan, as_of=date(2026, 3, 31), present=False)
+    assert fig.layout.title.text == (
+        "Roadmap by theme, 2 late against target: 1 shipped late, 1 still open past the target date"
+    )
+    on_time = plan.assign(days_late=plan["days_late"].clip(upper=0))
+    assert product.late_text(on_time) == "nothing late against its target"
+
+
 def test_backlog_scores_and_ranks(small_con):
     items = product.backlog(small_con, "A").set_index("feature_id")
     assert set(items.index) == {"A2", "A3", "A4"}  # open items only
