@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 #: Every project stage, in pipeline order (schema.sql's CHECK holds the same list).
 STAGE_ORDER = ("proposed", "approved", "active", "on_hold", "completed", "cancelled")
+
+
 #: Projects not yet finished or abandoned: what the portfolio views count as the portfolio.
 LIVE_STAGES = ("proposed", "approved", "active", "on_hold")
 #: Projects the company has committed money and people to: the plan before any decision is recorded.
@@ -67,3 +69,8 @@ OPEN_RISK_STATUSES = ("open", "mitigating")
 OPEN_RISK_SQL = sql_list(OPEN_RISK_STATUSES)
 #: Projects whose work has begun and was not abandoned: the ones with progress (EVM) snapshots.
 STARTED_STAGES = ("active", "on_hold", "completed")
+
+
+def stage_label(stage: str) -> str:
+    """Return a stage as people write it, for titles, legends and tables: ``on_hold`` reads "on hold"."""
+    return str(stage).replace("_", " ")

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from analytics.charts.template import NEUTRAL, STAGE_COLOURS, money_axis, styled
 from analytics.formatting import money
-from analytics.rules import COMMITTED_STAGES, LIVE_STAGES
+from analytics.rules import COMMITTED_STAGES, LIVE_STAGES, stage_label
 from analytics.text import plotly as plotly_text
 
 #: Stack order of the forward-spend bars: committed money at the base, then the rest; later stages first in each.
@@ -55,7 +55,7 @@ def forward_budget_by_program(frame, *, currency: str, present: bool) -> go.Figu
         fig.add_bar(
             y=programs,
             x=rows["forward_cost"],
-            name=stage.replace("_", " "),
+            name=stage_label(stage),
             orientation="h",
             marker_color=STAGE_COLOURS[stage],
             customdata=rows["projects"],

@@ -23,7 +23,7 @@ from analytics.charts.template import (
 )
 from analytics.formatting import counted
 from analytics.headlines import health_overridden, health_words
-from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT
+from analytics.rules import EVM_AMBER_AT, EVM_GREEN_AT, stage_label
 
 #: Bubbles of the value map named on the chart (the largest rNPV): enough to talk about, few enough to read.
 LABELLED_BUBBLES = 8
@@ -171,7 +171,7 @@ def value_map(frame, *, currency: str, present: bool, colour_by: str = "stage", 
             textposition=[places.get(p, LABEL_PLACES[0]) for p in rows["project_id"]],
             # A white halo keeps an id legible where it crosses a gridline or the edge of a small bubble.
             textfont={"size": font_px, "color": "#102A43", "shadow": "auto"},
-            name=str(group).replace("_", " "),
+            name=stage_label(group),
             marker={
                 "size": rows["size"],
                 "color": palette.get(group, NEUTRAL),
@@ -407,7 +407,7 @@ def dependency_network(nodes, edges, *, present: bool, highlight: set | None = N
             x=rows["x"],
             y=rows["y"],
             mode="markers+text",
-            name=stage.replace("_", " "),
+            name=stage_label(stage),
             text=rows["project_id"],
             textposition="middle right",
             textfont={"size": 13 if present else 10},
@@ -606,7 +606,7 @@ def pipeline(frame, *, currency: str, present: bool):
     """Forward cost per stage in pipeline order, with project counts and rNPV in the hover."""
     fig = go.Figure(
         go.Bar(
-            x=[s.replace("_", " ") for s in frame["stage"]],
+            x=[stage_label(s) for s in frame["stage"]],
             y=frame["forward_cost"],
             marker_color=[STAGE_COLOURS.get(s, NEUTRAL) for s in frame["stage"]],
             customdata=frame[["projects", "rnpv"]].to_numpy(),

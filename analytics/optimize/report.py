@@ -24,6 +24,7 @@ from analytics.optimize.fragility import ALPHA, Fragility, Side
 from analytics.optimize.model import PLAN_DECISION
 from analytics.optimize.problem import FORCED_IN, FORCED_OUT, STATUS_INFEASIBLE, UNIT_FTE, UNIT_MONEY, Selection
 from analytics.optimize.whatif import WhatIfProblem, schedule_totals, selection_totals
+from analytics.rules import stage_label
 
 #: How many names a sentence lists before it says "and N more".
 NAMES_SHOWN = 4
@@ -113,7 +114,7 @@ def why_not_sentence(what_if: WhatIfProblem, why: WhyNot) -> str:
     if why.fixed == FIXED_MANDATORY:
         return f"{label} is mandatory: it stays in whatever it costs."
     if why.fixed is not None:
-        stage = str(model.unmet_stage[i]).replace("_", " ")
+        stage = stage_label(model.unmet_stage[i])
         return f"{label} cannot be added: it needs {model.unmet_dependency[i]}, which is {stage}."
     if why.flipped.status == STATUS_INFEASIBLE:
         conflict = conflict_sentence(why.flipped.conflict)

@@ -16,7 +16,7 @@ from analytics.optimize.start_options import (
     cached_on_model,
     schedule_options,
 )
-from analytics.rules import DEFAULT_ALPHA
+from analytics.rules import DEFAULT_ALPHA, stage_label
 
 #: Why a plan project is in although nobody forced it (``Problem.why_in``): the levers that would free it.
 KEPT_ACTIVE = "is in flight (active) and “Allow stopping active projects” is off"
@@ -356,7 +356,7 @@ def apply_what_if(model: PortfolioModel, params: WhatIf | None = None) -> WhatIf
     out_reason = np.full(model.n, None, dtype=object)
     blocked = model.blocked
     for i in np.flatnonzero(blocked):
-        stage = str(model.unmet_stage[i]).replace("_", " ")
+        stage = stage_label(model.unmet_stage[i])
         out_reason[i] = f"needs {model.unmet_dependency[i]}, which is {stage}"
     forced_out = blocked.copy()
     forced = model.index_of(params.force_out)

@@ -8,18 +8,18 @@ import duckdb
 import pandas as pd
 
 from analytics.formatting import money
-from analytics.rules import LIVE_SQL
+from analytics.rules import LIVE_SQL, stage_label
 from analytics.store import read_settings
 
 
 def investment(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFrame:
     """Return the portfolio projects attached to the product and what they cost, most spent and planned first.
 
-    Columns ``project_id``, ``name``, ``program``, ``stage``, ``health``, ``start_date``, ``end_date``,
-    ``budget``, ``spent_to_date`` (see ``SPENT_TO_DATE``: the latest progress snapshot's actual cost where the
-    project has one, else its planned cost to date), ``spent_basis`` ("actual" or "planned": which of the two),
-    ``snapshot_on`` (the date of that snapshot; NaT without one), ``actual_cost`` (its AC; NaN without one),
-    ``planned_to_date`` (planned cost dated before ``as_of``, which DESIGN.md treats as sunk),
+    Columns ``project_id``, ``name``, ``program``, ``stage`` (as people write it: "on hold"), ``health``,
+    ``start_date``, ``end_date``, ``budget``, ``spent_to_date`` (see ``SPENT_TO_DATE``: the latest progress
+    snapshot's actual cost where the project has one, else its planned cost to date), ``spent_basis`` ("actual" or
+    "planned": which of the two), ``snapshot_on`` (the date of that snapshot; NaT without one), ``actual_cost`` (its
+    AC; NaN without one), ``planned_to_date`` (planned cost dated before ``as_of``, which DESIGN.md treats as sunk),
     ``planned_forward`` (planned cost dated on or after ``as_of``; none for completed or cancelled projects) and
     ``features`` (how many of the product's features the project carries).
     """
@@ -59,6 +59,7 @@ def investment(con: duckdb.DuckDBPyConnection, product_id: str) -> pd.DataFrame:
     numeric = ["budget", "spent_to_date", "actual_cost", "planned_to_date", "planned_forward"]
     frame[numeric] = frame[numeric].astype("float64")
     frame["snapshot_on"] = pd.to_datetime(frame["snapshot_on"])
+    frame["stage"] = frame["stage"].map(stage_label)
     return frame
 
 

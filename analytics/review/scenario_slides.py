@@ -22,6 +22,7 @@ from analytics.review.pack import (
     table_of,
 )
 from analytics.review.slides import Chart, Row, Slide, Table, Text, Tile, Tiles
+from analytics.rules import stage_label
 
 
 def _status_sentence(view: ScenarioView) -> str:
@@ -235,7 +236,7 @@ def decision_slide(pack: Pack) -> list[Slide]:
             "project_id": ("Project", None),
             "name": ("Name", None),
             "finding": ("Since the decision", None),
-            "stage_now": ("Stage now", lambda v: str(v).replace("_", " ")),
+            "stage_now": ("Stage now", stage_label),
         }
         widths = (0.9, 2.4, 2.6, 1.1)
         shown = check.projects.head(TABLE_ROWS)

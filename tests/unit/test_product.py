@@ -382,6 +382,14 @@ def test_investment_in_the_products_projects(small_con):
     assert math.isnan(projects.at["P2", "actual_cost"]) and pd.isna(projects.at["P2", "snapshot_on"])
 
 
+def test_the_investment_table_writes_stages_as_people_do(small_con):
+    small_con.execute("UPDATE projects SET stage = 'on_hold' WHERE project_id = 'P1'")
+    projects = product.investment(small_con, "A").set_index("project_id")
+    assert projects["stage"].to_dict() == {"P1": "on hold", "P2": "cancelled"}
+    # Held, it still plans to spend: the stage's words change, not the rule that counts it live.
+    assert projects.at["P1", "planned_forward"] == 200
+
+
 def test_spent_to_date_is_actual_cost_where_a_snapshot_has_it_and_planned_cost_only_without_one(small_con):
     projects = product.investment(small_con, "A").set_index("project_id")
     # P1's snapshot of 1 March says it has cost 160, more than its plan to date of 150: spent is the 160.
