@@ -183,3 +183,27 @@ def test_nps_from_five_answers_says_too_few_to_read(monkeypatch, tmp_path):
     # A window with enough answers says how many beside the tile.
     at.date_input(key="start").set_value(date(2026, 3, 16)).run()
     assert any("n = 35 answers" in m.value for m in at.markdown)
+
+
+def chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_the_theme_titles_say_only_what_the_answers_show(monkeypatch, app_store_path, demo_con):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "ATLAS", "section": "Customer voice"})
+    assert problems(at) == []
+    window = product.resolve_window(AS_OF, "90d", "previous")
+    every = product.feedback_themes(demo_con, "ATLAS", window.start, window.end)
+    # Atlas has no theme of 30 answers in the last 90 days: its score chart says unranked, not a lowest theme.
+    assert not every["nps_readable"].any()
+    titles = chart_titles(at)
+    assert product.volume_title(every) in titles
+    assert product.score_title(product.top_themes(every)) in titles
+    assert any(t.startswith("Average score by theme (0–10), unranked") for t in titles)
+
+
+def test_the_investment_table_writes_stages_as_people_do(monkeypatch, app_store_path):
+    at = open_page(monkeypatch, app_store_path, PAGE, query={"product": "ATLAS", "section": "Investment"})
+    assert problems(at) == []
+    projects = next(frame.value for frame in at.dataframe if "stage" in frame.value.columns)
+    assert "on hold" in set(projects["stage"]) and "on_hold" not in set(projects["stage"])
