@@ -235,3 +235,15 @@ def test_in_a_room_a_compact_tile_holds_its_label_in_two_lines(app_url, path):
     assert len(tiles) >= 5, tiles
     assert max(lines for _, lines in tiles) <= 2, tiles
     assert max(tall for tall, _ in tiles) <= 160, tiles
+
+
+def test_in_presentation_mode_the_overviews_tiles_and_revenue_chart_fit_one_1920x1080_screen(app_url):
+    # The overview's key answer in a room: the four product tiles and the revenue chart under them, whole on the
+    # first screen of a projector.
+    width, height = SCREEN
+    with chromium_page(width, height) as page:
+        open_drawn(page, app_url + "/?present=1")
+        top, bottom = page.wait_for_function(DRAWN_CHART_BOX, arg="revenue_chart", timeout=90_000).json_value()
+        tiles = page.evaluate(BOX_OF, "[data-testid='stMetric']")
+    assert tiles is not None and tiles[1] <= top
+    assert bottom <= height, f"the revenue chart ends at {round(bottom)} px"
