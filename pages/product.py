@@ -322,7 +322,15 @@ if roadmap_tab.open:
             )
         else:
             layout.chart(
-                data.figure(charts.roadmap_timeline, view_key, plan, as_of=as_of, present=present), key="roadmap"
+                data.figure(
+                    charts.roadmap_timeline,
+                    view_key,
+                    plan,
+                    as_of=as_of,
+                    late=product.late_text(plan),
+                    present=present,
+                ),
+                key="roadmap",
             )
             late = data.query(product.late_features, product_id)
             st.markdown(f"**Late against target: {len(late)}** (shipped late, or still open past the target date)")

@@ -21,7 +21,6 @@ from analytics.charts.template import (
     styled,
 )
 from analytics.formatting import CURRENCY_SYMBOLS, counted, plural
-from analytics.product.roadmap import late_text
 from analytics.text import plotly as plotly_text
 
 STATUS_COLOURS = {
@@ -408,15 +407,15 @@ def retention_curve(curve, *, present: bool):
     return styled(fig, present=present, title=title, height=420)
 
 
-def roadmap_timeline(frame, *, as_of, present: bool):
+def roadmap_timeline(frame, *, as_of, late: str, present: bool):
     """Features as bars from start to ship (or target) date, grouped by theme, coloured by status, with a today line.
 
     Late items (shipped late, or open past the target date) carry a vermillion outline and a tick at their target
     date. On a projector only the ``ROOM_FEATURES`` bars ending nearest ``as_of`` are drawn (the title's count
-    stays over every feature).
+    stays over every feature). ``late`` is ``product.late_text`` of the same rows: what the late table under the
+    chart lists, open work past its target included (worded in analytics.product, which charts do not import).
     """
-    # The count is the late table's under the chart (product.late_features), open work past its target included.
-    title = f"Roadmap by theme, {late_text(frame)}"
+    title = f"Roadmap by theme, {late}"
     if present and len(frame) > ROOM_FEATURES:
         distance = (frame["finish"] - pd.Timestamp(as_of)).abs()
         nearest = distance.sort_values(kind="stable").index[:ROOM_FEATURES]

@@ -303,7 +303,7 @@ def test_the_roadmap_title_counts_what_the_late_table_lists(small_con):
     plan = product.roadmap(small_con, "A")
     # A1 shipped 5 days late, A2 is open 11 days past its target: the table lists both, so does the title.
     assert len(product.late_features(small_con, "A")) == 2
-    fig = charts.roadmap_timeline(plan, as_of=date(2026, 3, 31), present=False)
+    fig = charts.roadmap_timeline(plan, as_of=date(2026, 3, 31), late=product.late_text(plan), present=False)
     assert fig.layout.title.text == (
         "Roadmap by theme, 2 late against target: 1 shipped late, 1 still open past the target date"
     )
@@ -619,7 +619,7 @@ def test_store_text_in_charts_shows_as_typed_not_as_markup(small_con):
 
     plan = product.roadmap(small_con, "A")
     plan.loc[0, "title"] = '<a href="https://example.com">click</a>'
-    fig = charts.roadmap_timeline(plan, as_of=date(2026, 3, 31), present=False)
+    fig = charts.roadmap_timeline(plan, as_of=date(2026, 3, 31), late=product.late_text(plan), present=False)
     labels = [label for trace in fig.data if trace.type == "bar" for label in trace.y[1]]
     assert any(label.endswith('&lt;a href="https://example.com"&gt;click&lt;/a&gt;') for label in labels)
     assert not any("<a" in label for label in labels)
