@@ -247,23 +247,20 @@ def uncertainty(what_if, selection, chosen) -> None:
     )
     # In a room the chart alone: its title and marked lines state the four numbers, and its height is what the first
     # screen has left under the headline.
-    tiles = (
-        []
-        if present
-        else [
-            layout.Tile("P10", money(result.p10, currency), "Nine trials in ten end above this NPV."),
-            layout.Tile("P50", money(result.p50, currency), "The median simulated NPV."),
-            layout.Tile("P90", money(result.p90, currency), "One trial in ten ends above this NPV."),
-            layout.Tile(
-                "Chance of a loss",
-                formatting.percent(result.prob_negative, 0),
-                "Share of the 10,000 trials (seed 7) whose portfolio NPV is below zero: each project succeeds "
-                "with its probability (after the haircut); costs and benefits vary ±15 % and ±30 %.",
-            ),
-        ]
-    )
-    if tiles:
-        layout.tile_row(tiles)
+    if not present:
+        layout.tile_row(
+            [
+                layout.Tile("P10", money(result.p10, currency), "Nine trials in ten end above this NPV."),
+                layout.Tile("P50", money(result.p50, currency), "The median simulated NPV."),
+                layout.Tile("P90", money(result.p90, currency), "One trial in ten ends above this NPV."),
+                layout.Tile(
+                    "Chance of a loss",
+                    formatting.percent(result.prob_negative, 0),
+                    "Share of the 10,000 trials (seed 7) whose portfolio NPV is below zero: each project succeeds "
+                    "with its probability (after the haircut); costs and benefits vary ±15 % and ±30 %.",
+                ),
+            ]
+        )
     layout.chart(charts.npv_distribution(result, currency=currency, present=present), key="whatif_mc")
 
 
